@@ -1,0 +1,426 @@
+//! Arithmetic captcha images.
+//!
+//! [`render_png`] draws a short question such as `9+8=?` into a small RGB PNG. There are no font
+//! files: the glyphs are a hand-drawn 5x7 bitmap font, scaled about 3x and sampled through a
+//! per-glyph rotation, shear and jitter plus a whole-line wave, with 3x3 supersampling so the
+//! edges are smooth. Each glyph gets its own dark colour on a light gradient background. Noise
+//! lines and curves (some behind the text, some across it) and speckle dots in varied colours make
+//! simple threshold-and-template OCR unreliable while a person can still read the text easily.
+//!
+//! All randomness comes from the injected [`Random`], so a seeded source gives identical images.
+
+use crate::random::Random;
+
+/// Width and height of every captcha image in pixels.
+pub const WIDTH: u32 = 120;
+pub const HEIGHT: u32 = 40;
+
+const W: usize = WIDTH as usize;
+const H: usize = HEIGHT as usize;
+
+const GLYPH_W: usize = 5;
+const GLYPH_H: usize = 7;
+
+/// One glyph: `GLYPH_H` rows, the low `GLYPH_W` bits of each row, bit 4 the leftmost pixel.
+type Glyph = [u8; GLYPH_H];
+
+/// The bitmap for `c`, or `None` when `c` is not in the supported set.
+fn glyph(c: char) -> Option<Glyph> {
+    let rows = match c {
+        '0' => [
+            0b01110, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01110,
+        ],
+        '1' => [
+            0b00100, 0b01100, 0b10100, 0b00100, 0b00100, 0b00100, 0b11111,
+        ],
+        '2' => [
+            0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0b01000, 0b11111,
+        ],
+        '3' => [
+            0b01110, 0b10001, 0b00001, 0b00110, 0b00001, 0b10001, 0b01110,
+        ],
+        '4' => [
+            0b00010, 0b00110, 0b01010, 0b10010, 0b11111, 0b00010, 0b00010,
+        ],
+        '5' => [
+            0b11111, 0b10000, 0b11110, 0b00001, 0b00001, 0b10001, 0b01110,
+        ],
+        '6' => [
+            0b00110, 0b01000, 0b10000, 0b11110, 0b10001, 0b10001, 0b01110,
+        ],
+        '7' => [
+            0b11111, 0b00001, 0b00010, 0b00100, 0b01000, 0b01000, 0b01000,
+        ],
+        '8' => [
+            0b01110, 0b10001, 0b10001, 0b01110, 0b10001, 0b10001, 0b01110,
+        ],
+        '9' => [
+            0b01110, 0b10001, 0b10001, 0b01111, 0b00001, 0b00010, 0b01100,
+        ],
+        '+' => [
+            0b00000, 0b00100, 0b00100, 0b11111, 0b00100, 0b00100, 0b00000,
+        ],
+        '-' => [
+            0b00000, 0b00000, 0b00000, 0b11111, 0b00000, 0b00000, 0b00000,
+        ],
+        '=' => [
+            0b00000, 0b00000, 0b11111, 0b00000, 0b11111, 0b00000, 0b00000,
+        ],
+        '?' => [
+            0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0b00000, 0b00100,
+        ],
+        '×' => [
+            0b00000, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001, 0b00000,
+        ],
+        _ => return None,
+    };
+    Some(rows)
+}
+
+/// Whether the glyph pixel at column `u`, row `v` (continuous coordinates) is set.
+fn glyph_bit(g: &Glyph, u: f32, v: f32) -> bool {
+    if !(0.0..GLYPH_W as f32).contains(&u) || !(0.0..GLYPH_H as f32).contains(&v) {
+        return false;
+    }
+    let (col, row) = (u as usize, v as usize);
+    (g[row] >> (GLYPH_W - 1 - col)) & 1 == 1
+}
+
+/// A uniformly distributed value in `lo..=hi` (to 1/10 000 of the range).
+fn uniform(rng: &dyn Random, lo: f32, hi: f32) -> f32 {
+    lo + (hi - lo) * rng.below(10_001) as f32 / 10_000.0
+}
+
+/// A uniformly distributed integer in `lo..=hi`.
+fn between(rng: &dyn Random, lo: u32, hi: u32) -> u32 {
+    lo + rng.below(hi - lo + 1)
+}
+
+/// A random colour with every channel in `lo..=hi`.
+fn colour(rng: &dyn Random, lo: u32, hi: u32) -> [f32; 3] {
+    [0; 3].map(|_: u8| between(rng, lo, hi) as f32)
+}
+
+/// Floating-point RGB pixels plus a scratch coverage mask for compositing.
+struct Canvas {
+    px: Vec<[f32; 3]>,
+    mask: Vec<f32>,
+}
+
+impl Canvas {
+    fn new() -> Self {
+        Self {
+            px: vec![[255.0; 3]; W * H],
+            mask: vec![0.0; W * H],
+        }
+    }
+
+    /// Marks an anti-aliased disc of radius `r` centred on `(x, y)` in the mask.
+    fn stamp(&mut self, x: f32, y: f32, r: f32) {
+        let y0 = (y - r - 1.0).floor().max(0.0) as usize;
+        let y1 = ((y + r + 1.0).ceil().max(0.0) as usize).min(H - 1);
+        let x0 = (x - r - 1.0).floor().max(0.0) as usize;
+        let x1 = ((x + r + 1.0).ceil().max(0.0) as usize).min(W - 1);
+        for iy in y0..=y1 {
+            for ix in x0..=x1 {
+                let d = ((ix as f32 + 0.5 - x).powi(2) + (iy as f32 + 0.5 - y).powi(2)).sqrt();
+                let a = (r + 0.5 - d).clamp(0.0, 1.0);
+                let m = &mut self.mask[iy * W + ix];
+                *m = m.max(a);
+            }
+        }
+    }
+
+    /// Marks a straight stroke of half-width `r` in the mask.
+    fn segment(&mut self, (ax, ay): (f32, f32), (bx, by): (f32, f32), r: f32) {
+        let len = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt();
+        let steps = (len / 0.4).ceil().max(1.0) as usize;
+        for i in 0..=steps {
+            let t = i as f32 / steps as f32;
+            self.stamp(ax + (bx - ax) * t, ay + (by - ay) * t, r);
+        }
+    }
+
+    /// Paints the mask in `c` with the given opacity, then clears the mask.
+    fn composite(&mut self, c: [f32; 3], opacity: f32) {
+        for (p, m) in self.px.iter_mut().zip(self.mask.iter_mut()) {
+            let a = *m * opacity;
+            if a > 0.0 {
+                for ch in 0..3 {
+                    p[ch] += (c[ch] - p[ch]) * a;
+                }
+            }
+            *m = 0.0;
+        }
+    }
+
+    fn to_rgb8(&self) -> Vec<u8> {
+        self.px
+            .iter()
+            .flat_map(|p| p.map(|v| v.round().clamp(0.0, 255.0) as u8))
+            .collect()
+    }
+}
+
+/// A light horizontal gradient between two random pale colours.
+fn background(canvas: &mut Canvas, rng: &dyn Random) {
+    let left = colour(rng, 215, 252);
+    let right = colour(rng, 215, 252);
+    for y in 0..H {
+        for x in 0..W {
+            let t = x as f32 / (W - 1) as f32;
+            canvas.px[y * W + x] = [0, 1, 2].map(|ch| left[ch] + (right[ch] - left[ch]) * t);
+        }
+    }
+}
+
+/// A straight line from the left edge to the right edge, or a sine curve across the width.
+fn noise_stroke(canvas: &mut Canvas, rng: &dyn Random, y_lo: f32, y_hi: f32, r: f32) {
+    if rng.below(2) == 0 {
+        let a = (uniform(rng, -4.0, 10.0), uniform(rng, y_lo, y_hi));
+        let b = (
+            uniform(rng, W as f32 - 10.0, W as f32 + 4.0),
+            uniform(rng, y_lo, y_hi),
+        );
+        canvas.segment(a, b, r);
+    } else {
+        let base = uniform(rng, y_lo, y_hi);
+        let amp = uniform(rng, 3.0, 9.0);
+        let period = uniform(rng, 40.0, 110.0);
+        let phase = uniform(rng, 0.0, std::f32::consts::TAU);
+        let x_start = uniform(rng, -4.0, 20.0);
+        let x_end = uniform(rng, W as f32 - 20.0, W as f32 + 4.0);
+        let mut x = x_start;
+        while x <= x_end {
+            let y = base + amp * (x / period * std::f32::consts::TAU + phase).sin();
+            canvas.stamp(x, y, r);
+            x += 0.4;
+        }
+    }
+}
+
+/// Draws the glyphs with per-glyph jitter, rotation, shear and colour plus a shared wave.
+fn draw_text(canvas: &mut Canvas, rng: &dyn Random, glyphs: &[(char, Glyph)]) {
+    if glyphs.is_empty() {
+        return;
+    }
+    let n = glyphs.len() as f32;
+    let advance = ((W as f32 - 8.0) / n).min(19.0);
+    let scale_x = (advance / 6.0).min(3.0);
+    let wave_amp = uniform(rng, 0.8, 2.2);
+    let wave_period = uniform(rng, 30.0, 70.0);
+    let wave_phase = uniform(rng, 0.0, std::f32::consts::TAU);
+    let first_centre = (W as f32 - advance * n) / 2.0 + advance / 2.0;
+
+    for (i, (c, g)) in glyphs.iter().enumerate() {
+        let cx = first_centre + i as f32 * advance + uniform(rng, -1.5, 1.5);
+        let cy = H as f32 / 2.0 + uniform(rng, -3.0, 3.0);
+        let sx = scale_x * uniform(rng, 0.9, 1.05);
+        let sy = uniform(rng, 3.0, 3.5);
+        // Operators tilt less: a steep `-` reads like `/`, a steep `+` like `×`.
+        let max_angle = if c.is_ascii_digit() || *c == '?' {
+            0.2
+        } else {
+            0.08
+        };
+        let angle = uniform(rng, -max_angle, max_angle);
+        let shear = uniform(rng, -0.25, 0.25);
+        let (sin, cos) = angle.sin_cos();
+
+        let reach = ((GLYPH_W as f32 / 2.0 * sx + 2.0).powi(2)
+            + (GLYPH_H as f32 / 2.0 * sy).powi(2))
+        .sqrt()
+            + wave_amp
+            + 2.0;
+        let x0 = (cx - reach).floor().max(0.0) as usize;
+        let x1 = ((cx + reach).ceil().max(0.0) as usize).min(W - 1);
+        let y0 = (cy - reach).floor().max(0.0) as usize;
+        let y1 = ((cy + reach).ceil().max(0.0) as usize).min(H - 1);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let mut hits = 0u32;
+                for sub in 0..9 {
+                    let px = x as f32 + (sub % 3) as f32 / 3.0 + 1.0 / 6.0;
+                    let py = y as f32 + (sub / 3) as f32 / 3.0 + 1.0 / 6.0;
+                    let wy = py
+                        - wave_amp * (px / wave_period * std::f32::consts::TAU + wave_phase).sin();
+                    let (dx, dy) = (px - cx, wy - cy);
+                    let rx = cos * dx + sin * dy;
+                    let ry = -sin * dx + cos * dy;
+                    let v = ry / sy + GLYPH_H as f32 / 2.0;
+                    let u = rx / sx + GLYPH_W as f32 / 2.0 - shear * (v - GLYPH_H as f32 / 2.0);
+                    if glyph_bit(g, u, v) {
+                        hits += 1;
+                    }
+                }
+                if hits > 0 {
+                    canvas.mask[y * W + x] = hits as f32 / 9.0;
+                }
+            }
+        }
+        canvas.composite(colour(rng, 0, 95), 1.0);
+    }
+}
+
+/// Renders `text` as a noisy PNG. Panics only on characters outside the supported set (a
+/// programming error).
+pub fn render_png(text: &str, rng: &dyn Random) -> Vec<u8> {
+    let glyphs: Vec<(char, Glyph)> = text
+        .chars()
+        .map(|c| match glyph(c) {
+            Some(g) => (c, g),
+            None => panic!("captcha_image: unsupported character {c:?}"),
+        })
+        .collect();
+
+    let mut canvas = Canvas::new();
+    background(&mut canvas, rng);
+
+    // Behind the text: a few mid-tone strokes anywhere.
+    for _ in 0..between(rng, 2, 3) {
+        noise_stroke(
+            &mut canvas,
+            rng,
+            2.0,
+            H as f32 - 2.0,
+            uniform(rng, 0.4, 0.8),
+        );
+        canvas.composite(colour(rng, 90, 200), uniform(rng, 0.5, 0.9));
+    }
+
+    draw_text(&mut canvas, rng, &glyphs);
+
+    // Across the text: strokes in text-like colours through the text band, clearly thinner than
+    // the ~3 px glyph strokes so a person can tell them apart (notably from `-` and `=`).
+    for _ in 0..2 {
+        noise_stroke(
+            &mut canvas,
+            rng,
+            11.0,
+            H as f32 - 11.0,
+            uniform(rng, 0.3, 0.5),
+        );
+        canvas.composite(colour(rng, 30, 130), uniform(rng, 0.8, 1.0));
+    }
+
+    // Speckle: single pixels of random colour, light and dark.
+    for _ in 0..between(rng, 150, 220) {
+        let i = rng.below((W * H) as u32) as usize;
+        canvas.px[i] = colour(rng, 0, 255);
+    }
+
+    encode(&canvas.to_rgb8())
+}
+
+fn encode(pixels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 * 1024);
+    let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder
+        .write_header()
+        .expect("writing a PNG header to memory cannot fail");
+    writer
+        .write_image_data(pixels)
+        .expect("writing PNG data of the right size to memory cannot fail");
+    writer
+        .finish()
+        .expect("finishing a PNG in memory cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SeededRandom;
+
+    const SUPPORTED: &str = "0123456789+-=?×";
+
+    /// Decodes `bytes`, checking the signature and format; returns the RGB pixels.
+    fn decode(bytes: &[u8]) -> Vec<u8> {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+        let decoder = png::Decoder::new(bytes);
+        let mut reader = decoder.read_info().expect("valid PNG header");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).expect("valid PNG data");
+        assert_eq!((info.width, info.height), (WIDTH, HEIGHT));
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        assert_eq!(info.bit_depth, png::BitDepth::Eight);
+        buf.truncate(info.buffer_size());
+        assert_eq!(buf.len(), W * H * 3);
+        buf
+    }
+
+    fn luminances(pixels: &[u8]) -> Vec<u32> {
+        pixels
+            .chunks_exact(3)
+            .map(|p| (299 * p[0] as u32 + 587 * p[1] as u32 + 114 * p[2] as u32) / 1000)
+            .collect()
+    }
+
+    #[test]
+    fn decodes_as_a_120x40_rgb_png() {
+        let r: &dyn Random = &SeededRandom::new(1);
+        let png = render_png("9+8=?", r);
+        decode(&png);
+        assert!(png.len() < 16 * 1024, "PNG is {} bytes", png.len());
+    }
+
+    #[test]
+    fn is_not_blank() {
+        let r: &dyn Random = &SeededRandom::new(2);
+        let lum = luminances(&decode(&render_png("7-3=?", r)));
+        let dark = lum.iter().filter(|l| **l < 100).count();
+        let light = lum.iter().filter(|l| **l > 200).count();
+        // Five glyphs at ~3x scale cover well over 300 pixels; most of the image is background.
+        assert!(dark > 300, "only {dark} dark pixels");
+        assert!(light > W * H / 2, "only {light} light pixels");
+    }
+
+    #[test]
+    fn different_texts_or_rngs_give_different_images() {
+        let a = render_png("9+8=?", &SeededRandom::new(3) as &dyn Random);
+        let b = render_png("9+6=?", &SeededRandom::new(3) as &dyn Random);
+        let c = render_png("9+8=?", &SeededRandom::new(4) as &dyn Random);
+        assert_ne!(decode(&a), decode(&b));
+        assert_ne!(decode(&a), decode(&c));
+    }
+
+    #[test]
+    fn same_seed_gives_the_same_image() {
+        let a = render_png("4×5=?", &SeededRandom::new(5) as &dyn Random);
+        let b = render_png("4×5=?", &SeededRandom::new(5) as &dyn Random);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn every_supported_character_renders() {
+        let r: &dyn Random = &SeededRandom::new(6);
+        for c in SUPPORTED.chars() {
+            assert!(glyph(c).is_some_and(|g| g.iter().any(|row| *row != 0)));
+            decode(&render_png(&c.to_string(), r));
+        }
+        decode(&render_png(SUPPORTED, r));
+        decode(&render_png("", r));
+    }
+
+    #[test]
+    fn every_glyph_draws_dark_pixels() {
+        let r: &dyn Random = &SeededRandom::new(8);
+        for c in SUPPORTED.chars() {
+            let mut canvas = Canvas::new();
+            draw_text(&mut canvas, r, &[(c, glyph(c).unwrap())]);
+            let lum = luminances(&canvas.to_rgb8());
+            let dark = lum.iter().filter(|l| **l < 150).count();
+            // The smallest glyph ('-') is one 5-pixel row: about 15x3 pixels at 3x scale.
+            assert!(dark >= 30, "{c:?} drew only {dark} dark pixels");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "unsupported character")]
+    fn unsupported_character_panics() {
+        render_png("a+b=?", &SeededRandom::new(9) as &dyn Random);
+    }
+}

@@ -1,0 +1,152 @@
+//! The embedded store: the same semantics as the DynamoDB table, in one process's memory.
+
+use super::{
+    validate_item, validate_transaction, Condition, Item, QueryOpts, Store, StoreError, WriteOp,
+};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+type Table = BTreeMap<String, BTreeMap<String, Item>>;
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    table: Mutex<Table>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of items held (tests and the dev server's status line).
+    pub fn len(&self) -> usize {
+        self.lock().values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn holds(table: &Table, pk: &str, sk: &str, condition: Condition) -> bool {
+    let current = table.get(pk).and_then(|p| p.get(sk));
+    match condition {
+        Condition::None => true,
+        Condition::NotExists => current.is_none(),
+        Condition::Exists => current.is_some(),
+        Condition::Version(v) => current.is_some_and(|i| i.version == v),
+    }
+}
+
+fn remove(table: &mut Table, pk: &str, sk: &str) -> Option<Item> {
+    let part = table.get_mut(pk)?;
+    let old = part.remove(sk);
+    if part.is_empty() {
+        table.remove(pk);
+    }
+    old
+}
+
+fn insert(table: &mut Table, item: Item) {
+    table
+        .entry(item.pk.clone())
+        .or_default()
+        .insert(item.sk.clone(), item);
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        Ok(self.lock().get(pk).and_then(|p| p.get(sk)).cloned())
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        validate_item(&item)?;
+        let mut table = self.lock();
+        if !holds(&table, &item.pk, &item.sk, condition) {
+            return Err(StoreError::ConditionFailed { index: None });
+        }
+        insert(&mut table, item);
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        condition: Condition,
+    ) -> Result<Option<Item>, StoreError> {
+        let mut table = self.lock();
+        if !holds(&table, pk, sk, condition) {
+            return Err(StoreError::ConditionFailed { index: None });
+        }
+        Ok(remove(&mut table, pk, sk))
+    }
+
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        opts: QueryOpts,
+    ) -> Result<Vec<Item>, StoreError> {
+        let table = self.lock();
+        let Some(part) = table.get(pk) else {
+            return Ok(Vec::new());
+        };
+        let matching = part
+            .range(sk_prefix.to_string()..)
+            .take_while(|(sk, _)| sk.starts_with(sk_prefix))
+            .map(|(_, item)| item.clone());
+        let limit = opts.limit.unwrap_or(usize::MAX);
+        Ok(if opts.newest_first {
+            let mut all: Vec<Item> = matching.collect();
+            all.reverse();
+            all.truncate(limit);
+            all
+        } else {
+            matching.take(limit).collect()
+        })
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        validate_transaction(&ops)?;
+        let mut table = self.lock();
+        for (index, op) in ops.iter().enumerate() {
+            let (pk, sk) = op.keys();
+            let condition = match op {
+                WriteOp::Put { condition, .. }
+                | WriteOp::Delete { condition, .. }
+                | WriteOp::Check { condition, .. } => *condition,
+            };
+            if !holds(&table, pk, sk, condition) {
+                return Err(StoreError::ConditionFailed { index: Some(index) });
+            }
+        }
+        for op in ops {
+            match op {
+                WriteOp::Put { item, .. } => insert(&mut table, item),
+                WriteOp::Delete { pk, sk, .. } => {
+                    remove(&mut table, &pk, &sk);
+                }
+                WriteOp::Check { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        for item in &items {
+            validate_item(item)?;
+        }
+        let mut table = self.lock();
+        for item in items {
+            insert(&mut table, item);
+        }
+        Ok(())
+    }
+}
