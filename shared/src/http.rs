@@ -242,3 +242,35 @@ mod tests {
         assert_eq!(Lang::from_headers(&headers("en;q=0")), Lang::Zh);
     }
 }
+
+/// Runs one request through `f` inside a span carrying the request id, answers with [`respond`]
+/// and logs one line per request (status, error code, duration; never bodies or tokens).
+pub async fn serve<F, Fut>(req: Request, f: F) -> Response<Body>
+where
+    F: FnOnce(Request, RequestInfo) -> Fut,
+    Fut: std::future::Future<Output = Result<Reply, AppError>>,
+{
+    use tracing::Instrument;
+    let info = RequestInfo::of(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %info.request_id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let result = f(req, info.clone()).await;
+        let code = result.as_ref().err().map(AppError::code);
+        let resp = respond(result, &info);
+        tracing::info!(
+            status = resp.status().as_u16(),
+            code,
+            ms = started.elapsed().as_millis() as u64,
+            "handled"
+        );
+        resp
+    }
+    .instrument(span)
+    .await
+}

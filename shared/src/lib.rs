@@ -24,3 +24,22 @@ pub mod store;
 
 pub use app::App;
 pub use error::AppError;
+
+/// The `main` of an HTTP function whose handler is `async fn(&App, Request) -> Response<Body>`:
+/// logging, configuration and the AWS clients are set up once per cold start and shared by every
+/// invocation.
+#[macro_export]
+macro_rules! http_lambda_main {
+    ($handle:path) => {
+        #[tokio::main]
+        async fn main() -> Result<(), lambda_http::Error> {
+            $crate::logging::init();
+            let config = $crate::config::Config::from_env()?;
+            let app = $crate::App::from_config(&config).await;
+            lambda_http::run(lambda_http::service_fn(|req| async {
+                Ok::<_, lambda_http::Error>($handle(&app, req).await)
+            }))
+            .await
+        }
+    };
+}

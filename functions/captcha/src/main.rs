@@ -1,1 +1,1 @@
-fn main() {}
+shared::http_lambda_main!(fn_captcha::handle);

@@ -1,0 +1,230 @@
+//! The local all-in-one server: every function's handler behind one port, reached exactly as API
+//! Gateway (HTTP API, payload format 2.0) would reach it.
+//!
+//! [`ROUTES`] is the one table of what is served; the integration tests dispatch through it too,
+//! and a test holds it equal to `template.yaml`, `events/` and `openapi.yaml`.
+
+use base64::Engine;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use shared::error::AppError;
+use shared::http::{error_response, Lang};
+use shared::App;
+use std::sync::Arc;
+
+/// What the handlers run against.
+#[derive(Clone)]
+pub struct Services {
+    pub app: App,
+}
+
+pub type Handler = fn(Arc<Services>, Request) -> BoxFuture<'static, Response<Body>>;
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: Handler,
+    /// Served only here, never by a Lambda.
+    pub dev_only: bool,
+}
+
+const fn api(method: Method, path: &'static str, handler: Handler) -> Route {
+    Route { method, path, handler, dev_only: false }
+}
+
+/// Every route: one line each.
+pub static ROUTES: &[Route] = &[
+    api(Method::GET, "/captcha", |s, r| dev_captcha(s, r).boxed()),
+    api(Method::POST, "/login", |s, r| async move { fn_login::handle(&s.app, r).await }.boxed()),
+    api(Method::POST, "/logout", |s, r| async move { fn_login::handle(&s.app, r).await }.boxed()),
+];
+
+/// `GET /captcha` plus `devAnswer`, so scripts can log in. Only this server adds it: the Lambda's
+/// handler never returns the answer.
+async fn dev_captcha(s: Arc<Services>, req: Request) -> Response<Body> {
+    let resp = fn_captcha::handle(&s.app, req).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let mut json: serde_json::Value = serde_json::from_slice(body.as_ref()).unwrap_or_default();
+    if let Some(id) = json["captchaId"].as_str() {
+        if let Ok(Some(answer)) = shared::captcha::peek_answer_for_dev(&s.app, id).await {
+            json["devAnswer"] = answer.to_string().into();
+        }
+    }
+    parts.headers.remove(lambda_http::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::Text(json.to_string()))
+}
+
+/// Sends `req` to the handler serving its method and path; unknown routes get 404, known paths
+/// with another method 405, both in the API's error format.
+pub async fn dispatch(services: &Arc<Services>, req: Request) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    if let Some(route) = ROUTES.iter().find(|r| r.method == req.method() && r.path == path) {
+        return (route.handler)(services.clone(), req).await;
+    }
+    let lang = Lang::from_headers(req.headers());
+    let err = if ROUTES.iter().any(|r| r.path == path) {
+        AppError::MethodNotAllowed
+    } else {
+        AppError::NotFound
+    };
+    error_response(&err, lang)
+}
+
+/// An HTTP request as the API Gateway HTTP API event (payload format 2.0) it would become.
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    /// Without the `?`.
+    pub raw_query: &'a str,
+    pub headers: Vec<(String, String)>,
+    pub body: &'a [u8],
+    pub source_ip: &'a str,
+}
+
+/// The event JSON API Gateway would deliver for `r`.
+pub fn api_gateway_event(r: &HttpRequest<'_>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut headers = Map::new();
+    for (name, value) in &r.headers {
+        let name = name.to_ascii_lowercase();
+        let joined = match headers.get(&name).and_then(Value::as_str) {
+            Some(prev) => format!("{prev},{value}"),
+            None => value.clone(),
+        };
+        headers.insert(name, Value::String(joined));
+    }
+    let mut query = Map::new();
+    for pair in r.raw_query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        let joined = match query.get(&k).and_then(Value::as_str) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v,
+        };
+        query.insert(k, Value::String(joined));
+    }
+    let user_agent = headers.get("user-agent").cloned().unwrap_or(Value::Null);
+    let now = chrono::Utc::now();
+    let (body, is_base64) = match std::str::from_utf8(r.body) {
+        _ if r.body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::String(text.to_string()), false),
+        Err(_) => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(r.body)),
+            true,
+        ),
+    };
+    let route_key = format!("{} {}", r.method, r.path);
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": r.path,
+        "rawQueryString": r.raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "devserver",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {
+                "method": r.method,
+                "path": r.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": r.source_ip,
+                "userAgent": user_agent,
+            },
+            "requestId": format!("dev-{}", now.timestamp_nanos_opt().unwrap_or_default()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "isBase64Encoded": is_base64,
+    });
+    if !query.is_empty() {
+        event["queryStringParameters"] = Value::Object(query);
+    }
+    if !body.is_null() {
+        event["body"] = body;
+    }
+    event
+}
+
+/// Decodes `%XX` escapes and `+` (form encoding of a space) in a query-string part.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Turns `r` into the `lambda_http::Request` a Lambda would receive.
+pub fn lambda_request(r: &HttpRequest<'_>) -> Request {
+    lambda_http::request::from_str(&api_gateway_event(r).to_string())
+        .expect("the event built here is a valid payload 2.0 event")
+}
+
+/// The demo learner of the guide, created at start when missing.
+pub const DEMO_ID_NUMBER: &str = "440883200305125051";
+pub const DEMO_NAME: &str = "李嘉民";
+
+pub async fn seed_demo(app: &App) -> Result<(), AppError> {
+    let id = shared::id_number::IdNumber::parse(DEMO_ID_NUMBER, app.today())
+        .expect("the demo ID number is valid");
+    let learner = shared::learner::Learner::new(app, &id, DEMO_NAME);
+    shared::learner::create(app, &learner).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("%E7%94%B5%E6%A2%AF"), "电梯");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn events_carry_method_path_query_headers_and_source_ip() {
+        let req = lambda_request(&HttpRequest {
+            method: "GET",
+            path: "/achievements",
+            raw_query: "name=%E7%94%B5&page=2",
+            headers: vec![("Accept-Language".into(), "en".into())],
+            body: b"",
+            source_ip: "203.0.113.9",
+        });
+        let info = shared::http::RequestInfo::of(&req);
+        assert_eq!(info.client_ip, "203.0.113.9");
+        assert_eq!(info.lang, Lang::En);
+        assert_eq!(req.method(), Method::GET);
+        assert_eq!(req.uri().path(), "/achievements");
+        assert_eq!(shared::http::query_param(&req, "name").as_deref(), Some("电"));
+        assert_eq!(shared::http::query_param(&req, "page").as_deref(), Some("2"));
+    }
+}
