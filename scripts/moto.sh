@@ -37,7 +37,7 @@ _moto_free_port() {
 _moto_exports() {
     export AWS_ENDPOINT_URL="http://127.0.0.1:$1"
     export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
-    export AWS_EC2_METADATA_DISABLED=true
+    export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true # (boto3 wants the former)
 }
 
 _moto_start() {
@@ -91,7 +91,8 @@ elif [[ "${1:-}" == "--foreground" ]]; then
     port="${MOTO_PORT:-$(_moto_free_port)}"
     _moto_exports "$port"
     echo "# moto $MOTO_VERSION in the foreground (Ctrl-C stops it). In another shell:"
-    for v in AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED; do
+    for v in AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION \
+        AWS_EC2_METADATA_DISABLED; do
         echo "export $v=${!v}"
     done
     exec "$repo/.venv/bin/moto_server" -H 127.0.0.1 -p "$port"

@@ -27,12 +27,17 @@ pub async fn dynamo_store() -> Option<Arc<DynamoStore>> {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but AWS_ENDPOINT_URL is not set: run the suite through scripts/test.sh, which starts moto");
         }
-        eprintln!("note: AWS_ENDPOINT_URL not set, skipping the DynamoDB half (scripts/test.sh runs it)");
+        eprintln!(
+            "note: AWS_ENDPOINT_URL not set, skipping the DynamoDB half (scripts/test.sh runs it)"
+        );
         return None;
     }
     let table = format!("test-{}", uuid_like());
     let store = DynamoStore::from_env(&table).await;
-    store.ensure_table().await.expect("create the test table on the emulator");
+    store
+        .ensure_table()
+        .await
+        .expect("create the test table on the emulator");
     Some(Arc::new(store))
 }
 
@@ -75,6 +80,233 @@ macro_rules! both_backends {
             async fn dynamo() {
                 if let Some(s) = $crate::store(Backend::Dynamo).await {
                     run(s).await;
+                }
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application under test: every route of the dev server's table, fed API Gateway events.
+
+use devserver::{dispatch, lambda_request, HttpRequest, Services};
+use shared::clock::ManualClock;
+use shared::config::Keys;
+use shared::id_number::IdNumber;
+use shared::learner::Learner;
+use shared::App;
+
+pub const TEST_PEPPER: &str = "integration-test-pepper-0123456789abcdef";
+/// The guide's learner.
+pub const DEMO_ID: &str = "440883200305125051";
+pub const DEMO_PASSWORD: &str = "125051";
+
+pub struct TestApp {
+    pub services: Arc<Services>,
+    pub clock: Arc<ManualClock>,
+    pub backend: Backend,
+}
+
+/// A response as a client sees it.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: serde_json::Value,
+    pub raw: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The error code of an error response ("" otherwise).
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+/// A request to send; build with [`TestApp::req`].
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub ip: String,
+}
+
+impl Req {
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
+        self
+    }
+
+    pub fn raw(mut self, content_type: Option<&str>, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        if let Some(ct) = content_type {
+            self.headers.push(("content-type".into(), ct.into()));
+        }
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn query(mut self, q: &str) -> Self {
+        self.query = q.into();
+        self
+    }
+
+    pub fn ip(mut self, ip: &str) -> Self {
+        self.ip = ip.into();
+        self
+    }
+}
+
+impl TestApp {
+    /// A fresh app on `backend` with a manual clock and the demo learner, or `None` when the
+    /// DynamoDB half is skipped (see [`dynamo_store`]).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let store = store(backend).await?;
+        let clock = Arc::new(ManualClock::fixed());
+        let keys = Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap();
+        let app = App::new(store, keys).with_clock(clock.clone());
+        let t = TestApp {
+            services: Arc::new(Services { app }),
+            clock,
+            backend,
+        };
+        t.add_learner(DEMO_ID, "李嘉民").await;
+        Some(t)
+    }
+
+    pub fn app(&self) -> &App {
+        &self.services.app
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(chrono::Duration::seconds(seconds));
+    }
+
+    /// Creates a learner with the initial password (as the import does).
+    pub async fn add_learner(&self, id: &str, name: &str) -> Learner {
+        let id = IdNumber::parse(id, self.app().today()).expect("valid test ID number");
+        let learner = Learner::new(self.app(), &id, name);
+        shared::learner::create(self.app(), &learner).await.unwrap();
+        learner
+    }
+
+    pub fn req(&self, method: &str, path: &str) -> Req {
+        Req {
+            method: method.into(),
+            path: path.into(),
+            query: String::new(),
+            headers: vec![("user-agent".into(), "integration-tests".into())],
+            body: Vec::new(),
+            ip: "198.51.100.7".into(),
+        }
+    }
+
+    pub async fn send(&self, r: Req) -> TestResponse {
+        let request = lambda_request(&HttpRequest {
+            method: &r.method,
+            path: &r.path,
+            raw_query: &r.query,
+            headers: r.headers,
+            body: &r.body,
+            source_ip: &r.ip,
+        });
+        let resp = dispatch(&self.services, request).await;
+        let (parts, body) = resp.into_parts();
+        let raw = body.as_ref().to_vec();
+        let body = if raw.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&raw).expect("every response body is JSON")
+        };
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+            raw,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        let mut r = self.req("GET", path);
+        if let Some(t) = token {
+            r = r.bearer(t);
+        }
+        self.send(r).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+    ) -> TestResponse {
+        let mut r = self.req("POST", path).json(&body);
+        if let Some(t) = token {
+            r = r.bearer(t);
+        }
+        self.send(r).await
+    }
+
+    /// A fresh captcha's id and answer (the dev server's `devAnswer`).
+    pub async fn captcha(&self) -> (String, String) {
+        let r = self.get("/captcha", None).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        (
+            r.body["captchaId"].as_str().unwrap().to_string(),
+            r.body["devAnswer"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// `POST /login` with a freshly solved captcha.
+    pub async fn login(&self, account: &str, password: &str) -> TestResponse {
+        let (id, answer) = self.captcha().await;
+        self.post(
+            "/login",
+            serde_json::json!({"account": account, "password": password, "captchaId": id, "captchaAnswer": answer}),
+            None,
+        )
+        .await
+    }
+
+    /// Logs in and returns the token, asserting success.
+    pub async fn token(&self, account: &str, password: &str) -> String {
+        let r = self.login(account, password).await;
+        assert_eq!(r.status, 200, "login failed: {:?}", r.body);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// Runs an async test body against a fresh [`TestApp`] on each backend.
+#[macro_export]
+macro_rules! app_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn memory() {
+                run($crate::TestApp::spawn($crate::Backend::Memory).await.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn dynamo() {
+                if let Some(app) = $crate::TestApp::spawn($crate::Backend::Dynamo).await {
+                    run(app).await;
                 }
             }
         }

@@ -25,20 +25,34 @@ pub type Handler = fn(Arc<Services>, Request) -> BoxFuture<'static, Response<Bod
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
+    /// The package under `functions/` whose Lambda serves the route ("" for dev-only routes).
+    pub function: &'static str,
     pub handler: Handler,
     /// Served only here, never by a Lambda.
     pub dev_only: bool,
 }
 
-const fn api(method: Method, path: &'static str, handler: Handler) -> Route {
-    Route { method, path, handler, dev_only: false }
+/// A route served by a function's Lambda handler: `handle(&services.<state>, request)`.
+macro_rules! lambda {
+    ($function:literal, $method:ident, $path:literal, $handle:path, $state:ident) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            function: $function,
+            handler: |s, r| async move { $handle(&s.$state, r).await }.boxed(),
+            dev_only: false,
+        }
+    };
 }
 
 /// Every route: one line each.
 pub static ROUTES: &[Route] = &[
-    api(Method::GET, "/captcha", |s, r| dev_captcha(s, r).boxed()),
-    api(Method::POST, "/login", |s, r| async move { fn_login::handle(&s.app, r).await }.boxed()),
-    api(Method::POST, "/logout", |s, r| async move { fn_login::handle(&s.app, r).await }.boxed()),
+    Route {
+        handler: |s, r| dev_captcha(s, r).boxed(),
+        ..lambda!("captcha", GET, "/captcha", fn_captcha::handle, app)
+    },
+    lambda!("login", POST, "/login", fn_login::handle, app),
+    lambda!("login", POST, "/logout", fn_login::handle, app),
 ];
 
 /// `GET /captcha` plus `devAnswer`, so scripts can log in. Only this server adds it: the Lambda's
@@ -55,7 +69,9 @@ async fn dev_captcha(s: Arc<Services>, req: Request) -> Response<Body> {
             json["devAnswer"] = answer.to_string().into();
         }
     }
-    parts.headers.remove(lambda_http::http::header::CONTENT_LENGTH);
+    parts
+        .headers
+        .remove(lambda_http::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::Text(json.to_string()))
 }
 
@@ -63,7 +79,10 @@ async fn dev_captcha(s: Arc<Services>, req: Request) -> Response<Body> {
 /// with another method 405, both in the API's error format.
 pub async fn dispatch(services: &Arc<Services>, req: Request) -> Response<Body> {
     let path = req.uri().path().to_string();
-    if let Some(route) = ROUTES.iter().find(|r| r.method == req.method() && r.path == path) {
+    if let Some(route) = ROUTES
+        .iter()
+        .find(|r| r.method == req.method() && r.path == path)
+    {
         return (route.handler)(services.clone(), req).await;
     }
     let lang = Lang::from_headers(req.headers());
@@ -224,7 +243,13 @@ mod tests {
         assert_eq!(info.lang, Lang::En);
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri().path(), "/achievements");
-        assert_eq!(shared::http::query_param(&req, "name").as_deref(), Some("电"));
-        assert_eq!(shared::http::query_param(&req, "page").as_deref(), Some("2"));
+        assert_eq!(
+            shared::http::query_param(&req, "name").as_deref(),
+            Some("电")
+        );
+        assert_eq!(
+            shared::http::query_param(&req, "page").as_deref(),
+            Some("2")
+        );
     }
 }

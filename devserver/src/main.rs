@@ -20,10 +20,13 @@ fn port_from_args() -> u16 {
     while i < args.len() {
         match args[i].as_str() {
             "--port" | "-p" => {
-                port = args.get(i + 1).and_then(|p| p.parse().ok()).unwrap_or_else(|| {
-                    eprintln!("--port takes a number from 0 to 65535");
-                    std::process::exit(2)
-                });
+                port = args
+                    .get(i + 1)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| {
+                        eprintln!("--port takes a number from 0 to 65535");
+                        std::process::exit(2)
+                    });
                 i += 1;
             }
             "--help" | "-h" => {
@@ -44,12 +47,20 @@ async fn build_app() -> (App, &'static str) {
     let pepper = std::env::var("ID_PEPPER").unwrap_or_else(|_| DEV_PEPPER.to_string());
     let keys = Keys::new(pepper.into_bytes()).expect("ID_PEPPER must be at least 32 bytes");
     let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.is_empty());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|e| !e.is_empty());
     match (table, endpoint) {
         (Some(table), Some(_)) => {
             let store = shared::store::dynamo::DynamoStore::from_env(&table).await;
-            store.ensure_table().await.expect("create or find the DynamoDB table");
-            (App::new(Arc::new(store), keys), "DynamoDB (AWS_ENDPOINT_URL)")
+            store
+                .ensure_table()
+                .await
+                .expect("create or find the DynamoDB table");
+            (
+                App::new(Arc::new(store), keys),
+                "DynamoDB (AWS_ENDPOINT_URL)",
+            )
         }
         _ => (App::in_memory(keys), "embedded in-memory store"),
     }
@@ -114,7 +125,10 @@ fn cors(mut resp: axum::response::Response) -> axum::response::Response {
         h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
     };
     set("access-control-allow-origin", "*");
-    set("access-control-allow-headers", "authorization,content-type,accept-language");
+    set(
+        "access-control-allow-headers",
+        "authorization,content-type,accept-language",
+    );
     set("access-control-allow-methods", "GET,POST,PUT,OPTIONS");
     set("access-control-expose-headers", "retry-after");
     resp
@@ -124,7 +138,9 @@ fn cors(mut resp: axum::response::Response) -> axum::response::Response {
 async fn main() {
     let port = port_from_args();
     let (app, backend) = build_app().await;
-    devserver::seed_demo(&app).await.expect("load the demo data");
+    devserver::seed_demo(&app)
+        .await
+        .expect("load the demo data");
     let services = Arc::new(Services { app });
     let router = axum::Router::new().fallback(proxy).with_state(services);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -137,7 +153,16 @@ async fn main() {
     println!("Learner account dev server on http://{addr} ({backend})");
     println!("Routes:");
     for r in devserver::ROUTES {
-        println!("  {:<6} {}{}", r.method, r.path, if r.dev_only { "   (dev server only)" } else { "" });
+        println!(
+            "  {:<6} {}{}",
+            r.method,
+            r.path,
+            if r.dev_only {
+                "   (dev server only)"
+            } else {
+                ""
+            }
+        );
     }
     println!(
         "Demo learner {}: account {} , initial password {}",
@@ -146,10 +171,13 @@ async fn main() {
         &devserver::DEMO_ID_NUMBER[12..]
     );
     println!("Try: curl -s http://{addr}/captcha   (the dev server adds devAnswer)");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .expect("serve");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .expect("serve");
 }

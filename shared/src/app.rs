@@ -23,7 +23,12 @@ pub fn china_offset() -> FixedOffset {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, keys: Keys) -> App {
-        App { store, clock: Arc::new(SystemClock), random: Arc::new(OsRandom), keys }
+        App {
+            store,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            keys,
+        }
     }
 
     /// The production wiring: the DynamoDB table named in the configuration, system clock, OS

@@ -41,7 +41,11 @@ pub async fn record(
         Some(key) => crate::learner::pk(key),
         None => format!("AUDIT#UNMATCHED#{}", at.format("%Y-%m-%d")),
     };
-    let sk = format!("{SK_PREFIX}{:015}#{}", at.timestamp_millis(), app.rng().hex(4));
+    let sk = format!(
+        "{SK_PREFIX}{:015}#{}",
+        at.timestamp_millis(),
+        app.rng().hex(4)
+    );
     let entry = LoginAttempt {
         at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
         ip: ip.to_string(),
@@ -58,7 +62,11 @@ pub async fn record(
 pub async fn recent(app: &App, learner_key: &str, n: usize) -> Result<Vec<LoginAttempt>, AppError> {
     let items = app
         .store
-        .query(&crate::learner::pk(learner_key), SK_PREFIX, QueryOpts::newest(n))
+        .query(
+            &crate::learner::pk(learner_key),
+            SK_PREFIX,
+            QueryOpts::newest(n),
+        )
         .await?;
     let now = app.now_unix();
     items

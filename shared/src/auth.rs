@@ -121,11 +121,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub async fn login(app: &App, req: LoginRequest, info: &RequestInfo) -> Result<LoginResponse, AppError> {
+pub async fn login(
+    app: &App,
+    req: LoginRequest,
+    info: &RequestInfo,
+) -> Result<LoginResponse, AppError> {
     let account = required("account", req.account, 64)?;
     let pw = required("password", req.password, 128)?;
     let captcha_id = required("captchaId", req.captcha_id, 64)?;
-    let answer = required("captchaAnswer", req.captcha_answer.map(Text::into_string), 16)?;
+    let answer = required(
+        "captchaAnswer",
+        req.captcha_answer.map(Text::into_string),
+        16,
+    )?;
 
     // A wrong captcha is not a password failure: checked first, counted nowhere.
     crate::captcha::redeem(app, captcha_id.trim(), &answer).await?;
@@ -142,8 +150,15 @@ pub async fn login(app: &App, req: LoginRequest, info: &RequestInfo) -> Result<L
 
     let lock_key = parsed.throttle_key(app, &account);
     if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
-        audit::record(app, learner_key.as_deref(), at, &info.client_ip, &masked, LoginResult::Locked)
-            .await?;
+        audit::record(
+            app,
+            learner_key.as_deref(),
+            at,
+            &info.client_ip,
+            &masked,
+            LoginResult::Locked,
+        )
+        .await?;
         return Err(AppError::AccountLocked { retry_after });
     }
 
@@ -158,15 +173,31 @@ pub async fn login(app: &App, req: LoginRequest, info: &RequestInfo) -> Result<L
     };
 
     let Some(stored) = found.filter(|_| verified) else {
-        audit::record(app, learner_key.as_deref(), at, &info.client_ip, &masked, LoginResult::Failure)
-            .await?;
+        audit::record(
+            app,
+            learner_key.as_deref(),
+            at,
+            &info.client_ip,
+            &masked,
+            LoginResult::Failure,
+        )
+        .await?;
         return Err(AppError::CredentialsInvalid);
     };
 
-    app.store.delete(&lock_pk(&lock_key), LOCK_SK, Condition::None).await?;
-    let new = session::create(app, &stored.learner).await?;
-    audit::record(app, learner_key.as_deref(), at, &info.client_ip, &masked, LoginResult::Success)
+    app.store
+        .delete(&lock_pk(&lock_key), LOCK_SK, Condition::None)
         .await?;
+    let new = session::create(app, &stored.learner).await?;
+    audit::record(
+        app,
+        learner_key.as_deref(),
+        at,
+        &info.client_ip,
+        &masked,
+        LoginResult::Success,
+    )
+    .await?;
     Ok(LoginResponse {
         token: new.token,
         token_type: "Bearer",

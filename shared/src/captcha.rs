@@ -34,10 +34,16 @@ impl Question {
         let a = 1 + rng.below(9);
         let b = 1 + rng.below(9);
         if rng.below(2) == 0 {
-            Question { text: format!("{a}+{b}=?"), answer: a + b }
+            Question {
+                text: format!("{a}+{b}=?"),
+                answer: a + b,
+            }
         } else {
             let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
-            Question { text: format!("{hi}-{lo}=?"), answer: hi - lo }
+            Question {
+                text: format!("{hi}-{lo}=?"),
+                answer: hi - lo,
+            }
         }
     }
 }
@@ -55,8 +61,14 @@ pub struct CaptchaResponse {
 pub async fn issue(app: &App) -> Result<CaptchaResponse, AppError> {
     let question = Question::generate(app.rng());
     let id = app.rng().hex(ID_BYTES);
-    let item = Item::new(pk(&id), SK, &CaptchaRecord { answer: question.answer })
-        .expiring(app.now_unix() + TTL_SECONDS);
+    let item = Item::new(
+        pk(&id),
+        SK,
+        &CaptchaRecord {
+            answer: question.answer,
+        },
+    )
+    .expiring(app.now_unix() + TTL_SECONDS);
     app.store.put(item, Condition::NotExists).await?;
     let png = crate::captcha_image::render_png(&question.text, app.rng());
     Ok(CaptchaResponse {

@@ -31,7 +31,10 @@ impl Keys {
     pub fn new(pepper: impl Into<Vec<u8>>) -> Result<Keys, ConfigError> {
         let pepper = pepper.into();
         if pepper.len() < MIN_PEPPER_BYTES {
-            return Err(ConfigError::Invalid("ID_PEPPER", "must be at least 32 bytes"));
+            return Err(ConfigError::Invalid(
+                "ID_PEPPER",
+                "must be at least 32 bytes",
+            ));
         }
         Ok(Keys { pepper })
     }
@@ -67,7 +70,8 @@ impl Default for SmsConfig {
     fn default() -> Self {
         SmsConfig {
             signature: "学分银行".into(),
-            template: "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。".into(),
+            template: "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+                .into(),
             sender_id: None,
         }
     }
@@ -102,7 +106,11 @@ impl Config {
         if !sms.template.contains("{code}") {
             return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));
         }
-        Ok(Config { table_name, keys, sms })
+        Ok(Config {
+            table_name,
+            keys,
+            sms,
+        })
     }
 }
 
@@ -112,19 +120,28 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn requires_table_and_a_long_pepper() {
-        assert!(matches!(Config::from_lookup(lookup(&[])), Err(ConfigError::Missing("TABLE_NAME"))));
+        assert!(matches!(
+            Config::from_lookup(lookup(&[])),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        ));
         assert!(matches!(
             Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("ID_PEPPER", "short")])),
             Err(ConfigError::Invalid("ID_PEPPER", _))
         ));
-        let c = Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("ID_PEPPER", &"p".repeat(32))])).unwrap();
+        let c = Config::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ID_PEPPER", &"p".repeat(32)),
+        ]))
+        .unwrap();
         assert_eq!(c.table_name, "t");
         assert_eq!(c.sms.signature, "学分银行");
         assert!(c.sms.sender_id.is_none());

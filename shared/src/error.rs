@@ -62,13 +62,17 @@ impl WeakReason {
             (WeakReason::TooLong, Lang::Zh) => "新密码最多 64 个字符",
             (WeakReason::TooLong, Lang::En) => "the new password may have at most 64 characters",
             (WeakReason::InitialPassword, Lang::Zh) => "新密码不能是初始密码",
-            (WeakReason::InitialPassword, Lang::En) => "the new password must not be the initial password",
+            (WeakReason::InitialPassword, Lang::En) => {
+                "the new password must not be the initial password"
+            }
             (WeakReason::ContainsIdNumber, Lang::Zh) => "新密码不能包含身份证号后六位",
             (WeakReason::ContainsIdNumber, Lang::En) => {
                 "the new password must not contain the last six characters of the ID number"
             }
             (WeakReason::ContainsMobile, Lang::Zh) => "新密码不能包含手机号",
-            (WeakReason::ContainsMobile, Lang::En) => "the new password must not contain the mobile number",
+            (WeakReason::ContainsMobile, Lang::En) => {
+                "the new password must not contain the mobile number"
+            }
             (WeakReason::Common, Lang::Zh) => "新密码过于常见，请换一个",
             (WeakReason::Common, Lang::En) => "the new password is too common; choose another",
         }
@@ -122,7 +126,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: impl Into<String>, problem: Problem) -> Self {
-        AppError::Validation { field: field.into(), problem }
+        AppError::Validation {
+            field: field.into(),
+            problem,
+        }
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -132,8 +139,13 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         use AppError::*;
         match self {
-            InvalidJson | Validation { .. } | CaptchaInvalid | SmsCodeInvalid | IdExpired
-            | IdValidityInvalid | PasswordWeak(_) => StatusCode::BAD_REQUEST,
+            InvalidJson
+            | Validation { .. }
+            | CaptchaInvalid
+            | SmsCodeInvalid
+            | IdExpired
+            | IdValidityInvalid
+            | PasswordWeak(_) => StatusCode::BAD_REQUEST,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NotFound => StatusCode::NOT_FOUND,
@@ -190,7 +202,13 @@ impl AppError {
     pub fn message(&self, lang: Lang) -> String {
         use AppError::*;
         let zh = lang == Lang::Zh;
-        let s = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
+        let s = |zh_text: &str, en_text: &str| {
+            if zh {
+                zh_text.to_string()
+            } else {
+                en_text.to_string()
+            }
+        };
         match self {
             InvalidJson => s("请求内容不是有效的 JSON", "The request body is not valid JSON"),
             UnsupportedMediaType => s(

@@ -23,7 +23,10 @@ pub enum Lang {
 impl Lang {
     /// Reads `Accept-Language`: English when the most preferred language it names is English.
     pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Lang::Zh;
         };
         let mut best: Option<(f32, Lang)> = None;
@@ -73,7 +76,9 @@ impl RequestInfo {
             .unwrap_or_else(|| "-".to_string());
         RequestInfo {
             lang: Lang::from_headers(req.headers()),
-            client_ip: ip.filter(|ip| !ip.is_empty()).unwrap_or_else(|| "unknown".into()),
+            client_ip: ip
+                .filter(|ip| !ip.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
             request_id,
         }
     }
@@ -92,11 +97,17 @@ impl Reply {
     }
 
     pub fn with_status(status: StatusCode, body: &impl Serialize) -> Self {
-        Reply { status, body: Some(serde_json::to_value(body).expect("responses serialise")) }
+        Reply {
+            status,
+            body: Some(serde_json::to_value(body).expect("responses serialise")),
+        }
     }
 
     pub fn no_content() -> Self {
-        Reply { status: StatusCode::NO_CONTENT, body: None }
+        Reply {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+        }
     }
 }
 
@@ -178,7 +189,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let field = e.path().to_string();
-        let field = if field == "." { "body".to_string() } else { field };
+        let field = if field == "." {
+            "body".to_string()
+        } else {
+            field
+        };
         AppError::validation(field, Problem::WrongType)
     })
 }
@@ -190,7 +205,10 @@ pub fn bearer_token(req: &Request) -> Result<&str, AppError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or(AppError::Unauthenticated)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(AppError::Unauthenticated)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(AppError::Unauthenticated)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.len() > 256 {
         return Err(AppError::Unauthenticated);
@@ -219,28 +237,6 @@ pub fn route_miss(req: &Request, paths: &[&str]) -> AppError {
 /// Whether the request is `method path`.
 pub fn is(req: &Request, method: Method, path: &str) -> bool {
     req.method() == method && req.uri().path() == path
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(al: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(al).unwrap());
-        h
-    }
-
-    #[test]
-    fn language_follows_the_strongest_preference() {
-        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Zh);
-        assert_eq!(Lang::from_headers(&headers("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_headers(&headers("zh-CN,zh;q=0.9,en;q=0.8")), Lang::Zh);
-        assert_eq!(Lang::from_headers(&headers("fr, en;q=0.5, zh;q=0.4")), Lang::En);
-        assert_eq!(Lang::from_headers(&headers("en;q=0.2, zh-Hans;q=0.7")), Lang::Zh);
-        assert_eq!(Lang::from_headers(&headers("de")), Lang::Zh);
-        assert_eq!(Lang::from_headers(&headers("en;q=0")), Lang::Zh);
-    }
 }
 
 /// Runs one request through `f` inside a span carrying the request id, answers with [`respond`]
@@ -273,4 +269,35 @@ where
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(al: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(al).unwrap());
+        h
+    }
+
+    #[test]
+    fn language_follows_the_strongest_preference() {
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Zh);
+        assert_eq!(Lang::from_headers(&headers("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::from_headers(&headers("zh-CN,zh;q=0.9,en;q=0.8")),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_headers(&headers("fr, en;q=0.5, zh;q=0.4")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_headers(&headers("en;q=0.2, zh-Hans;q=0.7")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_headers(&headers("de")), Lang::Zh);
+        assert_eq!(Lang::from_headers(&headers("en;q=0")), Lang::Zh);
+    }
 }

@@ -43,8 +43,8 @@ impl IdNumber {
         if b[0] == b'0' || b[0] == b'9' {
             return Err(IdNumberError::Address);
         }
-        let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
-            .map_err(|_| IdNumberError::BirthDate)?;
+        let birth =
+            NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").map_err(|_| IdNumberError::BirthDate)?;
         if birth < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
             return Err(IdNumberError::BirthDate);
         }
@@ -123,7 +123,11 @@ mod tests {
 
     #[test]
     fn accepts_the_worked_examples() {
-        for id in ["11010519491231002X", "440883200305125051", "330106199808151233"] {
+        for id in [
+            "11010519491231002X",
+            "440883200305125051",
+            "330106199808151233",
+        ] {
             let parsed = IdNumber::parse(id, today()).unwrap();
             assert_eq!(parsed.expose(), id);
         }
@@ -138,16 +142,30 @@ mod tests {
 
     #[test]
     fn rejects_a_bad_checksum() {
-        assert_eq!(IdNumber::parse("440883200305125052", today()), Err(IdNumberError::Checksum));
-        assert_eq!(IdNumber::parse("110105194912310021", today()), Err(IdNumberError::Checksum));
+        assert_eq!(
+            IdNumber::parse("440883200305125052", today()),
+            Err(IdNumberError::Checksum)
+        );
+        assert_eq!(
+            IdNumber::parse("110105194912310021", today()),
+            Err(IdNumberError::Checksum)
+        );
     }
 
     #[test]
     fn rejects_impossible_dates() {
         // 2003-02-30 and month 13, with correct check characters for the rest.
-        for body in ["44088320030230512", "44088320031312512", "44088318991231512"] {
+        for body in [
+            "44088320030230512",
+            "44088320031312512",
+            "44088318991231512",
+        ] {
             let id = format!("{body}{}", check_char(body.as_bytes()) as char);
-            assert_eq!(IdNumber::parse(&id, today()), Err(IdNumberError::BirthDate), "{id}");
+            assert_eq!(
+                IdNumber::parse(&id, today()),
+                Err(IdNumberError::BirthDate),
+                "{id}"
+            );
         }
     }
 
@@ -155,7 +173,10 @@ mod tests {
     fn rejects_future_birth_dates() {
         let body = "44088320260302512";
         let id = format!("{body}{}", check_char(body.as_bytes()) as char);
-        assert_eq!(IdNumber::parse(&id, today()), Err(IdNumberError::FutureBirthDate));
+        assert_eq!(
+            IdNumber::parse(&id, today()),
+            Err(IdNumberError::FutureBirthDate)
+        );
         let body = "44088320260301512";
         let id = format!("{body}{}", check_char(body.as_bytes()) as char);
         assert!(IdNumber::parse(&id, today()).is_ok(), "born today is fine");
@@ -163,11 +184,26 @@ mod tests {
 
     #[test]
     fn rejects_wrong_length_and_characters() {
-        assert_eq!(IdNumber::parse("44088320030512505", today()), Err(IdNumberError::Length));
-        assert_eq!(IdNumber::parse("4408832003051250511", today()), Err(IdNumberError::Length));
-        assert_eq!(IdNumber::parse("44088320030512505A", today()), Err(IdNumberError::Characters));
-        assert_eq!(IdNumber::parse("4408832003051X5051", today()), Err(IdNumberError::Characters));
-        assert_eq!(IdNumber::parse("４４０８８３２００３０５１２５０５１", today()), Err(IdNumberError::Characters));
+        assert_eq!(
+            IdNumber::parse("44088320030512505", today()),
+            Err(IdNumberError::Length)
+        );
+        assert_eq!(
+            IdNumber::parse("4408832003051250511", today()),
+            Err(IdNumberError::Length)
+        );
+        assert_eq!(
+            IdNumber::parse("44088320030512505A", today()),
+            Err(IdNumberError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse("4408832003051X5051", today()),
+            Err(IdNumberError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse("４４０８８３２００３０５１２５０５１", today()),
+            Err(IdNumberError::Characters)
+        );
         assert_eq!(IdNumber::parse("", today()), Err(IdNumberError::Length));
     }
 
@@ -176,7 +212,10 @@ mod tests {
         let id = IdNumber::parse("440883200305125051", today()).unwrap();
         assert_eq!(id.masked(), "4408**********5051");
         assert_eq!(format!("{id:?}"), "IdNumber(4408**********5051)");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(2003, 5, 12).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(2003, 5, 12).unwrap()
+        );
     }
 
     #[test]

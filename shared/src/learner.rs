@@ -124,7 +124,10 @@ impl Stored {
 
 pub async fn load_by_key(app: &App, id_key: &str) -> Result<Option<Stored>, AppError> {
     match app.store.get(&pk(id_key), PROFILE_SK).await? {
-        Some(item) => Ok(Some(Stored { learner: item.parse()?, item })),
+        Some(item) => Ok(Some(Stored {
+            learner: item.parse()?,
+            item,
+        })),
         None => Ok(None),
     }
 }
@@ -140,7 +143,11 @@ pub struct MobileClaim {
 }
 
 pub async fn load_by_mobile(app: &App, mobile: &Mobile) -> Result<Option<Stored>, AppError> {
-    let Some(claim) = app.store.get(&mobile_pk(&mobile_key(app, mobile)), MOBILE_SK).await? else {
+    let Some(claim) = app
+        .store
+        .get(&mobile_pk(&mobile_key(app, mobile)), MOBILE_SK)
+        .await?
+    else {
         return Ok(None);
     };
     let claim: MobileClaim = claim.parse()?;
@@ -153,7 +160,7 @@ pub async fn load_by_mobile(app: &App, mobile: &Mobile) -> Result<Option<Stored>
 pub async fn create(app: &App, learner: &Learner) -> Result<bool, AppError> {
     match app.store.put(learner.item(), Condition::NotExists).await {
         Ok(()) => Ok(true),
-        Err(e) if matches!(e, crate::store::StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(crate::store::StoreError::ConditionFailed { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

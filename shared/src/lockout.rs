@@ -34,7 +34,9 @@ impl LockState {
     /// The state as it stands at `now`: an expired lock or stale failures count as nothing.
     pub fn current(&self, now: i64) -> LockState {
         let lock_over = self.locked_until.is_some_and(|t| t <= now);
-        let stale = self.last_failure.is_none_or(|t| now - t >= FORGET_AFTER_SECONDS);
+        let stale = self
+            .last_failure
+            .is_none_or(|t| now - t >= FORGET_AFTER_SECONDS);
         if lock_over || stale {
             LockState::default()
         } else {
@@ -44,7 +46,9 @@ impl LockState {
 
     pub fn claim(&self, now: i64) -> Claim {
         if let Some(until) = self.locked_until.filter(|t| *t > now) {
-            return Claim::Locked { retry_after: (until - now) as u64 };
+            return Claim::Locked {
+                retry_after: (until - now) as u64,
+            };
         }
         let base = self.current(now);
         let failures = base.failures + 1;
@@ -85,7 +89,12 @@ mod tests {
         }
         s = allowed(s.claim(100));
         assert_eq!(s.locked_until, Some(100 + LOCK_SECONDS));
-        assert_eq!(s.claim(101), Claim::Locked { retry_after: (LOCK_SECONDS - 1) as u64 });
+        assert_eq!(
+            s.claim(101),
+            Claim::Locked {
+                retry_after: (LOCK_SECONDS - 1) as u64
+            }
+        );
         assert_eq!(
             s.claim(100 + LOCK_SECONDS - 1),
             Claim::Locked { retry_after: 1 }
@@ -94,21 +103,40 @@ mod tests {
 
     #[test]
     fn an_expired_lock_starts_a_fresh_count() {
-        let s = LockState { failures: 5, locked_until: Some(1000), last_failure: Some(100) };
+        let s = LockState {
+            failures: 5,
+            locked_until: Some(1000),
+            last_failure: Some(100),
+        };
         let next = allowed(s.claim(1000));
-        assert_eq!(next, LockState { failures: 1, locked_until: None, last_failure: Some(1000) });
+        assert_eq!(
+            next,
+            LockState {
+                failures: 1,
+                locked_until: None,
+                last_failure: Some(1000)
+            }
+        );
     }
 
     #[test]
     fn failures_are_forgotten_after_a_day() {
-        let s = LockState { failures: 4, locked_until: None, last_failure: Some(0) };
+        let s = LockState {
+            failures: 4,
+            locked_until: None,
+            last_failure: Some(0),
+        };
         assert_eq!(allowed(s.claim(FORGET_AFTER_SECONDS - 1)).failures, 5);
         assert_eq!(allowed(s.claim(FORGET_AFTER_SECONDS)).failures, 1);
     }
 
     #[test]
     fn expiry_covers_lock_and_memory() {
-        let s = LockState { failures: 5, locked_until: Some(2000), last_failure: Some(100) };
+        let s = LockState {
+            failures: 5,
+            locked_until: Some(2000),
+            last_failure: Some(100),
+        };
         assert_eq!(s.expires_at(), 100 + FORGET_AFTER_SECONDS);
     }
 }

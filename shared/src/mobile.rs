@@ -59,15 +59,37 @@ mod tests {
 
     #[test]
     fn accepts_plain_and_prefixed_forms() {
-        for input in ["13800138000", "+8613800138000", "8613800138000", "+86 138 0013 8000", " 138-0013-8000 "] {
-            assert_eq!(Mobile::parse(input).unwrap().digits(), "13800138000", "{input}");
+        for input in [
+            "13800138000",
+            "+8613800138000",
+            "8613800138000",
+            "+86 138 0013 8000",
+            " 138-0013-8000 ",
+        ] {
+            assert_eq!(
+                Mobile::parse(input).unwrap().digits(),
+                "13800138000",
+                "{input}"
+            );
         }
-        assert_eq!(Mobile::parse("19912345678").unwrap().e164(), "+8619912345678");
+        assert_eq!(
+            Mobile::parse("19912345678").unwrap().e164(),
+            "+8619912345678"
+        );
     }
 
     #[test]
     fn rejects_everything_else() {
-        for input in ["", "12800138000", "1380013800", "138001380000", "1380013800a", "+8512345678901", "23800138000", "+86"] {
+        for input in [
+            "",
+            "12800138000",
+            "1380013800",
+            "138001380000",
+            "1380013800a",
+            "+8512345678901",
+            "23800138000",
+            "+86",
+        ] {
             assert_eq!(Mobile::parse(input), Err(MobileError), "{input}");
         }
     }

@@ -34,7 +34,9 @@ pub fn hash(password: &str, rng: &dyn Random) -> String {
 /// Verifies `password` against a PHC string (blocking). A malformed hash never verifies.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -87,7 +89,10 @@ mod tests {
         let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
         assert_eq!(parsed.algorithm.as_str(), "argon2id");
         let params = Params::try_from(&parsed).unwrap();
-        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (MEMORY_KIB, ITERATIONS, PARALLELISM));
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (MEMORY_KIB, ITERATIONS, PARALLELISM)
+        );
         assert_eq!(parsed.hash.unwrap().len(), 32);
         assert!(!verify("", DUMMY_HASH));
     }

@@ -51,6 +51,16 @@ pub async fn create(app: &App, learner: &Learner) -> Result<NewSession, AppError
     let mut raw = [0u8; TOKEN_BYTES];
     app.rng().fill(&mut raw);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    create_with_token(app, learner, token).await
+}
+
+/// Starts a session under a token the caller chose. Only for fixtures (sample events carry a
+/// fixed token); real sessions come from [`create`].
+pub async fn create_with_token(
+    app: &App,
+    learner: &Learner,
+    token: String,
+) -> Result<NewSession, AppError> {
     let now = app.now_unix();
     let record = SessionRecord {
         learner: learner.id_key.clone(),
@@ -60,7 +70,10 @@ pub async fn create(app: &App, learner: &Learner) -> Result<NewSession, AppError
     };
     let item = Item::new(pk(&token), SK, &record).expiring(now + ABSOLUTE_SECONDS);
     app.store.put(item, Condition::NotExists).await?;
-    Ok(NewSession { token, expires_in: record.expires_in(now) })
+    Ok(NewSession {
+        token,
+        expires_in: record.expires_in(now),
+    })
 }
 
 /// A request's authenticated learner.
@@ -102,14 +115,21 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Authenticated, AppEr
     if learner.learner.cred_version != record.cred_version {
         return Err(AppError::Unauthenticated);
     }
-    let mut authed = Authenticated { learner, session: record, session_item: item };
+    let mut authed = Authenticated {
+        learner,
+        session: record,
+        session_item: item,
+    };
     if now - authed.session.last_seen >= TOUCH_AFTER_SECONDS {
         let mut touched = authed.session.clone();
         touched.last_seen = now;
         let next = authed.session_item.next(&touched);
         match app
             .store
-            .put(next.clone(), Condition::Version(authed.session_item.version))
+            .put(
+                next.clone(),
+                Condition::Version(authed.session_item.version),
+            )
             .await
         {
             Ok(()) => {
@@ -140,10 +160,18 @@ mod tests {
 
     #[test]
     fn idle_and_absolute_limits() {
-        let r = SessionRecord { learner: "x".into(), created_at: 0, last_seen: 0, cred_version: 1 };
+        let r = SessionRecord {
+            learner: "x".into(),
+            created_at: 0,
+            last_seen: 0,
+            cred_version: 1,
+        };
         assert!(r.is_valid_at(IDLE_SECONDS - 1));
         assert!(!r.is_valid_at(IDLE_SECONDS));
-        let busy = SessionRecord { last_seen: ABSOLUTE_SECONDS - 10, ..r.clone() };
+        let busy = SessionRecord {
+            last_seen: ABSOLUTE_SECONDS - 10,
+            ..r.clone()
+        };
         assert!(busy.is_valid_at(ABSOLUTE_SECONDS - 1));
         assert!(!busy.is_valid_at(ABSOLUTE_SECONDS));
         assert_eq!(r.expires_in(0), IDLE_SECONDS);

@@ -30,7 +30,10 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`).
@@ -50,7 +53,12 @@ impl DynamoStore {
     /// Creates the table as `template.yaml` declares it (on-demand, TTL on `ttl`), for tests and
     /// the dev server against an emulator. Does nothing if it exists.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let exists = self.client.describe_table().table_name(&self.table).send().await;
+        let exists = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
         if exists.is_ok() {
             return Ok(());
         }
@@ -138,7 +146,13 @@ fn from_attrs(mut attrs: Attrs) -> Result<Item, StoreError> {
     };
     let data: serde_json::Value =
         serde_dynamo::from_item(attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Item { pk, sk, version, expires_at, data })
+    Ok(Item {
+        pk,
+        sk,
+        version,
+        expires_at,
+        data,
+    })
 }
 
 /// A condition as DynamoDB expression parts.
@@ -174,7 +188,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    if matches!(e, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)) {
+    if matches!(
+        e,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_)
+    ) {
         return StoreError::Unavailable(DisplayErrorContext(&e).to_string());
     }
     match e.code() {
@@ -205,10 +222,13 @@ fn map_transaction_err<R: std::fmt::Debug>(e: SdkError<TransactWriteItemsError, 
         if let Some(index) = codes.iter().position(|c| *c == "ConditionalCheckFailed") {
             return StoreError::ConditionFailed { index: Some(index) };
         }
-        if codes.iter().any(|c| *c == "TransactionConflict") {
+        if codes.contains(&"TransactionConflict") {
             return StoreError::Conflict;
         }
-        if codes.iter().any(|c| c.contains("Throttl") || *c == "ProvisionedThroughputExceeded") {
+        if codes
+            .iter()
+            .any(|c| c.contains("Throttl") || *c == "ProvisionedThroughputExceeded")
+        {
             return StoreError::Unavailable("transaction throttled".into());
         }
         // Cancelled without reasons (some emulators): a condition failed somewhere.
@@ -271,7 +291,10 @@ impl Store for DynamoStore {
                 .set_expression_attribute_values(e.values);
         }
         let out = req.send().await.map_err(map_err)?;
-        out.attributes.filter(|a| !a.is_empty()).map(from_attrs).transpose()
+        out.attributes
+            .filter(|a| !a.is_empty())
+            .map(from_attrs)
+            .transpose()
     }
 
     async fn query(
@@ -322,7 +345,9 @@ impl Store for DynamoStore {
         for op in ops {
             let built = match op {
                 WriteOp::Put { item, condition } => {
-                    let mut b = Put::builder().table_name(&self.table).set_item(Some(to_attrs(&item)?));
+                    let mut b = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_attrs(&item)?));
                     if let Some(e) = expr(condition) {
                         b = b
                             .condition_expression(e.expression)
@@ -334,7 +359,9 @@ impl Store for DynamoStore {
                         .build()
                 }
                 WriteOp::Delete { pk, sk, condition } => {
-                    let mut b = Delete::builder().table_name(&self.table).set_key(Some(key(&pk, &sk)));
+                    let mut b = Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(&pk, &sk)));
                     if let Some(e) = expr(condition) {
                         b = b
                             .condition_expression(e.expression)
@@ -346,9 +373,8 @@ impl Store for DynamoStore {
                         .build()
                 }
                 WriteOp::Check { pk, sk, condition } => {
-                    let e = expr(condition).ok_or_else(|| {
-                        StoreError::Invalid("a check needs a condition".into())
-                    })?;
+                    let e = expr(condition)
+                        .ok_or_else(|| StoreError::Invalid("a check needs a condition".into()))?;
                     let check = ConditionCheck::builder()
                         .table_name(&self.table)
                         .set_key(Some(key(&pk, &sk)))

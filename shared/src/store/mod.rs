@@ -91,10 +91,21 @@ pub enum Condition {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum WriteOp {
-    Put { item: Item, condition: Condition },
-    Delete { pk: String, sk: String, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
     /// Only checks `condition`; writes nothing.
-    Check { pk: String, sk: String, condition: Condition },
+    Check {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
 }
 
 impl WriteOp {
@@ -116,10 +127,16 @@ pub struct QueryOpts {
 }
 
 impl QueryOpts {
-    pub const ALL: QueryOpts = QueryOpts { limit: None, newest_first: false };
+    pub const ALL: QueryOpts = QueryOpts {
+        limit: None,
+        newest_first: false,
+    };
 
     pub fn newest(limit: usize) -> Self {
-        QueryOpts { limit: Some(limit), newest_first: true }
+        QueryOpts {
+            limit: Some(limit),
+            newest_first: true,
+        }
     }
 }
 
@@ -147,7 +164,10 @@ pub enum StoreError {
 impl StoreError {
     /// Whether an optimistic read-modify-write should re-read and try again.
     pub fn is_contention(&self) -> bool {
-        matches!(self, StoreError::ConditionFailed { .. } | StoreError::Conflict)
+        matches!(
+            self,
+            StoreError::ConditionFailed { .. } | StoreError::Conflict
+        )
     }
 }
 
@@ -160,12 +180,20 @@ pub trait Store: Send + Sync {
 
     /// Deletes the item if `condition` holds; returns what was deleted (so exactly one of several
     /// concurrent deleters of an item receives it).
-    async fn delete(&self, pk: &str, sk: &str, condition: Condition)
-        -> Result<Option<Item>, StoreError>;
+    async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        condition: Condition,
+    ) -> Result<Option<Item>, StoreError>;
 
     /// Items of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
-    async fn query(&self, pk: &str, sk_prefix: &str, opts: QueryOpts)
-        -> Result<Vec<Item>, StoreError>;
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        opts: QueryOpts,
+    ) -> Result<Vec<Item>, StoreError>;
 
     /// All ops or none; at most [`MAX_TRANSACTION_ITEMS`], each item at most once.
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
@@ -190,7 +218,9 @@ pub(crate) fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
     for op in ops {
         if !seen.insert(op.keys()) {
             let (pk, sk) = op.keys();
-            return Err(StoreError::Invalid(format!("item {pk}/{sk} twice in one transaction")));
+            return Err(StoreError::Invalid(format!(
+                "item {pk}/{sk} twice in one transaction"
+            )));
         }
         if let WriteOp::Put { item, .. } = op {
             validate_item(item)?;
@@ -204,10 +234,14 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
         return Err(StoreError::Invalid("empty key".into()));
     }
     let Some(obj) = item.data.as_object() else {
-        return Err(StoreError::Invalid("item data must be a JSON object".into()));
+        return Err(StoreError::Invalid(
+            "item data must be a JSON object".into(),
+        ));
     };
     if let Some(bad) = RESERVED_ATTRIBUTES.iter().find(|a| obj.contains_key(**a)) {
-        return Err(StoreError::Invalid(format!("attribute name {bad} is reserved")));
+        return Err(StoreError::Invalid(format!(
+            "attribute name {bad} is reserved"
+        )));
     }
     Ok(())
 }
@@ -215,7 +249,11 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
 /// What a read-modify-write decided after seeing the current item.
 pub enum Decision<R> {
     /// Write this data (same keys; next version) and answer `R`.
-    Write { data: serde_json::Value, expires_at: Option<i64>, result: R },
+    Write {
+        data: serde_json::Value,
+        expires_at: Option<i64>,
+        result: R,
+    },
     /// Write nothing and answer `R`.
     Keep(R),
 }
@@ -239,7 +277,11 @@ where
         let current = store.get(pk, sk).await?;
         match decide(current.as_ref())? {
             Decision::Keep(result) => return Ok(result),
-            Decision::Write { data, expires_at, result } => {
+            Decision::Write {
+                data,
+                expires_at,
+                result,
+            } => {
                 let (item, condition) = match &current {
                     Some(old) => (
                         Item {
@@ -252,7 +294,13 @@ where
                         Condition::Version(old.version),
                     ),
                     None => (
-                        Item { pk: pk.into(), sk: sk.into(), version: 1, expires_at, data },
+                        Item {
+                            pk: pk.into(),
+                            sk: sk.into(),
+                            version: 1,
+                            expires_at,
+                            data,
+                        },
                         Condition::NotExists,
                     ),
                 };

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, every test against the in-memory store
+# and against DynamoDB/SNS on the moto emulator (installed into .venv and started here), and a
+# smoke test of the dev server over real HTTP.
+#
+#   ./scripts/test.sh            # everything
+#   ./scripts/test.sh --quick    # tests only (no fmt/clippy/smoke)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=false
+[[ "${1:-}" == "--quick" ]] && quick=true
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+if ! $quick; then
+    step "cargo fmt --check"
+    cargo fmt --all -- --check
+    step "cargo clippy (all targets, warnings are errors)"
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
+fi
+
+step "starting the moto emulator (DynamoDB + SNS)"
+# shellcheck source=scripts/moto.sh
+source scripts/moto.sh
+trap stop_moto EXIT
+
+step "cargo test (in-memory and DynamoDB on moto; DynamoDB halves may not skip)"
+export CI=true
+cargo test --workspace --quiet
+
+if ! $quick; then
+    step "dev server smoke test over HTTP"
+    scripts/smoke.sh
+fi
+
+printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"

@@ -1,0 +1,116 @@
+//! Every sample event in `events/` goes through its function's own handler (the Lambda's code, not
+//! the dev server's wrappers) against the in-memory store, and answers the status it is there to
+//! show. A file that is not a valid API Gateway event, or has no expectation here, fails.
+
+use integration_tests::*;
+use lambda_http::{Body, Request, Response};
+use shared::store::{Condition, Item};
+use std::path::PathBuf;
+
+/// The fixed captcha and token the sample events carry.
+const SAMPLE_CAPTCHA_ID: &str = "5f0c3b6e9a8d4c21b7e0f1a2c3d4e5f6";
+const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
+const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
+
+/// file → expected status.
+const EXPECTED: &[(&str, u16)] = &[
+    ("captcha.json", 200),
+    ("captcha-wrong-method.json", 405),
+    ("login.json", 200),
+    ("login-wrong-password.json", 401),
+    ("login-missing-captcha.json", 400),
+    ("logout.json", 204),
+    ("logout-no-token.json", 401),
+];
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// Fresh fixtures for each event: the demo learner, the sample captcha, the sample session.
+async fn fixture_app() -> TestApp {
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    let captcha = Item::new(
+        format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
+        "CAPTCHA",
+        &serde_json::json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
+    )
+    .expiring(t.app().now_unix() + 120);
+    t.app()
+        .store
+        .put(captcha, Condition::NotExists)
+        .await
+        .unwrap();
+    let id = shared::id_number::IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
+    let learner = shared::learner::load_by_id(t.app(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
+        .await
+        .unwrap();
+    t
+}
+
+async fn call_function(function: &str, app: &shared::App, req: Request) -> Response<Body> {
+    match function {
+        "captcha" => fn_captcha::handle(app, req).await,
+        "login" => fn_login::handle(app, req).await,
+        other => panic!("no handler wired for function {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_sample_event_answers_its_expected_status() {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/ exists")
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json") && !n.starts_with("import"))
+        .collect();
+    files.sort();
+    for (name, _) in EXPECTED {
+        assert!(
+            files.contains(&name.to_string()),
+            "events/{name} is missing"
+        );
+    }
+    for name in &files {
+        let expected = EXPECTED
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("events/{name} has no expected status in tests/events.rs"))
+            .1;
+        let text = std::fs::read_to_string(events_dir().join(name)).unwrap();
+        let event: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("events/{name} is not JSON: {e}"));
+        assert_eq!(event["version"], "2.0", "events/{name}: payload format 2.0");
+        let route_key = event["routeKey"].as_str().expect("routeKey");
+        let (method, path) = route_key
+            .split_once(' ')
+            .expect("routeKey is 'METHOD /path'");
+        let req = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("events/{name} is not an API Gateway event: {e}"));
+        // The function that serves this path (any method: wrong-method events test the 405).
+        let function = devserver::ROUTES
+            .iter()
+            .find(|r| r.path == path && !r.dev_only)
+            .unwrap_or_else(|| panic!("events/{name}: no function serves {path}"))
+            .function;
+        assert_eq!(
+            req.method().as_str(),
+            method,
+            "events/{name}: routeKey and method agree"
+        );
+        let t = fixture_app().await;
+        let resp = call_function(function, t.app(), req).await;
+        let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
+        assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");
+        if resp.status().as_u16() >= 400 {
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                json["error"]["code"].is_string(),
+                "events/{name}: error body"
+            );
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! No full ID number, password, SMS code, captcha answer or token ever reaches the logs.
+//! (Its own test binary: it installs the global log subscriber.)
+
+use integration_tests::*;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_logs() {
+    let capture = Capture::default();
+    // The production format (JSON, with spans), at the most verbose level.
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .init();
+
+    let app = TestApp::spawn(Backend::Memory).await.unwrap();
+    let mut secrets: Vec<String> = vec![DEMO_ID.into(), "11010519491231002X".into()];
+    app.add_learner("11010519491231002X", "王五").await;
+
+    // Failures, a lock, successes, logout: every logging path of login.
+    let (id, answer) = app.captcha().await;
+    secrets.push(format!("\"captchaAnswer\":\"{answer}\""));
+    app.post("/login", serde_json::json!({"account": DEMO_ID, "password": "Wr0ng-Passw0rd", "captchaId": id, "captchaAnswer": answer}), None).await;
+    secrets.push("Wr0ng-Passw0rd".into());
+    for _ in 0..5 {
+        app.login("11010519491231002X", "An0ther-Secret").await;
+    }
+    secrets.push("An0ther-Secret".into());
+    let token = app.token(DEMO_ID, DEMO_PASSWORD).await;
+    secrets.push(token.clone());
+    app.post("/logout", serde_json::json!({}), Some(&token))
+        .await;
+    app.login("330106199808151233", "151233").await;
+    secrets.push("330106199808151233".into());
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.lines().count() > 10, "logging works at all:\n{logs}");
+    assert!(
+        logs.contains("4408**********5051"),
+        "masked forms are logged"
+    );
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+    // The initial password is the ID's last six: never logged as a field either.
+    assert!(!logs.contains("\"password\""));
+}
