@@ -41,22 +41,24 @@ _moto_exports() {
 }
 
 _moto_start() {
-    local repo venv port log i
+    local repo venv port log deadline
     repo="$(_moto_repo)" || return 1
     venv="$repo/.venv"
     mkdir -p "$repo/.tmp" || return 1
     _moto_install "$venv" || { echo "moto.sh: installing moto failed" >&2; return 1; }
     port="${MOTO_PORT:-$(_moto_free_port)}" || return 1
     log="$repo/.tmp/moto.log"
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    # One request at a time (see scripts/moto_server.py): conditional writes stay atomic.
+    "$venv/bin/python" "$repo/scripts/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
     MOTO_PID=$!
-    for ((i = 0; i < 150; i++)); do
+    deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
         if ! kill -0 "$MOTO_PID" 2>/dev/null; then
             break
         fi
         if "$venv/bin/python" -c '
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1], timeout=1).read()
+import sys, urllib.request as u  # no proxy for loopback, whatever http_proxy says
+u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=1).read()
 ' "http://127.0.0.1:$port/moto-api/data.json" 2>/dev/null; then
             _moto_exports "$port"
             export MOTO_PID
@@ -72,12 +74,13 @@ urllib.request.urlopen(sys.argv[1], timeout=1).read()
     return 1
 }
 
-# Stops the emulator started by sourcing this script (always succeeds).
+# Stops the emulator started by sourcing this script and unsets AWS_ENDPOINT_URL, which would
+# point at nothing (always succeeds).
 stop_moto() {
     if [[ -n "${MOTO_PID:-}" ]]; then
         kill "$MOTO_PID" 2>/dev/null || true
         wait "$MOTO_PID" 2>/dev/null || true
-        unset MOTO_PID
+        unset MOTO_PID AWS_ENDPOINT_URL
     fi
     return 0
 }
@@ -95,7 +98,7 @@ elif [[ "${1:-}" == "--foreground" ]]; then
         AWS_EC2_METADATA_DISABLED; do
         echo "export $v=${!v}"
     done
-    exec "$repo/.venv/bin/moto_server" -H 127.0.0.1 -p "$port"
+    exec "$repo/.venv/bin/python" "$repo/scripts/moto_server.py" 127.0.0.1 "$port"
 else
     echo "usage: source ${0##*/}  |  ${0##*/} --foreground" >&2
     exit 2

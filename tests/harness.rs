@@ -72,11 +72,13 @@ macro_rules! both_backends {
             async fn run($store: std::sync::Arc<dyn shared::store::Store>) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            $(#[$meta])*
             async fn memory() {
                 run($crate::store(Backend::Memory).await.unwrap()).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            $(#[$meta])*
             async fn dynamo() {
                 if let Some(s) = $crate::store(Backend::Dynamo).await {
                     run(s).await;

@@ -538,17 +538,6 @@ integration_tests::both_backends!(query_order_and_limit, |store| {
         .await
         .unwrap()
         .is_empty());
-    // A zero limit reads nothing (DynamoDB itself rejects `Limit: 0`; moto does not check).
-    assert!(store
-        .query("Q", "EV#", q(Some(0), false))
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store
-        .query("Q", "", QueryOpts::newest(0))
-        .await
-        .unwrap()
-        .is_empty());
 });
 
 integration_tests::both_backends!(query_large_partition_pages, |store| {
@@ -994,107 +983,85 @@ integration_tests::both_backends!(rmw_keep_writes_nothing, |store| {
     assert_invalid(r);
 });
 
-// ---------------------------------------------------------------------------------------------
-// Known divergences between the backends (or from AWS): ignored until the stores are fixed; run
-// them with `--ignored`. (`both_backends!` drops attributes such as `#[ignore]`, hence this.)
+// AWS's own limits, which moto does not all enforce: held by both stores.
 
-macro_rules! known_bug {
-    ($name:ident, $why:literal, |$store:ident| $body:block) => {
-        mod $name {
-            use super::*;
-            use integration_tests::Backend;
+integration_tests::both_backends!(check_needs_a_condition, |store| {
+    // DynamoDB requires a ConditionExpression on a ConditionCheck.
+    assert_invalid(
+        store
+            .transact(vec![check_op("K", "x", Condition::None)])
+            .await,
+    );
+});
 
-            async fn run($store: Arc<dyn Store>) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[ignore = $why]
-            async fn memory() {
-                run(integration_tests::store(Backend::Memory).await.unwrap()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[ignore = $why]
-            async fn dynamo() {
-                if let Some(s) = integration_tests::store(Backend::Dynamo).await {
-                    run(s).await;
-                }
-            }
-        }
-    };
-}
-
-known_bug!(
-    check_needs_a_condition,
-    "memory store accepts a Check without condition",
-    |store| {
-        // DynamoDB requires a ConditionExpression on a ConditionCheck.
-        assert_invalid(
-            store
-                .transact(vec![check_op("K", "x", Condition::None)])
-                .await,
-        );
-    }
-);
-
-known_bug!(
-    batch_put_validates_before_writing,
-    "DynamoStore::batch_put writes earlier chunks",
-    |store| {
-        let mut items: Vec<Item> = (0..30)
-            .map(|i| item("K", &format!("{i:02}"), json!({})))
-            .collect();
-        items.push(item("K", "bad", json!({"PK": "x"})));
-        assert_invalid(store.batch_put(items).await);
-        assert!(
-            store
-                .query("K", "", QueryOpts::ALL)
-                .await
-                .unwrap()
-                .is_empty(),
-            "nothing written"
-        );
-    }
-);
-
-known_bug!(
-    aws_size_limits,
-    "memory store enforces no AWS size limits",
-    |store| {
-        // Items of at most 400 KB, partition keys of at most 2048 bytes, sort keys of at most 1024.
-        assert_invalid(
-            store
-                .put(
-                    item("K", "big", json!({"s": "x".repeat(410_000)})),
-                    Condition::None,
-                )
-                .await,
-        );
-        assert_invalid(
-            store
-                .put(item(&"p".repeat(2049), "x", json!({})), Condition::None)
-                .await,
-        );
-        assert_invalid(
-            store
-                .put(item("K", &"s".repeat(1025), json!({})), Condition::None)
-                .await,
-        );
-        assert!(store
+integration_tests::both_backends!(batch_put_validates_before_writing, |store| {
+    let mut items: Vec<Item> = (0..30)
+        .map(|i| item("K", &format!("{i:02}"), json!({})))
+        .collect();
+    items.push(item("K", "bad", json!({"PK": "x"})));
+    assert_invalid(store.batch_put(items).await);
+    assert!(
+        store
             .query("K", "", QueryOpts::ALL)
             .await
             .unwrap()
-            .is_empty());
-    }
-);
+            .is_empty(),
+        "nothing written"
+    );
+});
 
-known_bug!(
-    empty_attribute_names,
-    "an empty attribute name is accepted (AWS rejects it)",
-    |store| {
-        assert_invalid(
-            store
-                .put(item("K", "e", json!({"": 1})), Condition::None)
-                .await,
-        );
-    }
-);
+integration_tests::both_backends!(aws_size_limits, |store| {
+    // Items of at most 400 KB, partition keys of at most 2048 bytes, sort keys of at most 1024.
+    assert_invalid(
+        store
+            .put(
+                item("K", "big", json!({"s": "x".repeat(410_000)})),
+                Condition::None,
+            )
+            .await,
+    );
+    assert_invalid(
+        store
+            .put(item(&"p".repeat(2049), "x", json!({})), Condition::None)
+            .await,
+    );
+    assert_invalid(
+        store
+            .put(item("K", &"s".repeat(1025), json!({})), Condition::None)
+            .await,
+    );
+    assert!(store
+        .query("K", "", QueryOpts::ALL)
+        .await
+        .unwrap()
+        .is_empty());
+});
+
+integration_tests::both_backends!(empty_attribute_names, |store| {
+    assert_invalid(
+        store
+            .put(item("K", "e", json!({"": 1})), Condition::None)
+            .await,
+    );
+});
+
+integration_tests::both_backends!(query_limit_zero, |store| {
+    put(&*store, item("K", "a", json!({}))).await;
+    assert!(store
+        .query(
+            "K",
+            "",
+            QueryOpts {
+                limit: Some(0),
+                newest_first: false
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .query("K", "", QueryOpts::newest(0))
+        .await
+        .unwrap()
+        .is_empty());
+});

@@ -23,7 +23,7 @@ pub enum Text {
 }
 
 impl Text {
-    fn into_string(self) -> String {
+    pub fn into_string(self) -> String {
         match self {
             Text::Str(s) => s,
             Text::Num(n) => n.to_string(),
@@ -117,7 +117,8 @@ async fn claim_attempt(app: &App, key: &str) -> Result<Claim, AppError> {
     .await
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares without stopping at the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -18,9 +18,14 @@ pub mod lockout;
 pub mod logging;
 pub mod mobile;
 pub mod password;
+pub mod password_policy;
+pub mod profile;
+pub mod quota;
 pub mod random;
 pub mod session;
+pub mod sms;
 pub mod store;
+pub mod verification;
 
 pub use app::App;
 pub use error::AppError;

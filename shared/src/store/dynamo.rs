@@ -2,8 +2,8 @@
 //! record's own attributes at the top level of the item (readable in the console).
 
 use super::{
-    validate_item, validate_transaction, Condition, Item, QueryOpts, Store, StoreError, WriteOp,
-    MAX_BATCH_WRITE_ITEMS,
+    prepare_batch, validate_item, validate_transaction, Condition, Item, QueryOpts, Store,
+    StoreError, WriteOp, MAX_BATCH_WRITE_ITEMS,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -303,6 +303,9 @@ impl Store for DynamoStore {
         sk_prefix: &str,
         opts: QueryOpts,
     ) -> Result<Vec<Item>, StoreError> {
+        if opts.limit == Some(0) {
+            return Ok(Vec::new());
+        }
         let mut found = Vec::new();
         let mut start: Option<Attrs> = None;
         let mut values = HashMap::from([(":pk".to_string(), s(pk))]);
@@ -398,10 +401,11 @@ impl Store for DynamoStore {
     }
 
     async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        // Everything is checked before the first chunk goes out.
+        let items = prepare_batch(items)?;
         for chunk in items.chunks(MAX_BATCH_WRITE_ITEMS) {
             let mut requests = Vec::with_capacity(chunk.len());
             for item in chunk {
-                validate_item(item)?;
                 let put = PutRequest::builder()
                     .set_item(Some(to_attrs(item)?))
                     .build()

@@ -1,7 +1,8 @@
 //! The embedded store: the same semantics as the DynamoDB table, in one process's memory.
 
 use super::{
-    validate_item, validate_transaction, Condition, Item, QueryOpts, Store, StoreError, WriteOp,
+    prepare_batch, validate_item, validate_transaction, Condition, Item, QueryOpts, Store,
+    StoreError, WriteOp,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -96,6 +97,9 @@ impl Store for MemoryStore {
         sk_prefix: &str,
         opts: QueryOpts,
     ) -> Result<Vec<Item>, StoreError> {
+        if opts.limit == Some(0) {
+            return Ok(Vec::new());
+        }
         let table = self.lock();
         let Some(part) = table.get(pk) else {
             return Ok(Vec::new());
@@ -142,9 +146,7 @@ impl Store for MemoryStore {
     }
 
     async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        for item in &items {
-            validate_item(item)?;
-        }
+        let items = prepare_batch(items)?;
         let mut table = self.lock();
         for item in items {
             insert(&mut table, item);

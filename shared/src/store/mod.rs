@@ -216,6 +216,13 @@ pub(crate) fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
     }
     let mut seen = std::collections::HashSet::new();
     for op in ops {
+        if let WriteOp::Check {
+            condition: Condition::None,
+            ..
+        } = op
+        {
+            return Err(StoreError::Invalid("a check needs a condition".into()));
+        }
         if !seen.insert(op.keys()) {
             let (pk, sk) = op.keys();
             return Err(StoreError::Invalid(format!(
@@ -229,9 +236,17 @@ pub(crate) fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// DynamoDB's limits on keys and items.
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
 pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
     if item.pk.is_empty() || item.sk.is_empty() {
         return Err(StoreError::Invalid("empty key".into()));
+    }
+    if item.pk.len() > MAX_PK_BYTES || item.sk.len() > MAX_SK_BYTES {
+        return Err(StoreError::Invalid("key too long".into()));
     }
     let Some(obj) = item.data.as_object() else {
         return Err(StoreError::Invalid(
@@ -243,7 +258,34 @@ pub(crate) fn validate_item(item: &Item) -> Result<(), StoreError> {
             "attribute name {bad} is reserved"
         )));
     }
+    if obj.keys().any(String::is_empty) {
+        return Err(StoreError::Invalid("empty attribute name".into()));
+    }
+    // JSON text is a close upper bound of DynamoDB's item size for our attribute types.
+    let size = item.pk.len() + item.sk.len() + item.data.to_string().len();
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "item of about {size} bytes (limit {MAX_ITEM_BYTES})"
+        )));
+    }
     Ok(())
+}
+
+/// Items for a batch write as DynamoDB takes them: all valid, each key once (the last wins).
+pub(crate) fn prepare_batch(items: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    for item in &items {
+        validate_item(item)?;
+    }
+    let mut last: std::collections::HashMap<(String, String), usize> = Default::default();
+    for (i, item) in items.iter().enumerate() {
+        last.insert((item.pk.clone(), item.sk.clone()), i);
+    }
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, item)| last[&(item.pk.clone(), item.sk.clone())] == *i)
+        .map(|(_, item)| item)
+        .collect())
 }
 
 /// What a read-modify-write decided after seeing the current item.

@@ -1,0 +1,370 @@
+//! The first-login information (信息完善): document validity, a mobile number confirmed by SMS,
+//! and the mandatory change of the initial password, saved in one transaction.
+
+use crate::app::App;
+use crate::auth::{required, Gate, Text};
+use crate::error::{AppError, Problem};
+use crate::learner::{self, Learner, MobileClaim, Stored};
+use crate::mobile::Mobile;
+use crate::session::Authenticated;
+use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::verification::{self, Purpose};
+use chrono::{Months, NaiveDate};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+
+pub const ID_TYPES: &[&str] = &["RESIDENT_ID_CARD"];
+/// The terms a resident ID card is issued for (5年 / 10年 / 20年), besides long-term.
+pub const TERMS_YEARS: [u32; 3] = [5, 10, 20];
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    pub name: String,
+    pub id_type: String,
+    pub id_number_masked: String,
+    pub id_valid_from: Option<NaiveDate>,
+    pub id_valid_to: Option<NaiveDate>,
+    pub id_long_term: bool,
+    pub mobile_masked: Option<String>,
+    pub profile_completed: bool,
+    pub password_change_required: bool,
+}
+
+impl From<&Learner> for ProfileView {
+    fn from(l: &Learner) -> Self {
+        ProfileView {
+            name: l.name.clone(),
+            id_type: l.id_type.clone(),
+            id_number_masked: l.id_masked.clone(),
+            id_valid_from: l.id_valid_from,
+            id_valid_to: l.id_valid_to,
+            id_long_term: l.id_long_term,
+            mobile_masked: l.mobile_masked.clone(),
+            profile_completed: l.profile_completed,
+            password_change_required: l.password_change_required(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileUpdate {
+    pub id_type: Option<String>,
+    pub id_valid_from: Option<String>,
+    pub id_valid_to: Option<String>,
+    pub id_long_term: Option<bool>,
+    pub mobile: Option<String>,
+    pub sms_code: Option<Text>,
+    pub new_password: Option<String>,
+}
+
+/// Validity as entered: long-term with no end, or an end exactly 5, 10 or 20 years after the
+/// start; the start not in the future; an end already past is an expired document.
+pub fn check_validity(
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    long_term: bool,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    if from > today {
+        return Err(AppError::IdValidityInvalid);
+    }
+    match (long_term, to) {
+        (true, None) => Ok(()),
+        (true, Some(_)) | (false, None) => Err(AppError::IdValidityInvalid),
+        (false, Some(to)) => {
+            let is_term = TERMS_YEARS
+                .iter()
+                .any(|y| from.checked_add_months(Months::new(y * 12)) == Some(to));
+            if !is_term {
+                Err(AppError::IdValidityInvalid)
+            } else if to < today {
+                Err(AppError::IdExpired)
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+fn date(field: &str, value: Option<String>) -> Result<Option<NaiveDate>, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::validation(field, Problem::Invalid)),
+    }
+}
+
+pub async fn get(app: &App, req: &Request) -> Result<ProfileView, AppError> {
+    let authed = crate::auth::require(app, req, Gate::AnyLearner).await?;
+    Ok(ProfileView::from(&authed.learner.learner))
+}
+
+/// How many times a submission is re-decided after losing a race with another write.
+const MAX_ATTEMPTS: usize = 5;
+
+pub async fn put(app: &App, req: &Request, body: ProfileUpdate) -> Result<ProfileView, AppError> {
+    let authed = crate::auth::require(app, req, Gate::AnyLearner).await?;
+
+    // 1. Everything that can be checked without storage.
+    let id_type = required("idType", body.id_type, 32)?;
+    if !ID_TYPES.contains(&id_type.trim()) {
+        return Err(AppError::validation("idType", Problem::Invalid));
+    }
+    let from = date("idValidFrom", body.id_valid_from)?
+        .ok_or_else(|| AppError::validation("idValidFrom", Problem::Missing))?;
+    let to = date("idValidTo", body.id_valid_to)?;
+    let long_term = body.id_long_term.unwrap_or(false);
+    check_validity(from, to, long_term, app.today())?;
+    let mobile = required("mobile", body.mobile, 32)?;
+    let mobile =
+        Mobile::parse(&mobile).map_err(|_| AppError::validation("mobile", Problem::Invalid))?;
+    let mobile_key = learner::mobile_key(app, &mobile);
+
+    let current = &authed.learner.learner;
+    let new_password = body.new_password.filter(|p| !p.is_empty());
+    if current.password_change_required() && new_password.is_none() {
+        return Err(AppError::validation("newPassword", Problem::Missing));
+    }
+    let new_hash = match new_password {
+        Some(pw) => {
+            let digest = current.last_six_digest.clone();
+            crate::password_policy::check(
+                &pw,
+                |six| learner::last_six_digest(app, six) == digest,
+                Some(mobile.digits()),
+            )
+            .map_err(AppError::PasswordWeak)?;
+            Some(crate::password::hash_async(pw, app.rng()).await)
+        }
+        None => None,
+    };
+
+    // 2. The code proves the number; a number already bound to this learner needs none.
+    let rebinding = current.mobile_key.as_deref() != Some(mobile_key.as_str());
+    let code = if rebinding || body.sms_code.is_some() {
+        Some(
+            verification::verify_code(
+                app,
+                &current.id_key,
+                &mobile,
+                Purpose::BindMobile,
+                body.sms_code,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+
+    // 3. One transaction; a lost race is re-decided on fresh reads.
+    let mut authed = authed;
+    for _ in 0..MAX_ATTEMPTS {
+        match try_save(
+            app,
+            &authed,
+            from,
+            to,
+            long_term,
+            &mobile,
+            &mobile_key,
+            &new_hash,
+            code.as_ref(),
+        )
+        .await
+        {
+            Ok(saved) => return Ok(ProfileView::from(&saved)),
+            Err(Retry::No(e)) => return Err(e),
+            Err(Retry::Yes) => {
+                authed = crate::auth::require(app, req, Gate::AnyLearner).await?;
+            }
+        }
+    }
+    Err(AppError::ServiceUnavailable(
+        "profile: too much contention".into(),
+    ))
+}
+
+enum Retry {
+    Yes,
+    No(AppError),
+}
+
+impl From<StoreError> for Retry {
+    fn from(e: StoreError) -> Self {
+        Retry::No(e.into())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn try_save(
+    app: &App,
+    authed: &Authenticated,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    long_term: bool,
+    mobile: &Mobile,
+    mobile_key: &str,
+    new_hash: &Option<String>,
+    code: Option<&verification::VerifiedCode>,
+) -> Result<Learner, Retry> {
+    let Stored {
+        learner: current,
+        item,
+    } = &authed.learner;
+    let claim_pk = learner::mobile_pk(mobile_key);
+    let claim = app.store.get(&claim_pk, learner::MOBILE_SK).await?;
+    if let Some(c) = &claim {
+        let holder: MobileClaim = c.parse()?;
+        if holder.learner != current.id_key {
+            return Err(Retry::No(AppError::MobileTaken));
+        }
+    }
+
+    let mut next = current.clone();
+    next.id_type = "RESIDENT_ID_CARD".into();
+    next.id_valid_from = Some(from);
+    next.id_valid_to = to;
+    next.id_long_term = long_term;
+    next.mobile_key = Some(mobile_key.to_string());
+    next.mobile_masked = Some(mobile.masked());
+    next.profile_completed = true;
+    if let Some(hash) = new_hash {
+        next.password_hash = Some(hash.clone());
+        next.cred_version += 1;
+    }
+
+    let mut ops = vec![WriteOp::Put {
+        item: item.next(&next),
+        condition: Condition::Version(item.version),
+    }];
+    if claim.is_none() {
+        let data = MobileClaim {
+            learner: current.id_key.clone(),
+        };
+        ops.push(WriteOp::Put {
+            item: Item::new(claim_pk.clone(), learner::MOBILE_SK, &data),
+            condition: Condition::NotExists,
+        });
+    }
+    if let Some(old) = current
+        .mobile_key
+        .as_deref()
+        .filter(|old| *old != mobile_key)
+    {
+        ops.push(WriteOp::Delete {
+            pk: learner::mobile_pk(old),
+            sk: learner::MOBILE_SK.into(),
+            condition: Condition::None,
+        });
+    }
+    if let Some(code) = code {
+        ops.push(code.consume());
+    }
+    if new_hash.is_some() {
+        // This session lives on under the new credentials; every other one ends.
+        ops.push(WriteOp::Put {
+            item: authed.session_after_password_change(next.cred_version),
+            condition: authed.session_condition(),
+        });
+    }
+    match app.store.transact(ops).await {
+        Ok(()) => {
+            tracing::info!(learner = %current.id_masked, mobile = %mobile.masked(), password_changed = new_hash.is_some(), "profile saved");
+            Ok(next)
+        }
+        Err(e) if e.is_contention() => {
+            // Which condition failed decides the answer (re-read: not every emulator says).
+            if let Some(c) = app.store.get(&claim_pk, learner::MOBILE_SK).await? {
+                let holder: MobileClaim = c.parse()?;
+                if holder.learner != current.id_key {
+                    return Err(Retry::No(AppError::MobileTaken));
+                }
+            }
+            if let Some(code) = code {
+                if !code.still_valid(app).await? {
+                    return Err(Retry::No(AppError::SmsCodeInvalid));
+                }
+            }
+            Err(Retry::Yes)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn validity_presets_and_long_term() {
+        let today = d("2026-03-01");
+        for (from, to) in [
+            ("2019-05-01", "2029-05-01"),
+            ("2021-03-01", "2026-03-01"),
+            ("2010-01-31", "2030-01-31"),
+            ("2016-04-01", "2026-04-01"),
+        ] {
+            assert!(
+                check_validity(d(from), Some(d(to)), false, today).is_ok(),
+                "{from} {to}"
+            );
+        }
+        assert!(check_validity(d("2000-01-01"), None, true, today).is_ok());
+    }
+
+    #[test]
+    fn inconsistent_validity() {
+        let today = d("2026-03-01");
+        let invalid = |from: &str, to: Option<&str>, lt: bool| {
+            matches!(
+                check_validity(d(from), to.map(d), lt, today),
+                Err(AppError::IdValidityInvalid)
+            )
+        };
+        assert!(
+            invalid("2019-05-01", Some("2029-05-02"), false),
+            "not a preset term"
+        );
+        assert!(invalid("2019-05-01", Some("2027-05-01"), false), "8 years");
+        assert!(invalid("2019-05-01", None, false), "no end, not long-term");
+        assert!(
+            invalid("2019-05-01", Some("2029-05-01"), true),
+            "long-term with an end"
+        );
+        assert!(
+            invalid("2026-03-02", Some("2036-03-02"), false),
+            "starts tomorrow"
+        );
+        assert!(
+            invalid("2026-03-02", None, true),
+            "starts tomorrow, long-term"
+        );
+    }
+
+    #[test]
+    fn expired_documents() {
+        let today = d("2026-03-01");
+        assert!(matches!(
+            check_validity(d("2016-02-29"), Some(d("2026-02-28")), false, today),
+            Err(AppError::IdExpired)
+        ));
+        assert!(matches!(
+            check_validity(d("2006-01-01"), Some(d("2016-01-01")), false, today),
+            Err(AppError::IdExpired)
+        ));
+        assert!(
+            matches!(
+                check_validity(d("2006-01-01"), Some(d("2016-01-02")), false, today),
+                Err(AppError::IdValidityInvalid)
+            ),
+            "inconsistent beats expired"
+        );
+    }
+}
