@@ -96,7 +96,7 @@ mod tests {
         assert_eq!(check_for_demo("woaini1314"), Err(WeakReason::Common));
         assert_eq!(check_for_demo("correct horse battery"), Ok(()));
         assert_eq!(
-            check_for_demo(&"学分银行很好用的密码".to_string()),
+            check_for_demo("学分银行很好用的密码"),
             Ok(()),
             "characters, not bytes"
         );
