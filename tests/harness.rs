@@ -107,6 +107,24 @@ pub struct TestApp {
     pub services: Arc<Services>,
     pub clock: Arc<ManualClock>,
     pub backend: Backend,
+    /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes sending fail.
+    pub outbox: Arc<shared::sms::Outbox>,
+}
+
+/// SNS, unless the outbox was told to fail (to inject provider failures on the moto backend).
+struct FlakySender {
+    inner: fn_sms::sns::SnsSender,
+    outbox: Arc<shared::sms::Outbox>,
+}
+
+#[async_trait::async_trait]
+impl shared::sms::SmsSender for FlakySender {
+    async fn send(&self, to: &str, text: &str) -> Result<(), shared::sms::SmsError> {
+        if self.outbox.is_failing() {
+            return Err(shared::sms::SmsError("injected failure".into()));
+        }
+        self.inner.send(to, text).await
+    }
 }
 
 /// A response as a client sees it.
@@ -179,10 +197,25 @@ impl TestApp {
         let clock = Arc::new(ManualClock::fixed());
         let keys = Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap();
         let app = App::new(store, keys).with_clock(clock.clone());
+        let outbox = Arc::new(shared::sms::Outbox::new(false));
+        let services = match backend {
+            Backend::Memory => Services::with_outbox(app, outbox.clone()),
+            // The real SNS sender, against moto's SNS.
+            Backend::Dynamo => {
+                let sdk = shared::app::aws_sdk_config().await;
+                let sns = fn_sms::sns::SnsSender::new(aws_sdk_sns::Client::new(&sdk), None);
+                let sender = FlakySender {
+                    inner: sns,
+                    outbox: outbox.clone(),
+                };
+                Services::with_sender(app, Arc::new(sender), None)
+            }
+        };
         let t = TestApp {
-            services: Arc::new(Services { app }),
+            services: Arc::new(services),
             clock,
             backend,
+            outbox,
         };
         t.add_learner(DEMO_ID, "李嘉民").await;
         Some(t)
@@ -271,6 +304,39 @@ impl TestApp {
         )
     }
 
+    /// The SMS sent to `mobile` (11 digits), oldest first: from the outbox, or from moto's SNS.
+    pub async fn sms_to(&self, mobile: &str) -> Vec<String> {
+        let e164 = format!("+86{mobile}");
+        match self.backend {
+            Backend::Memory => self
+                .outbox
+                .messages_to(&e164)
+                .into_iter()
+                .map(|m| m.text)
+                .collect(),
+            Backend::Dynamo => moto_sms()
+                .into_iter()
+                .filter(|(to, _)| *to == e164)
+                .map(|(_, text)| text)
+                .collect(),
+        }
+    }
+
+    /// The code in the newest SMS to `mobile`.
+    pub async fn last_code(&self, mobile: &str) -> String {
+        let all = self.sms_to(mobile).await;
+        let text = all.last().unwrap_or_else(|| panic!("no SMS to {mobile}"));
+        let digits: String = text
+            .split("验证码为")
+            .nth(1)
+            .expect("the code follows 验证码为")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        assert_eq!(digits.len(), 6, "{text}");
+        digits
+    }
+
     /// `POST /login` with a freshly solved captcha.
     pub async fn login(&self, account: &str, password: &str) -> TestResponse {
         let (id, answer) = self.captcha().await;
@@ -313,4 +379,101 @@ macro_rules! app_test {
             }
         }
     };
+}
+
+/// Every SMS moto's SNS has "sent": (number, text), in order. Read from `/moto-api/data.json`.
+pub fn moto_sms() -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("moto endpoint");
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(host).expect("connect to moto");
+    write!(
+        conn,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let data: serde_json::Value = serde_json::from_str(body).expect("moto data.json");
+    let mut out = Vec::new();
+    for sms in data["sns"]["SMS"].as_array().into_iter().flatten() {
+        let to = sms["phone_number"]
+            .as_str()
+            .or_else(|| sms["PhoneNumber"].as_str());
+        let text = sms["message"].as_str().or_else(|| sms["Message"].as_str());
+        if let (Some(to), Some(text)) = (to, text) {
+            out.push((to.to_string(), text.to_string()));
+        }
+    }
+    out
+}
+
+/// A random mobile number (SMS read back from moto are global: tests never share a number).
+pub fn unique_mobile() -> String {
+    use shared::random::{OsRandom, Random};
+    let r: &dyn Random = &OsRandom;
+    format!("1{}{}", 3 + r.below(7), r.digits(9))
+}
+
+/// A valid, random ID number born in 1990–2005.
+pub fn unique_id_number() -> String {
+    use shared::random::{OsRandom, Random};
+    let r: &dyn Random = &OsRandom;
+    let body = format!(
+        "110105{}{:02}{:02}{}",
+        1990 + r.below(16),
+        1 + r.below(12),
+        1 + r.below(28),
+        r.digits(3)
+    );
+    let check = shared::id_number::check_char(body.as_bytes()) as char;
+    format!("{body}{check}")
+}
+
+impl TestApp {
+    /// Sends a code to `mobile` for the learner of `token`, returning the code from the SMS.
+    pub async fn send_code(&self, token: &str, mobile: &str) -> String {
+        let r = self
+            .post(
+                "/sms/code",
+                serde_json::json!({ "mobile": mobile }),
+                Some(token),
+            )
+            .await;
+        assert_eq!(r.status, 200, "send code: {:?}", r.body);
+        self.last_code(mobile).await
+    }
+
+    /// A valid profile submission.
+    pub fn profile_body(mobile: &str, code: &str, password: &str) -> serde_json::Value {
+        serde_json::json!({
+            "idType": "RESIDENT_ID_CARD",
+            "idValidFrom": "2019-05-01",
+            "idValidTo": "2029-05-01",
+            "idLongTerm": false,
+            "mobile": mobile,
+            "smsCode": code,
+            "newPassword": password,
+        })
+    }
+
+    pub async fn put_profile(&self, token: &str, body: serde_json::Value) -> TestResponse {
+        self.send(self.req("PUT", "/profile").json(&body).bearer(token))
+            .await
+    }
+
+    /// Logs in with the initial password and completes the profile; returns the token (still
+    /// valid) and the mobile bound.
+    pub async fn activate(&self, id: &str, password: &str) -> (String, String) {
+        let token = self.token(id, &id[12..]).await;
+        let mobile = unique_mobile();
+        let code = self.send_code(&token, &mobile).await;
+        let r = self
+            .put_profile(&token, Self::profile_body(&mobile, &code, password))
+            .await;
+        assert_eq!(r.status, 200, "complete profile: {:?}", r.body);
+        (token, mobile)
+    }
 }

@@ -9,8 +9,11 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use shared::config::SmsConfig;
 use shared::error::AppError;
 use shared::http::{error_response, Lang};
+use shared::sms::Outbox;
+use shared::verification::SmsService;
 use shared::App;
 use std::sync::Arc;
 
@@ -18,6 +21,37 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Services {
     pub app: App,
+    /// The SMS function's state: the same app, and the SMS sender.
+    pub sms: fn_sms::SmsState,
+    /// Where the dev server's SMS go (`GET /_dev/sms`); `None` when a real sender is wired.
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+impl Services {
+    /// Handlers on `app`, with SMS kept in `outbox`.
+    pub fn with_outbox(app: App, outbox: Arc<Outbox>) -> Services {
+        let sender: Arc<dyn shared::sms::SmsSender> = outbox.clone();
+        Services::with_sender(app, sender, Some(outbox))
+    }
+
+    pub fn with_sender(
+        app: App,
+        sender: Arc<dyn shared::sms::SmsSender>,
+        outbox: Option<Arc<Outbox>>,
+    ) -> Services {
+        let sms = SmsService {
+            sender,
+            config: SmsConfig::default(),
+        };
+        Services {
+            sms: fn_sms::SmsState {
+                app: app.clone(),
+                sms,
+            },
+            app,
+            outbox,
+        }
+    }
 }
 
 pub type Handler = fn(Arc<Services>, Request) -> BoxFuture<'static, Response<Body>>;
@@ -53,7 +87,37 @@ pub static ROUTES: &[Route] = &[
     },
     lambda!("login", POST, "/login", fn_login::handle, app),
     lambda!("login", POST, "/logout", fn_login::handle, app),
+    lambda!("sms", POST, "/sms/code", fn_sms::handle, sms),
+    lambda!("profile", GET, "/profile", fn_profile::handle, app),
+    lambda!("profile", PUT, "/profile", fn_profile::handle, app),
+    dev(Method::GET, "/_dev/sms", |s, r| dev_sms(s, r).boxed()),
 ];
+
+const fn dev(method: Method, path: &'static str, handler: Handler) -> Route {
+    Route {
+        method,
+        path,
+        function: "",
+        handler,
+        dev_only: true,
+    }
+}
+
+/// `GET /_dev/sms?mobile=13800138000`: the outbox's messages to that number, oldest first.
+async fn dev_sms(s: Arc<Services>, req: Request) -> Response<Body> {
+    shared::http::serve(req, |req, _info| async move {
+        let mobile = shared::http::query_param(&req, "mobile")
+            .ok_or_else(|| AppError::validation("mobile", shared::error::Problem::Missing))?;
+        let mobile = shared::mobile::Mobile::parse(&mobile)
+            .map_err(|_| AppError::validation("mobile", shared::error::Problem::Invalid))?;
+        let outbox = s.outbox.as_ref().ok_or(AppError::NotFound)?;
+        let messages = outbox.messages_to(&mobile.e164());
+        Ok(shared::http::Reply::ok(
+            &serde_json::json!({ "messages": messages }),
+        ))
+    })
+    .await
+}
 
 /// `GET /captcha` plus `devAnswer`, so scripts can log in. Only this server adds it: the Lambda's
 /// handler never returns the answer.

@@ -141,7 +141,10 @@ async fn main() {
     devserver::seed_demo(&app)
         .await
         .expect("load the demo data");
-    let services = Arc::new(Services { app });
+    let services = Arc::new(Services::with_outbox(
+        app,
+        Arc::new(shared::sms::Outbox::new(true)),
+    ));
     let router = axum::Router::new().fallback(proxy).with_state(services);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -32,9 +32,10 @@ impl App {
     }
 
     /// The production wiring: the DynamoDB table named in the configuration, system clock, OS
-    /// randomness. The SDK reads region, credentials and `AWS_ENDPOINT_URL` from the environment.
-    pub async fn from_config(config: &Config) -> App {
-        let store = crate::store::dynamo::DynamoStore::from_env(&config.table_name).await;
+    /// randomness. `sdk` comes from [`aws_sdk_config`].
+    pub fn from_config(config: &Config, sdk: &aws_config::SdkConfig) -> App {
+        let client = aws_sdk_dynamodb::Client::new(sdk);
+        let store = crate::store::dynamo::DynamoStore::new(client, &config.table_name);
         App::new(Arc::new(store), config.keys.clone())
     }
 
@@ -69,4 +70,10 @@ impl App {
     pub fn rng(&self) -> &dyn Random {
         self.random.as_ref()
     }
+}
+
+/// The AWS SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL`),
+/// loaded once per cold start and shared by every client a function builds.
+pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }

@@ -40,7 +40,8 @@ macro_rules! http_lambda_main {
         async fn main() -> Result<(), lambda_http::Error> {
             $crate::logging::init();
             let config = $crate::config::Config::from_env()?;
-            let app = $crate::App::from_config(&config).await;
+            let sdk = $crate::app::aws_sdk_config().await;
+            let app = $crate::App::from_config(&config, &sdk);
             lambda_http::run(lambda_http::service_fn(|req| async {
                 Ok::<_, lambda_http::Error>($handle(&app, req).await)
             }))

@@ -45,6 +45,10 @@ impl Outbox {
         self.failing.store(failing, Ordering::SeqCst);
     }
 
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::SeqCst)
+    }
+
     /// Messages sent to `to` (E.164), oldest first.
     pub fn messages_to(&self, to: &str) -> Vec<SentSms> {
         let all = self.messages.lock().unwrap_or_else(|p| p.into_inner());

@@ -5,8 +5,6 @@ use lambda_http::{Body, Request, Response};
 use shared::http::{is, route_miss, serve, Reply};
 use shared::App;
 
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/captcha")];
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req, _info| async move {
         if is(&req, Method::GET, "/captcha") {

@@ -6,8 +6,6 @@ use shared::auth::{self, LoginRequest};
 use shared::http::{is, json_body, route_miss, serve, Reply};
 use shared::App;
 
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/login"), ("POST", "/logout")];
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req, info| async move {
         if is(&req, Method::POST, "/login") {

@@ -38,8 +38,7 @@ impl DynamoStore {
 
     /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`).
     pub async fn from_env(table: &str) -> Self {
-        let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::new(Client::new(&conf), table)
+        Self::new(Client::new(&crate::app::aws_sdk_config().await), table)
     }
 
     pub fn client(&self) -> &Client {
