@@ -21,7 +21,18 @@ const EXPECTED: &[(&str, u16)] = &[
     ("login-missing-captcha.json", 400),
     ("logout.json", 204),
     ("logout-no-token.json", 401),
+    ("sms-code.json", 200),
+    ("sms-code-invalid-mobile.json", 400),
+    ("profile-get.json", 200),
+    ("profile-get-no-token.json", 401),
+    ("profile-put.json", 200),
+    ("profile-put-weak-password.json", 400),
+    ("profile-put-expired-id.json", 400),
 ];
+
+/// The number and code the profile sample events carry.
+const SAMPLE_MOBILE: &str = "13800138000";
+const SAMPLE_SMS_CODE: &str = "246810";
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -49,13 +60,26 @@ async fn fixture_app() -> TestApp {
     shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
         .await
         .unwrap();
+    let mobile = shared::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
+    shared::verification::store_code(
+        t.app(),
+        &learner.learner.id_key,
+        &mobile,
+        shared::verification::Purpose::BindMobile,
+        SAMPLE_SMS_CODE,
+    )
+    .await
+    .unwrap();
     t
 }
 
-async fn call_function(function: &str, app: &shared::App, req: Request) -> Response<Body> {
+async fn call_function(function: &str, t: &TestApp, req: Request) -> Response<Body> {
+    let app = t.app();
     match function {
         "captcha" => fn_captcha::handle(app, req).await,
         "login" => fn_login::handle(app, req).await,
+        "sms" => fn_sms::handle(&t.services.sms, req).await,
+        "profile" => fn_profile::handle(app, req).await,
         other => panic!("no handler wired for function {other}"),
     }
 }
@@ -102,7 +126,7 @@ async fn every_sample_event_answers_its_expected_status() {
             "events/{name}: routeKey and method agree"
         );
         let t = fixture_app().await;
-        let resp = call_function(function, t.app(), req).await;
+        let resp = call_function(function, &t, req).await;
         let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
         assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");
         if resp.status().as_u16() >= 400 {

@@ -231,21 +231,36 @@ pub async fn send_code(
     }
     tracing::info!(mobile = %mobile.masked(), purpose = purpose.as_str(), "verification code sent");
 
-    let mobile_key = learner::mobile_key(app, &mobile);
-    let record = CodeRecord {
-        code_hash: code_hash(app, learner_key, &mobile_key, purpose, &code),
-        mobile_key,
-        wrong_tries: 0,
-        sent_at: now,
-    };
     // A new code replaces the previous one for this learner and purpose.
-    let item = Item::new(learner::pk(learner_key), code_sk(purpose), &record)
-        .expiring(now + CODE_TTL_SECONDS);
-    app.store.put(item, Condition::None).await?;
+    store_code(app, learner_key, &mobile, purpose, &code).await?;
     Ok(SendCodeResponse {
         expires_in: CODE_TTL_SECONDS,
         resend_after: PER_NUMBER.cooldown,
     })
+}
+
+/// Stores `code` as the live code of the learner for `mobile` and `purpose`, replacing any
+/// previous one. [`send_code`] calls it after the SMS went out; fixtures (the sample events carry
+/// a fixed code) call it directly.
+pub async fn store_code(
+    app: &App,
+    learner_key: &str,
+    mobile: &Mobile,
+    purpose: Purpose,
+    code: &str,
+) -> Result<(), AppError> {
+    let now = app.now_unix();
+    let mobile_key = learner::mobile_key(app, mobile);
+    let record = CodeRecord {
+        code_hash: code_hash(app, learner_key, &mobile_key, purpose, code),
+        mobile_key,
+        wrong_tries: 0,
+        sent_at: now,
+    };
+    let item = Item::new(learner::pk(learner_key), code_sk(purpose), &record)
+        .expiring(now + CODE_TTL_SECONDS);
+    app.store.put(item, Condition::None).await?;
+    Ok(())
 }
 
 /// A code that matched: consume it with [`VerifiedCode::consume`] in the transaction that uses it.
