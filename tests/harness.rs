@@ -477,3 +477,27 @@ impl TestApp {
         (token, mobile)
     }
 }
+
+impl TestApp {
+    /// Runs an import event through the import function's handler; returns its result as JSON.
+    pub async fn import(&self, event: serde_json::Value) -> serde_json::Value {
+        let result = fn_import::handle(self.app(), event)
+            .await
+            .expect("import runs");
+        serde_json::to_value(result).unwrap()
+    }
+
+    /// Imports `events/import-demo.json`.
+    pub async fn import_demo(&self) -> serde_json::Value {
+        self.import(serde_json::from_str(devserver::DEMO_IMPORT).unwrap())
+            .await
+    }
+}
+
+/// A sample event file's JSON.
+pub fn event_file(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

@@ -90,8 +90,44 @@ pub static ROUTES: &[Route] = &[
     lambda!("sms", POST, "/sms/code", fn_sms::handle, sms),
     lambda!("profile", GET, "/profile", fn_profile::handle, app),
     lambda!("profile", PUT, "/profile", fn_profile::handle, app),
+    lambda!("achievements", GET, "/me", fn_achievements::handle, app),
+    lambda!(
+        "achievements",
+        GET,
+        "/achievements",
+        fn_achievements::handle,
+        app
+    ),
+    lambda!(
+        "achievements",
+        GET,
+        "/achievement-types",
+        fn_achievements::handle,
+        app
+    ),
     dev(Method::GET, "/_dev/sms", |s, r| dev_sms(s, r).boxed()),
+    dev(Method::POST, "/_dev/import", |s, r| {
+        dev_import(s, r).boxed()
+    }),
 ];
+
+/// `POST /_dev/import`: the import function's event as the body, its result as the answer.
+async fn dev_import(s: Arc<Services>, req: Request) -> Response<Body> {
+    shared::http::serve(req, |req, _info| async move {
+        let body = req.body().as_ref();
+        let event: serde_json::Value =
+            serde_json::from_slice(body).map_err(|_| AppError::InvalidJson)?;
+        match fn_import::handle(&s.app, event).await {
+            Ok(result) => Ok(shared::http::Reply::ok(&result)),
+            Err(fn_import::ImportError::BadEvent(_)) => Err(AppError::validation(
+                "institution",
+                shared::error::Problem::Invalid,
+            )),
+            Err(fn_import::ImportError::Failed(e)) => Err(AppError::internal(e)),
+        }
+    })
+    .await
+}
 
 const fn dev(method: Method, path: &'static str, handler: Handler) -> Route {
     Route {
@@ -268,16 +304,18 @@ pub fn lambda_request(r: &HttpRequest<'_>) -> Request {
         .expect("the event built here is a valid payload 2.0 event")
 }
 
-/// The demo learner of the guide, created at start when missing.
+/// The demo learner of the guide (in `events/import-demo.json`).
 pub const DEMO_ID_NUMBER: &str = "440883200305125051";
 pub const DEMO_NAME: &str = "李嘉民";
+/// The demo data the dev server loads at start: the import function's own sample event.
+pub const DEMO_IMPORT: &str = include_str!("../../events/import-demo.json");
 
-pub async fn seed_demo(app: &App) -> Result<(), AppError> {
-    let id = shared::id_number::IdNumber::parse(DEMO_ID_NUMBER, app.today())
-        .expect("the demo ID number is valid");
-    let learner = shared::learner::Learner::new(app, &id, DEMO_NAME);
-    shared::learner::create(app, &learner).await?;
-    Ok(())
+/// Loads the demo data (idempotent: a second run changes nothing).
+pub async fn seed_demo(app: &App) -> Result<shared::import::ImportResult, AppError> {
+    let event = serde_json::from_str(DEMO_IMPORT).expect("events/import-demo.json is JSON");
+    fn_import::handle(app, event)
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))
 }
 
 #[cfg(test)]

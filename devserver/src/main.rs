@@ -138,7 +138,7 @@ fn cors(mut resp: axum::response::Response) -> axum::response::Response {
 async fn main() {
     let port = port_from_args();
     let (app, backend) = build_app().await;
-    devserver::seed_demo(&app)
+    let demo = devserver::seed_demo(&app)
         .await
         .expect("load the demo data");
     let services = Arc::new(Services::with_outbox(
@@ -172,6 +172,10 @@ async fn main() {
         devserver::DEMO_NAME,
         devserver::DEMO_ID_NUMBER,
         &devserver::DEMO_ID_NUMBER[12..]
+    );
+    println!(
+        "Demo data (events/import-demo.json): {} learners created, {} achievements created",
+        demo.learners_created, demo.achievements_created
     );
     println!("Try: curl -s http://{addr}/captcha   (the dev server adds devAnswer)");
     axum::serve(

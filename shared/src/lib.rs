@@ -3,16 +3,20 @@
 //! Handlers in `functions/` stay thin: they parse the request with [`http`], call the domain
 //! modules with an [`app::App`], and answer with [`http::respond`].
 
+pub mod achievements;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod captcha;
 pub mod captcha_image;
+pub mod catalogue;
 pub mod clock;
 pub mod config;
+pub mod credits;
 pub mod error;
 pub mod http;
 pub mod id_number;
+pub mod import;
 pub mod learner;
 pub mod lockout;
 pub mod logging;

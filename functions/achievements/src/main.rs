@@ -1,0 +1,1 @@
+shared::http_lambda_main!(fn_achievements::handle);
