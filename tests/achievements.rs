@@ -299,7 +299,13 @@ app_test!(the_catalogue_in_both_languages, |app| {
 app_test!(import_is_idempotent_and_keeps_existing_learners, |app| {
     let first = app.import_demo().await;
     // The test app already has the demo learner: it is kept as it is.
-    assert_eq!((first["learnersCreated"].as_u64(), first["learnersExisting"].as_u64()), (Some(4), Some(1)));
+    assert_eq!(
+        (
+            first["learnersCreated"].as_u64(),
+            first["learnersExisting"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
     assert_eq!(first["achievementsCreated"], 24);
     assert_eq!(first["errors"], json!([]));
     let token = app.activate(DEMO_ID, PW).await.0;

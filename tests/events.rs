@@ -28,6 +28,14 @@ const EXPECTED: &[(&str, u16)] = &[
     ("profile-put.json", 200),
     ("profile-put-weak-password.json", 400),
     ("profile-put-expired-id.json", 400),
+    ("me.json", 200),
+    ("me-profile-incomplete.json", 403),
+    ("achievements.json", 200),
+    ("achievements-filtered.json", 200),
+    ("achievements-invalid-subtype.json", 400),
+    ("achievements-no-token.json", 401),
+    ("achievement-types.json", 200),
+    ("achievement-types-en.json", 200),
 ];
 
 /// The number and code the profile sample events carry.
@@ -38,9 +46,29 @@ fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-/// Fresh fixtures for each event: the demo learner, the sample captcha, the sample session.
-async fn fixture_app() -> TestApp {
+/// Fresh fixtures for each event: the demo data, the sample captcha, the sample session, the
+/// sample SMS code; for the personal-centre events the demo learner has completed the profile.
+async fn fixture_app(name: &str) -> TestApp {
     let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    t.import_demo().await;
+    let active = (name.starts_with("me") || name.starts_with("achievements"))
+        && !name.contains("incomplete");
+    if active {
+        let id = shared::id_number::IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
+        let stored = shared::learner::load_by_id(t.app(), &id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut learner = stored.learner.clone();
+        learner.profile_completed = true;
+        learner.password_hash = Some(shared::password::hash("Gd7-river-lantern", t.app().rng()));
+        let item = stored.replaced_by(&learner);
+        t.app()
+            .store
+            .put(item, Condition::Version(stored.item.version))
+            .await
+            .unwrap();
+    }
     let captcha = Item::new(
         format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
         "CAPTCHA",
@@ -80,6 +108,7 @@ async fn call_function(function: &str, t: &TestApp, req: Request) -> Response<Bo
         "login" => fn_login::handle(app, req).await,
         "sms" => fn_sms::handle(&t.services.sms, req).await,
         "profile" => fn_profile::handle(app, req).await,
+        "achievements" => fn_achievements::handle(app, req).await,
         other => panic!("no handler wired for function {other}"),
     }
 }
@@ -125,7 +154,7 @@ async fn every_sample_event_answers_its_expected_status() {
             method,
             "events/{name}: routeKey and method agree"
         );
-        let t = fixture_app().await;
+        let t = fixture_app(name).await;
         let resp = call_function(function, &t, req).await;
         let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
         assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");
@@ -137,4 +166,30 @@ async fn every_sample_event_answers_its_expected_status() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_import_events_run_through_the_import_function() {
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    let demo = fn_import::handle(t.app(), event_file("import-demo.json"))
+        .await
+        .unwrap();
+    assert!(demo.errors.is_empty(), "{:?}", demo.errors);
+    assert_eq!(demo.achievements_created, 24);
+    let bad = fn_import::handle(t.app(), event_file("import-bad-records.json"))
+        .await
+        .unwrap();
+    assert_eq!(bad.errors.len(), 8, "{:?}", bad.errors);
+    assert_eq!((bad.learners_created, bad.achievements_created), (1, 1));
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("import"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["import-bad-records.json", "import-demo.json"],
+        "every import event is run above"
+    );
 }

@@ -22,6 +22,12 @@ app_test!(the_whole_first_login_journey, |app| {
                "profileCompleted": false, "passwordChangeRequired": true})
     );
 
+    // Everything else is closed until the information is complete.
+    for path in ["/me", "/achievements"] {
+        let r = app.get(path, Some(&token)).await;
+        assert_eq!((r.status, r.code()), (403, "PROFILE_INCOMPLETE"), "{path}");
+    }
+
     let mobile = unique_mobile();
     let r = app
         .post(
@@ -57,6 +63,8 @@ app_test!(the_whole_first_login_journey, |app| {
                "mobileMasked": masked, "profileCompleted": true, "passwordChangeRequired": false})
     );
     assert_eq!(app.get("/profile", Some(&token)).await.body, r.body);
+    assert_eq!(app.get("/me", Some(&token)).await.status, 200, "open once complete");
+    assert_eq!(app.get("/achievements", Some(&token)).await.status, 200);
 
     assert_eq!(
         app.post("/logout", json!({}), Some(&token)).await.status,

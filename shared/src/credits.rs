@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 pub struct Credits(pub i64);
 
 /// The largest credit value one achievement may carry.
-pub const MAX_TENTHS: i64 = 9_999_9;
+pub const MAX_TENTHS: i64 = 99_999;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("credits are a number from 0 to 9999.9 with at most one decimal place")]

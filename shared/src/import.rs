@@ -307,7 +307,7 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, AppError
     // 3. Write each learner's achievements with its totals; learners in parallel.
     let total_groups = groups.len();
     let mut done = 0usize;
-    let mut runs = stream::iter(groups.into_iter())
+    let mut runs = stream::iter(groups)
         .map(|(key, items)| async move { import_for_learner(app, &key, items).await })
         .buffer_unordered(CONCURRENCY);
     while let Some(outcome) = runs.next().await {
