@@ -63,7 +63,11 @@ app_test!(the_whole_first_login_journey, |app| {
                "mobileMasked": masked, "profileCompleted": true, "passwordChangeRequired": false})
     );
     assert_eq!(app.get("/profile", Some(&token)).await.body, r.body);
-    assert_eq!(app.get("/me", Some(&token)).await.status, 200, "open once complete");
+    assert_eq!(
+        app.get("/me", Some(&token)).await.status,
+        200,
+        "open once complete"
+    );
     assert_eq!(app.get("/achievements", Some(&token)).await.status, 200);
 
     assert_eq!(
