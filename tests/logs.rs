@@ -56,6 +56,33 @@ async fn secrets_never_reach_the_logs() {
     app.login("330106199808151233", "151233").await;
     secrets.push("330106199808151233".into());
 
+    // The first-login flow: the SMS code, the new password and the full mobile number.
+    let token = app.token(DEMO_ID, DEMO_PASSWORD).await;
+    let mobile = unique_mobile();
+    let code = app.send_code(&token, &mobile).await;
+    let r = app
+        .put_profile(
+            &token,
+            TestApp::profile_body(&mobile, "000000", "N3w-Secret-Phrase"),
+        )
+        .await;
+    assert_eq!(r.code(), "SMS_CODE_INVALID");
+    let r = app
+        .put_profile(
+            &token,
+            TestApp::profile_body(&mobile, &code, "N3w-Secret-Phrase"),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    app.login(&mobile, "N3w-Secret-Phrase").await;
+    secrets.extend([
+        format!("\"{code}\""),
+        format!("为{code}"),
+        "N3w-Secret-Phrase".into(),
+        mobile.clone(),
+        token,
+    ]);
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() > 10, "logging works at all:\n{logs}");
     assert!(
