@@ -148,18 +148,20 @@ pub async fn login(
         Account::Neither => None,
     };
     let learner_key = found.as_ref().map(|s| s.learner.id_key.clone());
-
-    let lock_key = parsed.throttle_key(app, &account);
-    if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
+    let note = |result| {
         audit::record(
             app,
             learner_key.as_deref(),
             at,
             &info.client_ip,
             &masked,
-            LoginResult::Locked,
+            result,
         )
-        .await?;
+    };
+
+    let lock_key = parsed.throttle_key(app, &account);
+    if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
+        note(LoginResult::Locked).await?;
         return Err(AppError::AccountLocked { retry_after });
     }
 
@@ -174,15 +176,7 @@ pub async fn login(
     };
 
     let Some(stored) = found.filter(|_| verified) else {
-        audit::record(
-            app,
-            learner_key.as_deref(),
-            at,
-            &info.client_ip,
-            &masked,
-            LoginResult::Failure,
-        )
-        .await?;
+        note(LoginResult::Failure).await?;
         return Err(AppError::CredentialsInvalid);
     };
 
@@ -190,15 +184,7 @@ pub async fn login(
         .delete(&lock_pk(&lock_key), LOCK_SK, Condition::None)
         .await?;
     let new = session::create(app, &stored.learner).await?;
-    audit::record(
-        app,
-        learner_key.as_deref(),
-        at,
-        &info.client_ip,
-        &masked,
-        LoginResult::Success,
-    )
-    .await?;
+    note(LoginResult::Success).await?;
     Ok(LoginResponse {
         token: new.token,
         token_type: "Bearer",

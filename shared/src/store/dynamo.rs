@@ -154,6 +154,19 @@ fn from_attrs(mut attrs: Attrs) -> Result<Item, StoreError> {
     })
 }
 
+/// Applies `condition` to a request or transaction-item builder (they share the method names).
+macro_rules! conditioned {
+    ($builder:expr, $condition:expr) => {
+        match expr($condition) {
+            Some(e) => $builder
+                .condition_expression(e.expression)
+                .set_expression_attribute_names(e.names)
+                .set_expression_attribute_values(e.values),
+            None => $builder,
+        }
+    };
+}
+
 /// A condition as DynamoDB expression parts.
 struct Expr {
     expression: String,
@@ -261,12 +274,7 @@ impl Store for DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_attrs(&item)?));
-        if let Some(e) = expr(condition) {
-            req = req
-                .condition_expression(e.expression)
-                .set_expression_attribute_names(e.names)
-                .set_expression_attribute_values(e.values);
-        }
+        req = conditioned!(req, condition);
         req.send().await.map_err(map_err)?;
         Ok(())
     }
@@ -283,12 +291,7 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(pk, sk)))
             .return_values(ReturnValue::AllOld);
-        if let Some(e) = expr(condition) {
-            req = req
-                .condition_expression(e.expression)
-                .set_expression_attribute_names(e.names)
-                .set_expression_attribute_values(e.values);
-        }
+        req = conditioned!(req, condition);
         let out = req.send().await.map_err(map_err)?;
         out.attributes
             .filter(|a| !a.is_empty())
@@ -350,12 +353,7 @@ impl Store for DynamoStore {
                     let mut b = Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(to_attrs(&item)?));
-                    if let Some(e) = expr(condition) {
-                        b = b
-                            .condition_expression(e.expression)
-                            .set_expression_attribute_names(e.names)
-                            .set_expression_attribute_values(e.values);
-                    }
+                    b = conditioned!(b, condition);
                     TransactWriteItem::builder()
                         .put(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
                         .build()
@@ -364,12 +362,7 @@ impl Store for DynamoStore {
                     let mut b = Delete::builder()
                         .table_name(&self.table)
                         .set_key(Some(key(&pk, &sk)));
-                    if let Some(e) = expr(condition) {
-                        b = b
-                            .condition_expression(e.expression)
-                            .set_expression_attribute_names(e.names)
-                            .set_expression_attribute_values(e.values);
-                    }
+                    b = conditioned!(b, condition);
                     TransactWriteItem::builder()
                         .delete(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
                         .build()
