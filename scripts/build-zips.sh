@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 
 CARGO_LAMBDA_VERSION=1.9.2
+ZIGLANG_VERSION=0.17.1
 venv="$repo/.venv"
 
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -20,11 +21,11 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 if ! "$venv/bin/python" -c '
 import importlib.metadata as m, sys
-sys.exit(m.version("cargo-lambda") != sys.argv[1])
-' "$CARGO_LAMBDA_VERSION" 2>/dev/null || [[ ! -x "$venv/bin/cargo-lambda" ]]; then
-    echo "build-zips: installing cargo-lambda==$CARGO_LAMBDA_VERSION (brings zig) into $venv" >&2
+sys.exit(m.version("cargo-lambda") != sys.argv[1] or m.version("ziglang") != sys.argv[2])
+' "$CARGO_LAMBDA_VERSION" "$ZIGLANG_VERSION" 2>/dev/null || [[ ! -x "$venv/bin/cargo-lambda" ]]; then
+    echo "build-zips: installing cargo-lambda==$CARGO_LAMBDA_VERSION ziglang==$ZIGLANG_VERSION into $venv" >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        "cargo-lambda==$CARGO_LAMBDA_VERSION"
+        "cargo-lambda==$CARGO_LAMBDA_VERSION" "ziglang==$ZIGLANG_VERSION"
 fi
 # cargo-lambda finds zig through the venv's python (`python -m ziglang`).
 export PATH="$venv/bin:$PATH"

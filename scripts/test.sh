@@ -31,6 +31,13 @@ export CI=true
 cargo test --workspace --quiet
 
 if ! $quick; then
+    step "template.yaml (cfn-lint, sam validate --lint) and openapi.yaml, offline"
+    scripts/lint-template.sh
+    step "release zips of every function (cargo lambda, x86_64)"
+    scripts/build-zips.sh
+fi
+
+if ! $quick; then
     step "dev server smoke test over HTTP"
     scripts/smoke.sh
 fi
