@@ -28,7 +28,11 @@ trap stop_moto EXIT
 
 step "cargo test (in-memory and DynamoDB on moto; DynamoDB halves may not skip)"
 export CI=true
-cargo test --workspace --quiet
+mkdir -p .tmp
+cargo test --workspace --quiet 2>&1 | tee .tmp/cargo-test.log
+# cargo prints one line per test binary (the last one is often an empty doc-test run): the sum.
+summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
+              END { printf "%d passed, %d failed", p, f }' .tmp/cargo-test.log)
 
 if ! $quick; then
     step "template.yaml (cfn-lint, sam validate --lint) and openapi.yaml, offline"
@@ -43,3 +47,4 @@ if ! $quick; then
 fi
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"
+echo "tests: $summary"
