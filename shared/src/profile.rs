@@ -160,21 +160,17 @@ pub async fn put(app: &App, req: &Request, body: ProfileUpdate) -> Result<Profil
     };
 
     // 3. One transaction; a lost race is re-decided on fresh reads.
+    let changes = Changes {
+        from,
+        to,
+        long_term,
+        mobile,
+        mobile_key,
+        new_hash,
+    };
     let mut authed = authed;
     for _ in 0..MAX_ATTEMPTS {
-        match try_save(
-            app,
-            &authed,
-            from,
-            to,
-            long_term,
-            &mobile,
-            &mobile_key,
-            &new_hash,
-            code.as_ref(),
-        )
-        .await
-        {
+        match try_save(app, &authed, &changes, code.as_ref()).await {
             Ok(saved) => return Ok(ProfileView::from(&saved)),
             Err(Retry::No(e)) => return Err(e),
             Err(Retry::Yes) => {
@@ -198,18 +194,31 @@ impl From<StoreError> for Retry {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn try_save(
-    app: &App,
-    authed: &Authenticated,
+/// A checked submission, ready to save.
+struct Changes {
     from: NaiveDate,
     to: Option<NaiveDate>,
     long_term: bool,
-    mobile: &Mobile,
-    mobile_key: &str,
-    new_hash: &Option<String>,
+    mobile: Mobile,
+    mobile_key: String,
+    new_hash: Option<String>,
+}
+
+async fn try_save(
+    app: &App,
+    authed: &Authenticated,
+    changes: &Changes,
     code: Option<&verification::VerifiedCode>,
 ) -> Result<Learner, Retry> {
+    let Changes {
+        from,
+        to,
+        long_term,
+        mobile,
+        mobile_key,
+        new_hash,
+    } = changes;
+    let (from, to, long_term, mobile_key) = (*from, *to, *long_term, mobile_key.as_str());
     let Stored {
         learner: current,
         item,
