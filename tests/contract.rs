@@ -1143,49 +1143,6 @@ fn undocumented(spec: &Spec, route: &RouteKey, resp: &TestResponse) -> Vec<Strin
     problems
 }
 
-const SAMPLE_CAPTCHA_ID: &str = "5f0c3b6e9a8d4c21b7e0f1a2c3d4e5f6";
-const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
-const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
-const SAMPLE_MOBILE: &str = "13800138000";
-const SAMPLE_SMS_CODE: &str = "246810";
-
-/// What the sample events assume (as tests/events.rs sets it up): the demo learner, the sample
-/// captcha, a session under the sample token, an SMS code for the sample number.
-async fn sample_fixtures() -> TestApp {
-    use shared::store::{Condition, Item};
-    let t = TestApp::spawn(Backend::Memory).await.unwrap();
-    let captcha = Item::new(
-        format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
-        "CAPTCHA",
-        &json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
-    )
-    .expiring(t.app().now_unix() + 120);
-    t.app()
-        .store
-        .put(captcha, Condition::NotExists)
-        .await
-        .unwrap();
-    let id = shared::id_number::IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
-    let learner = shared::learner::load_by_id(t.app(), &id)
-        .await
-        .unwrap()
-        .unwrap();
-    shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
-        .await
-        .unwrap();
-    let mobile = shared::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
-    shared::verification::store_code(
-        t.app(),
-        &learner.learner.id_key,
-        &mobile,
-        shared::verification::Purpose::BindMobile,
-        SAMPLE_SMS_CODE,
-    )
-    .await
-    .unwrap();
-    t
-}
-
 fn into_test_response(resp: lambda_http::Response<lambda_http::Body>) -> TestResponse {
     let (parts, body) = resp.into_parts();
     let raw = body.as_ref().to_vec();
@@ -1211,7 +1168,7 @@ async fn sample_events_get_documented_answers() {
         if !routes.contains_key(&e.route) {
             continue; // wrong-method samples: API Gateway answers those
         }
-        let t = sample_fixtures().await;
+        let t = sample_event_app(false).await;
         let req = lambda_http::request::from_str(&e.text)
             .unwrap_or_else(|err| panic!("events/{}: not an API Gateway event: {err}", e.file));
         let resp = into_test_response(devserver::dispatch(&t.services, req).await);

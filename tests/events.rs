@@ -4,13 +4,7 @@
 
 use integration_tests::*;
 use lambda_http::{Body, Request, Response};
-use shared::store::{Condition, Item};
 use std::path::PathBuf;
-
-/// The fixed captcha and token the sample events carry.
-const SAMPLE_CAPTCHA_ID: &str = "5f0c3b6e9a8d4c21b7e0f1a2c3d4e5f6";
-const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
-const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
 
 /// file → expected status.
 const EXPECTED: &[(&str, u16)] = &[
@@ -38,67 +32,13 @@ const EXPECTED: &[(&str, u16)] = &[
     ("achievement-types-en.json", 200),
 ];
 
-/// The number and code the profile sample events carry.
-const SAMPLE_MOBILE: &str = "13800138000";
-const SAMPLE_SMS_CODE: &str = "246810";
-
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-/// Fresh fixtures for each event: the demo data, the sample captcha, the sample session, the
-/// sample SMS code; for the personal-centre events the demo learner has completed the profile.
-async fn fixture_app(name: &str) -> TestApp {
-    let t = TestApp::spawn(Backend::Memory).await.unwrap();
-    t.import_demo().await;
-    let active = (name.starts_with("me") || name.starts_with("achievements"))
-        && !name.contains("incomplete");
-    if active {
-        let id = shared::id_number::IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
-        let stored = shared::learner::load_by_id(t.app(), &id)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut learner = stored.learner.clone();
-        learner.profile_completed = true;
-        learner.password_hash = Some(shared::password::hash("Gd7-river-lantern", t.app().rng()));
-        let item = stored.replaced_by(&learner);
-        t.app()
-            .store
-            .put(item, Condition::Version(stored.item.version))
-            .await
-            .unwrap();
-    }
-    let captcha = Item::new(
-        format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
-        "CAPTCHA",
-        &serde_json::json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
-    )
-    .expiring(t.app().now_unix() + 120);
-    t.app()
-        .store
-        .put(captcha, Condition::NotExists)
-        .await
-        .unwrap();
-    let id = shared::id_number::IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
-    let learner = shared::learner::load_by_id(t.app(), &id)
-        .await
-        .unwrap()
-        .unwrap();
-    shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
-        .await
-        .unwrap();
-    let mobile = shared::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
-    shared::verification::store_code(
-        t.app(),
-        &learner.learner.id_key,
-        &mobile,
-        shared::verification::Purpose::BindMobile,
-        SAMPLE_SMS_CODE,
-    )
-    .await
-    .unwrap();
-    t
+/// The personal-centre events need a learner who completed the profile.
+fn needs_active_learner(name: &str) -> bool {
+    (name.starts_with("me") || name.starts_with("achievements")) && !name.contains("incomplete")
 }
 
 async fn call_function(function: &str, t: &TestApp, req: Request) -> Response<Body> {
@@ -154,7 +94,7 @@ async fn every_sample_event_answers_its_expected_status() {
             method,
             "events/{name}: routeKey and method agree"
         );
-        let t = fixture_app(name).await;
+        let t = sample_event_app(needs_active_learner(name)).await;
         let resp = call_function(function, &t, req).await;
         let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
         assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");

@@ -501,3 +501,66 @@ pub fn event_file(name: &str) -> serde_json::Value {
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the sample events in events/ assume.
+
+pub const SAMPLE_CAPTCHA_ID: &str = "5f0c3b6e9a8d4c21b7e0f1a2c3d4e5f6";
+pub const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
+pub const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
+pub const SAMPLE_MOBILE: &str = "13800138000";
+pub const SAMPLE_SMS_CODE: &str = "246810";
+
+/// A fresh in-memory app with what the sample events assume: the demo data, the sample captcha,
+/// a session under the sample token, the sample SMS code for the sample number; with `active`,
+/// the demo learner has completed the profile (for the personal-centre events).
+pub async fn sample_event_app(active: bool) -> TestApp {
+    use shared::store::{Condition, Item};
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    t.import_demo().await;
+    let id = IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
+    if active {
+        let stored = shared::learner::load_by_id(t.app(), &id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut learner = stored.learner.clone();
+        learner.profile_completed = true;
+        learner.password_hash = Some(shared::password::hash("Gd7-river-lantern", t.app().rng()));
+        let item = stored.replaced_by(&learner);
+        t.app()
+            .store
+            .put(item, Condition::Version(stored.item.version))
+            .await
+            .unwrap();
+    }
+    let captcha = Item::new(
+        format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
+        "CAPTCHA",
+        &serde_json::json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
+    )
+    .expiring(t.app().now_unix() + 120);
+    t.app()
+        .store
+        .put(captcha, Condition::NotExists)
+        .await
+        .unwrap();
+    let learner = shared::learner::load_by_id(t.app(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
+        .await
+        .unwrap();
+    let mobile = shared::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
+    shared::verification::store_code(
+        t.app(),
+        &learner.learner.id_key,
+        &mobile,
+        shared::verification::Purpose::BindMobile,
+        SAMPLE_SMS_CODE,
+    )
+    .await
+    .unwrap();
+    t
+}
