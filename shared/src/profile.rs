@@ -210,15 +210,7 @@ async fn try_save(
     changes: &Changes,
     code: Option<&verification::VerifiedCode>,
 ) -> Result<Learner, Retry> {
-    let Changes {
-        from,
-        to,
-        long_term,
-        mobile,
-        mobile_key,
-        new_hash,
-    } = changes;
-    let (from, to, long_term, mobile_key) = (*from, *to, *long_term, mobile_key.as_str());
+    let mobile_key = changes.mobile_key.as_str();
     let Stored {
         learner: current,
         item,
@@ -234,13 +226,13 @@ async fn try_save(
 
     let mut next = current.clone();
     next.id_type = "RESIDENT_ID_CARD".into();
-    next.id_valid_from = Some(from);
-    next.id_valid_to = to;
-    next.id_long_term = long_term;
+    next.id_valid_from = Some(changes.from);
+    next.id_valid_to = changes.to;
+    next.id_long_term = changes.long_term;
     next.mobile_key = Some(mobile_key.to_string());
-    next.mobile_masked = Some(mobile.masked());
+    next.mobile_masked = Some(changes.mobile.masked());
     next.profile_completed = true;
-    if let Some(hash) = new_hash {
+    if let Some(hash) = &changes.new_hash {
         next.password_hash = Some(hash.clone());
         next.cred_version += 1;
     }
@@ -272,7 +264,7 @@ async fn try_save(
     if let Some(code) = code {
         ops.push(code.consume());
     }
-    if new_hash.is_some() {
+    if changes.new_hash.is_some() {
         // This session lives on under the new credentials; every other one ends.
         ops.push(WriteOp::Put {
             item: authed.session_after_password_change(next.cred_version),
@@ -281,7 +273,7 @@ async fn try_save(
     }
     match app.store.transact(ops).await {
         Ok(()) => {
-            tracing::info!(learner = %current.id_masked, mobile = %mobile.masked(), password_changed = new_hash.is_some(), "profile saved");
+            tracing::info!(learner = %current.id_masked, mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved");
             Ok(next)
         }
         Err(e) if e.is_contention() => {

@@ -109,19 +109,8 @@ impl SendLog {
 mod tests {
     use super::*;
 
-    const RULE: Rule = Rule {
-        cooldown: 60,
-        limits: &[
-            Limit {
-                max: 5,
-                window: 3600,
-            },
-            Limit {
-                max: 10,
-                window: 86400,
-            },
-        ],
-    };
+    /// The per-number SMS rule: one a minute, five an hour, ten a day.
+    const RULE: Rule = crate::verification::PER_NUMBER;
 
     fn log(times: &[i64]) -> SendLog {
         SendLog {
