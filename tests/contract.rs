@@ -1,4 +1,4 @@
-//! The deployment contract: `template.yaml`, `devserver::ROUTES`, the sample events in `events/`
+//! The deployment contract: `template.yaml`, `the functions' ROUTES`, the sample events in `events/`
 //! and `openapi.yaml` describe the same API, and the functions answer what `openapi.yaml` says.
 //!
 //! - Every package under `functions/` is exactly one function of the template (same binary), and
@@ -10,14 +10,15 @@
 //!   event bodies; the bodies (and query parameters, and tokens) of the sample events that are
 //!   meant to succeed validate against their route's request description; the import events
 //!   against the import schema.
-//! - Every error code of `shared::error` is documented with its status, and listed under no
+//! - Every error code of `domain::error` is documented with its status, and listed under no
 //!   other status; throttled answers document `Retry-After`.
 //! - Every sample event, and a first-login walk-through, run through the real handlers: each
 //!   answer's status is documented for its route and its body validates against the schema.
 
+use domain::error::{DomainError, Problem, WeakReason};
+use http_edge::ApiError;
 use integration_tests::*;
 use serde_json::{json, Map, Value};
-use shared::error::{AppError, Problem, WeakReason};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -95,17 +96,15 @@ fn read_yaml(name: &str) -> Value {
     yaml_to_json(yaml)
 }
 
-/// The non-dev routes of `devserver::ROUTES` and the function serving each.
+/// Every function's routes (each function crate's `ROUTES`) and the function serving each.
 fn code_routes() -> BTreeMap<RouteKey, &'static str> {
     let mut routes = BTreeMap::new();
-    for r in devserver::ROUTES.iter().filter(|r| !r.dev_only) {
-        let key = (r.method.as_str().to_string(), r.path.to_string());
-        let previous = routes.insert(key.clone(), r.function);
-        assert!(
-            previous.is_none(),
-            "devserver::ROUTES lists {} twice",
-            show(&key)
-        );
+    for (function, table) in devserver::FUNCTIONS {
+        for r in table.iter() {
+            let key = (r.method.as_str().to_string(), r.path.to_string());
+            let previous = routes.insert(key.clone(), *function);
+            assert!(previous.is_none(), "{} is declared twice", show(&key));
+        }
     }
     routes
 }
@@ -532,55 +531,65 @@ impl Spec {
 // Every error the code can answer with
 // ------------------------------------------------------------------------------------------------
 
-/// One of every `AppError` variant. The match below has no wildcard: a new variant does not
+/// One of every `DomainError` and `ApiError` variant. The match below has no wildcard: a new variant does not
 /// compile until it is added here (and so checked against openapi.yaml).
-fn every_error() -> Vec<AppError> {
-    let all = vec![
-        AppError::InvalidJson,
-        AppError::UnsupportedMediaType,
-        AppError::PayloadTooLarge,
-        AppError::NotFound,
-        AppError::MethodNotAllowed,
-        AppError::validation("mobile", Problem::Invalid),
-        AppError::CaptchaInvalid,
-        AppError::CredentialsInvalid,
-        AppError::AccountLocked { retry_after: 900 },
-        AppError::Unauthenticated,
-        AppError::ProfileIncomplete,
-        AppError::SmsCooldown { retry_after: 42 },
-        AppError::SmsLimitExceeded { retry_after: 3600 },
-        AppError::SmsCodeInvalid,
-        AppError::IdExpired,
-        AppError::IdValidityInvalid,
-        AppError::PasswordWeak(WeakReason::Common),
-        AppError::MobileTaken,
-        AppError::ServiceUnavailable("busy".into()),
-        AppError::Internal("boom".into()),
+fn every_error() -> Vec<ApiError> {
+    let domain = vec![
+        DomainError::validation("mobile", Problem::Invalid),
+        DomainError::CaptchaInvalid,
+        DomainError::CredentialsInvalid,
+        DomainError::AccountLocked { retry_after: 900 },
+        DomainError::Unauthenticated,
+        DomainError::ProfileIncomplete,
+        DomainError::SmsCooldown { retry_after: 42 },
+        DomainError::SmsLimitExceeded { retry_after: 3600 },
+        DomainError::SmsCodeInvalid,
+        DomainError::IdExpired,
+        DomainError::IdValidityInvalid,
+        DomainError::PasswordWeak(WeakReason::Common),
+        DomainError::MobileTaken,
+        DomainError::unavailable("busy"),
+        DomainError::internal("boom"),
+    ];
+    for e in &domain {
+        match e {
+            DomainError::Validation { .. }
+            | DomainError::CaptchaInvalid
+            | DomainError::CredentialsInvalid
+            | DomainError::AccountLocked { .. }
+            | DomainError::Unauthenticated
+            | DomainError::ProfileIncomplete
+            | DomainError::SmsCooldown { .. }
+            | DomainError::SmsLimitExceeded { .. }
+            | DomainError::SmsCodeInvalid
+            | DomainError::IdExpired
+            | DomainError::IdValidityInvalid
+            | DomainError::PasswordWeak(_)
+            | DomainError::MobileTaken
+            | DomainError::Unavailable(_)
+            | DomainError::Internal(_) => {}
+        }
+    }
+    let mut all = vec![
+        ApiError::InvalidJson,
+        ApiError::UnsupportedMediaType,
+        ApiError::PayloadTooLarge,
+        ApiError::NotFound,
+        ApiError::MethodNotAllowed {
+            allow: "GET".into(),
+        },
     ];
     for e in &all {
         match e {
-            AppError::InvalidJson
-            | AppError::UnsupportedMediaType
-            | AppError::PayloadTooLarge
-            | AppError::NotFound
-            | AppError::MethodNotAllowed
-            | AppError::Validation { .. }
-            | AppError::CaptchaInvalid
-            | AppError::CredentialsInvalid
-            | AppError::AccountLocked { .. }
-            | AppError::Unauthenticated
-            | AppError::ProfileIncomplete
-            | AppError::SmsCooldown { .. }
-            | AppError::SmsLimitExceeded { .. }
-            | AppError::SmsCodeInvalid
-            | AppError::IdExpired
-            | AppError::IdValidityInvalid
-            | AppError::PasswordWeak(_)
-            | AppError::MobileTaken
-            | AppError::ServiceUnavailable(_)
-            | AppError::Internal(_) => {}
+            ApiError::InvalidJson
+            | ApiError::UnsupportedMediaType
+            | ApiError::PayloadTooLarge
+            | ApiError::NotFound
+            | ApiError::MethodNotAllowed { .. }
+            | ApiError::Domain(_) => {}
         }
     }
+    all.extend(domain.into_iter().map(ApiError::Domain));
     all
 }
 
@@ -751,19 +760,22 @@ fn template_routes_events_and_openapi_match_devserver_routes() {
     for (name, set) in &sets {
         for r in routes.difference(set) {
             problems.push(format!(
-                "{} (function {}) is in devserver::ROUTES but not in {name}",
+                "{} (function {}) is in the functions' ROUTES but not in {name}",
                 show(r),
                 code[r]
             ));
         }
         for r in set.difference(&routes) {
             problems.push(format!(
-                "{} is in {name} but not a (non-dev) route of devserver::ROUTES",
+                "{} is in {name} but not a (non-dev) route of the functions' ROUTES",
                 show(r)
             ));
         }
     }
-    for r in devserver::ROUTES.iter().filter(|r| r.dev_only) {
+    for r in devserver::DEV_ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/_dev"))
+    {
         let key = (r.method.as_str().to_string(), r.path.to_string());
         if sets.iter().any(|(_, s)| s.contains(&key)) {
             problems.push(format!(
@@ -773,7 +785,7 @@ fn template_routes_events_and_openapi_match_devserver_routes() {
         }
     }
     assert_no_problems(
-        "routes: template.yaml / devserver::ROUTES / events/ / openapi.yaml",
+        "routes: template.yaml / the functions' ROUTES / events/ / openapi.yaml",
         &problems,
     );
 }
@@ -1011,11 +1023,11 @@ fn every_error_code_is_documented_with_its_status() {
             retrying.insert(code.to_string());
         }
     }
-    let known: BTreeSet<&str> = errors.iter().map(AppError::code).collect();
+    let known: BTreeSet<&str> = errors.iter().map(ApiError::code).collect();
     for code in documented.keys() {
         if !known.contains(code.as_str()) {
             problems.push(format!(
-                "openapi.yaml documents {code}, which shared::error never answers"
+                "openapi.yaml documents {code}, which no error of the code answers"
             ));
         }
     }
@@ -1060,7 +1072,7 @@ fn every_error_code_is_documented_with_its_status() {
     // Codes the deployed API can answer with are listed on some route.
     for e in &errors {
         let code = e.code();
-        let gateway_answers = matches!(e, AppError::NotFound | AppError::MethodNotAllowed);
+        let gateway_answers = matches!(e, ApiError::NotFound | ApiError::MethodNotAllowed { .. });
         if !gateway_answers && !used.contains(code) {
             problems.push(format!("{code} is listed under no route's responses"));
         }
@@ -1078,10 +1090,10 @@ fn every_error_code_is_documented_with_its_status() {
         .collect();
     if reasons != code_reasons {
         problems.push(format!(
-            "WeakPasswordReason: openapi.yaml {reasons:?}, shared::error {code_reasons:?}"
+            "WeakPasswordReason: openapi.yaml {reasons:?}, domain::error {code_reasons:?}"
         ));
     }
-    assert_no_problems("error codes: shared::error vs openapi.yaml", &problems);
+    assert_no_problems("error codes: domain::error vs openapi.yaml", &problems);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1143,22 +1155,6 @@ fn undocumented(spec: &Spec, route: &RouteKey, resp: &TestResponse) -> Vec<Strin
     problems
 }
 
-fn into_test_response(resp: lambda_http::Response<lambda_http::Body>) -> TestResponse {
-    let (parts, body) = resp.into_parts();
-    let raw = body.as_ref().to_vec();
-    let body = if raw.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&raw).unwrap_or_else(|_| json!(String::from_utf8_lossy(&raw)))
-    };
-    TestResponse {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-        raw,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sample_events_get_documented_answers() {
     let spec = Spec::load();
@@ -1171,7 +1167,7 @@ async fn sample_events_get_documented_answers() {
         let t = sample_event_app(false).await;
         let req = lambda_http::request::from_str(&e.text)
             .unwrap_or_else(|err| panic!("events/{}: not an API Gateway event: {err}", e.file));
-        let resp = into_test_response(devserver::dispatch(&t.services, req).await);
+        let resp = into_test_response(devserver::dispatch(&t.dev, req).await);
         problems.extend(
             undocumented(&spec, &e.route, &resp)
                 .into_iter()

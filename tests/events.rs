@@ -41,16 +41,13 @@ fn needs_active_learner(name: &str) -> bool {
     (name.starts_with("me") || name.starts_with("achievements")) && !name.contains("incomplete")
 }
 
-async fn call_function(function: &str, t: &TestApp, req: Request) -> Response<Body> {
-    let app = t.app();
-    match function {
-        "captcha" => fn_captcha::handle(app, req).await,
-        "login" => fn_login::handle(app, req).await,
-        "sms" => fn_sms::handle(&t.services.sms, req).await,
-        "profile" => fn_profile::handle(app, req).await,
-        "achievements" => fn_achievements::handle(app, req).await,
-        other => panic!("no handler wired for function {other}"),
-    }
+/// The Lambda's own dispatch over the function's own route table.
+async fn call_function(
+    routes: &'static [http_edge::Route],
+    t: &TestApp,
+    req: Request,
+) -> Response<Body> {
+    http_edge::dispatch(routes, t.dev.app.clone(), req).await
 }
 
 #[tokio::test]
@@ -84,18 +81,18 @@ async fn every_sample_event_answers_its_expected_status() {
         let req = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("events/{name} is not an API Gateway event: {e}"));
         // The function that serves this path (any method: wrong-method events test the 405).
-        let function = devserver::ROUTES
+        let routes = devserver::FUNCTIONS
             .iter()
-            .find(|r| r.path == path && !r.dev_only)
+            .find(|(_, routes)| routes.iter().any(|r| r.path == path))
             .unwrap_or_else(|| panic!("events/{name}: no function serves {path}"))
-            .function;
+            .1;
         assert_eq!(
             req.method().as_str(),
             method,
             "events/{name}: routeKey and method agree"
         );
         let t = sample_event_app(needs_active_learner(name)).await;
-        let resp = call_function(function, &t, req).await;
+        let resp = call_function(routes, &t, req).await;
         let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
         assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");
         if resp.status().as_u16() >= 400 {

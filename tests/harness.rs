@@ -1,9 +1,9 @@
 //! Test harness shared by the integration tests: stores (in-memory and DynamoDB on the moto
 //! emulator), a controllable app, and API Gateway events fed straight to the handlers.
 
-use shared::store::dynamo::DynamoStore;
-use shared::store::memory::MemoryStore;
-use shared::store::Store;
+use aws_infra::dynamo::DynamoStore;
+use domain::store::memory::MemoryStore;
+use domain::store::Store;
 use std::sync::Arc;
 
 /// Which backend a test runs against.
@@ -23,17 +23,10 @@ pub fn memory_store() -> Arc<dyn Store> {
 /// note, except under `CI=true`, where that is a failure: the emulator run must never be silently
 /// skipped.
 pub async fn dynamo_store() -> Option<Arc<DynamoStore>> {
-    if std::env::var("AWS_ENDPOINT_URL").map_or(true, |v| v.is_empty()) {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but AWS_ENDPOINT_URL is not set: run the suite through scripts/test.sh, which starts moto");
-        }
-        eprintln!(
-            "note: AWS_ENDPOINT_URL not set, skipping the DynamoDB half (scripts/test.sh runs it)"
-        );
+    if !emulator_up() {
         return None;
     }
-    let table = format!("test-{}", uuid_like());
-    let store = DynamoStore::from_env(&table).await;
+    let store = DynamoStore::from_env(&fresh_table_name()).await;
     store
         .ensure_table()
         .await
@@ -49,15 +42,25 @@ pub async fn store(backend: Backend) -> Option<Arc<dyn Store>> {
     }
 }
 
-fn uuid_like() -> String {
-    let mut b = [0u8; 8];
-    getrandom_fill(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+/// A table name no other test uses.
+pub fn fresh_table_name() -> String {
+    use domain::random::{OsRandom, Random};
+    let r: &dyn Random = &OsRandom;
+    format!("test-{}", r.hex(8))
 }
 
-fn getrandom_fill(buf: &mut [u8]) {
-    use shared::random::{OsRandom, Random};
-    OsRandom.fill(buf)
+/// Whether the DynamoDB halves run (the emulator is up), failing under `CI=true` when not.
+pub fn emulator_up() -> bool {
+    if std::env::var("AWS_ENDPOINT_URL").map_or(true, |v| v.is_empty()) {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but AWS_ENDPOINT_URL is not set: run the suite through scripts/test.sh, which starts moto");
+        }
+        eprintln!(
+            "note: AWS_ENDPOINT_URL not set, skipping the DynamoDB half (scripts/test.sh runs it)"
+        );
+        return false;
+    }
+    true
 }
 
 /// Runs an async test body once per backend (the DynamoDB run only where the emulator is up).
@@ -69,7 +72,7 @@ macro_rules! both_backends {
             #[allow(unused_imports)]
             use $crate::Backend;
 
-            async fn run($store: std::sync::Arc<dyn shared::store::Store>) $body
+            async fn run($store: std::sync::Arc<dyn domain::store::Store>) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             $(#[$meta])*
@@ -91,12 +94,14 @@ macro_rules! both_backends {
 // ---------------------------------------------------------------------------------------------
 // The application under test: every route of the dev server's table, fed API Gateway events.
 
-use devserver::{dispatch, lambda_request, HttpRequest, Services};
-use shared::clock::ManualClock;
-use shared::config::Keys;
-use shared::id_number::IdNumber;
-use shared::learner::Learner;
-use shared::App;
+use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
+use domain::clock::ManualClock;
+use domain::config::{Config, SenderChoice, StoreChoice};
+use domain::crypto::Keys;
+use domain::id_number::IdNumber;
+use domain::learner::Learner;
+use domain::sms::Outbox;
+use domain::App;
 
 pub const TEST_PEPPER: &str = "integration-test-pepper-0123456789abcdef";
 /// The guide's learner.
@@ -104,27 +109,41 @@ pub const DEMO_ID: &str = "440883200305125051";
 pub const DEMO_PASSWORD: &str = "125051";
 
 pub struct TestApp {
-    pub services: Arc<Services>,
+    pub dev: Arc<DevServer>,
     pub clock: Arc<ManualClock>,
     pub backend: Backend,
     /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes sending fail.
-    pub outbox: Arc<shared::sms::Outbox>,
+    pub outbox: Arc<Outbox>,
 }
 
-/// SNS, unless the outbox was told to fail (to inject provider failures on the moto backend).
+/// The configured sender (SNS on moto), unless the outbox was told to fail (to inject provider
+/// failures on the moto backend).
 struct FlakySender {
-    inner: fn_sms::sns::SnsSender,
-    outbox: Arc<shared::sms::Outbox>,
+    inner: Arc<dyn domain::sms::SmsSender>,
+    outbox: Arc<Outbox>,
 }
 
 #[async_trait::async_trait]
-impl shared::sms::SmsSender for FlakySender {
-    async fn send(&self, to: &str, text: &str) -> Result<(), shared::sms::SmsError> {
+impl domain::sms::SmsSender for FlakySender {
+    async fn send(&self, to: &str, text: &str) -> Result<(), domain::sms::SmsError> {
         if self.outbox.is_failing() {
-            return Err(shared::sms::SmsError("injected failure".into()));
+            return Err(domain::sms::SmsError("injected failure".into()));
         }
         self.inner.send(to, text).await
     }
+}
+
+/// The configuration of a test app on `backend`: the production wiring's own choices.
+pub fn test_config(backend: Backend) -> Config {
+    let mut config = Config::in_memory(Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap());
+    if backend == Backend::Dynamo {
+        config.store = StoreChoice::DynamoDb {
+            table: fresh_table_name(),
+        };
+        // The real SNS sender, against moto's SNS.
+        config.sender = SenderChoice::Sns;
+    }
+    config
 }
 
 /// A response as a client sees it.
@@ -153,7 +172,48 @@ pub struct Req {
     pub ip: String,
 }
 
+/// A handler's response as a client sees it.
+pub fn into_test_response(resp: lambda_http::Response<lambda_http::Body>) -> TestResponse {
+    let (parts, body) = resp.into_parts();
+    let raw = body.as_ref().to_vec();
+    let body = if raw.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&raw).expect("every response body is JSON")
+    };
+    TestResponse {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+        raw,
+    }
+}
+
 impl Req {
+    /// The request a function's handler receives for this one.
+    pub fn into_request(self) -> lambda_http::Request {
+        let mut headers = lambda_http::http::HeaderMap::new();
+        for (name, value) in &self.headers {
+            headers.append(
+                lambda_http::http::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                value.parse().expect("header value"),
+            );
+        }
+        let uri = if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        };
+        lambda_request(HttpRequest {
+            method: self.method.parse().expect("method"),
+            uri: uri.parse().expect("request target"),
+            headers,
+            body: self.body,
+            source_ip: self.ip,
+        })
+        .expect("a test request the dev server accepts")
+    }
+
     pub fn json(mut self, body: &serde_json::Value) -> Self {
         self.body = body.to_string().into_bytes();
         self.headers
@@ -193,26 +253,34 @@ impl TestApp {
     /// A fresh app on `backend` with a manual clock and the demo learner, or `None` when the
     /// DynamoDB half is skipped (see [`dynamo_store`]).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        let store = store(backend).await?;
+        if backend == Backend::Dynamo && !emulator_up() {
+            return None;
+        }
+        let built = aws_infra::wiring::build(&test_config(backend)).await;
+        if let Some(store) = &built.dynamo {
+            store
+                .ensure_table()
+                .await
+                .expect("create the test table on the emulator");
+        }
         let clock = Arc::new(ManualClock::fixed());
-        let keys = Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap();
-        let app = App::new(store, keys).with_clock(clock.clone());
-        let outbox = Arc::new(shared::sms::Outbox::new(false));
-        let services = match backend {
-            Backend::Memory => Services::with_outbox(app, outbox.clone()),
-            // The real SNS sender, against moto's SNS.
-            Backend::Dynamo => {
-                let sdk = shared::app::aws_sdk_config().await;
-                let sns = fn_sms::sns::SnsSender::new(aws_sdk_sns::Client::new(&sdk), None);
-                let sender = FlakySender {
-                    inner: sns,
+        let mut app = built.app.with_clock(clock.clone());
+        let outbox = match built.outbox {
+            Some(outbox) => outbox,
+            None => {
+                let outbox = Arc::new(Outbox::new(false));
+                app.sms = Arc::new(FlakySender {
+                    inner: app.sms.clone(),
                     outbox: outbox.clone(),
-                };
-                Services::with_sender(app, Arc::new(sender), None)
+                });
+                outbox
             }
         };
         let t = TestApp {
-            services: Arc::new(services),
+            dev: Arc::new(DevServer {
+                app: Arc::new(app),
+                outbox: Some(outbox.clone()),
+            }),
             clock,
             backend,
             outbox,
@@ -222,7 +290,7 @@ impl TestApp {
     }
 
     pub fn app(&self) -> &App {
-        &self.services.app
+        &self.dev.app
     }
 
     pub fn advance(&self, seconds: i64) {
@@ -233,7 +301,7 @@ impl TestApp {
     pub async fn add_learner(&self, id: &str, name: &str) -> Learner {
         let id = IdNumber::parse(id, self.app().today()).expect("valid test ID number");
         let learner = Learner::new(self.app(), &id, name);
-        shared::learner::create(self.app(), &learner).await.unwrap();
+        domain::learner::create(self.app(), &learner).await.unwrap();
         learner
     }
 
@@ -249,28 +317,8 @@ impl TestApp {
     }
 
     pub async fn send(&self, r: Req) -> TestResponse {
-        let request = lambda_request(&HttpRequest {
-            method: &r.method,
-            path: &r.path,
-            raw_query: &r.query,
-            headers: r.headers,
-            body: &r.body,
-            source_ip: &r.ip,
-        });
-        let resp = dispatch(&self.services, request).await;
-        let (parts, body) = resp.into_parts();
-        let raw = body.as_ref().to_vec();
-        let body = if raw.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&raw).expect("every response body is JSON")
-        };
-        TestResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-            raw,
-        }
+        let resp = dispatch(&self.dev, r.into_request()).await;
+        into_test_response(resp)
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
@@ -412,14 +460,14 @@ pub fn moto_sms() -> Vec<(String, String)> {
 
 /// A random mobile number (SMS read back from moto are global: tests never share a number).
 pub fn unique_mobile() -> String {
-    use shared::random::{OsRandom, Random};
+    use domain::random::{OsRandom, Random};
     let r: &dyn Random = &OsRandom;
     format!("1{}{}", 3 + r.below(7), r.digits(9))
 }
 
 /// A valid, random ID number born in 1990–2005.
 pub fn unique_id_number() -> String {
-    use shared::random::{OsRandom, Random};
+    use domain::random::{OsRandom, Random};
     let r: &dyn Random = &OsRandom;
     let body = format!(
         "110105{}{:02}{:02}{}",
@@ -428,7 +476,7 @@ pub fn unique_id_number() -> String {
         1 + r.below(28),
         r.digits(3)
     );
-    let check = shared::id_number::check_char(body.as_bytes()) as char;
+    let check = domain::id_number::check_char(body.as_bytes()) as char;
     format!("{body}{check}")
 }
 
@@ -515,18 +563,18 @@ pub const SAMPLE_SMS_CODE: &str = "246810";
 /// a session under the sample token, the sample SMS code for the sample number; with `active`,
 /// the demo learner has completed the profile (for the personal-centre events).
 pub async fn sample_event_app(active: bool) -> TestApp {
-    use shared::store::{Condition, Item};
+    use domain::store::{Condition, Item};
     let t = TestApp::spawn(Backend::Memory).await.unwrap();
     t.import_demo().await;
     let id = IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
     if active {
-        let stored = shared::learner::load_by_id(t.app(), &id)
+        let stored = domain::learner::load_by_id(t.app(), &id)
             .await
             .unwrap()
             .unwrap();
         let mut learner = stored.learner.clone();
         learner.profile_completed = true;
-        learner.password_hash = Some(shared::password::hash("Gd7-river-lantern", t.app().rng()));
+        learner.password_hash = Some(domain::password::hash("Gd7-river-lantern", t.app().rng()));
         let item = stored.replaced_by(&learner);
         t.app()
             .store
@@ -535,8 +583,8 @@ pub async fn sample_event_app(active: bool) -> TestApp {
             .unwrap();
     }
     let captcha = Item::new(
-        format!("CAPTCHA#{SAMPLE_CAPTCHA_ID}"),
-        "CAPTCHA",
+        domain::schema::captcha_pk(SAMPLE_CAPTCHA_ID),
+        domain::schema::CAPTCHA_SK,
         &serde_json::json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
     )
     .expiring(t.app().now_unix() + 120);
@@ -545,19 +593,19 @@ pub async fn sample_event_app(active: bool) -> TestApp {
         .put(captcha, Condition::NotExists)
         .await
         .unwrap();
-    let learner = shared::learner::load_by_id(t.app(), &id)
+    let learner = domain::learner::load_by_id(t.app(), &id)
         .await
         .unwrap()
         .unwrap();
-    shared::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
+    domain::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
         .await
         .unwrap();
-    let mobile = shared::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
-    shared::verification::store_code(
+    let mobile = domain::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
+    domain::verification::store_code(
         t.app(),
         &learner.learner.id_key,
         &mobile,
-        shared::verification::Purpose::BindMobile,
+        domain::verification::Purpose::BindMobile,
         SAMPLE_SMS_CODE,
     )
     .await

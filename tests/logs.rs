@@ -28,13 +28,9 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_the_logs() {
     let capture = Capture::default();
-    // The production format (JSON, with spans), at the most verbose level.
-    tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .init();
+    // The production format itself, at the most verbose level.
+    std::env::set_var("RUST_LOG", "trace");
+    http_edge::logging::init_with_writer(capture.clone());
 
     let app = TestApp::spawn(Backend::Memory).await.unwrap();
     let mut secrets: Vec<String> = vec![DEMO_ID.into(), "11010519491231002X".into()];

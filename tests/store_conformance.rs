@@ -2,11 +2,11 @@
 //! on the in-memory store and on DynamoDB (the moto emulator; skipped without
 //! `AWS_ENDPOINT_URL`). Both backends must agree, and agree with AWS.
 
-use serde_json::{json, Value};
-use shared::store::{
+use domain::store::{
     read_modify_write, Condition, Decision, Item, QueryOpts, Store, StoreError, WriteOp,
     MAX_TRANSACTION_ITEMS,
 };
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 fn item(pk: &str, sk: &str, data: Value) -> Item {

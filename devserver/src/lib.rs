@@ -1,307 +1,187 @@
-//! The local all-in-one server: every function's handler behind one port, reached exactly as API
-//! Gateway (HTTP API, payload format 2.0) would reach it.
-//!
-//! [`ROUTES`] is the one table of what is served; the integration tests dispatch through it too,
-//! and a test holds it equal to `template.yaml`, `events/` and `openapi.yaml`.
+//! The local all-in-one server: every function's route table behind one port, each request
+//! handed to the handlers as the `lambda_http::Request` API Gateway (HTTP API, payload 2.0)
+//! would make of it.
 
-use base64::Engine;
+use domain::error::Problem;
+use domain::sms::Outbox;
+use domain::App;
 use futures::future::BoxFuture;
-use futures::FutureExt;
-use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
-use shared::config::SmsConfig;
-use shared::error::AppError;
-use shared::http::{error_response, Lang};
-use shared::sms::Outbox;
-use shared::verification::SmsService;
-use shared::App;
+use http_edge::request::{check_url_parts, lang_of};
+use http_edge::response::answer;
+use http_edge::{ApiError, Body, Method, Reply, Request, Response, Route};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What the handlers run against.
-#[derive(Clone)]
-pub struct Services {
-    pub app: App,
-    /// The SMS function's state: the same app, and the SMS sender.
-    pub sms: fn_sms::SmsState,
-    /// Where the dev server's SMS go (`GET /_dev/sms`); `None` when a real sender is wired.
+/// Every function and its route table: the Lambdas' own tables, concatenated.
+pub static FUNCTIONS: &[(&str, &[Route])] = &[
+    ("captcha", fn_captcha::ROUTES),
+    ("login", fn_login::ROUTES),
+    ("sms", fn_sms::ROUTES),
+    ("profile", fn_profile::ROUTES),
+    ("achievements", fn_achievements::ROUTES),
+];
+
+/// Every API route, as the functions declare them.
+pub fn api_routes() -> impl Iterator<Item = &'static Route> + Clone {
+    FUNCTIONS.iter().flat_map(|(_, routes)| routes.iter())
+}
+
+/// The function serving `method path`.
+pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
+    FUNCTIONS
+        .iter()
+        .find(|(_, routes)| routes.iter().any(|r| r.method == method && r.path == path))
+        .map(|(f, _)| *f)
+}
+
+/// What the dev server runs: the app, and the outbox its SMS go to (when they go to one).
+pub struct DevServer {
+    pub app: Arc<App>,
     pub outbox: Option<Arc<Outbox>>,
 }
 
-impl Services {
-    /// Handlers on `app`, with SMS kept in `outbox`.
-    pub fn with_outbox(app: App, outbox: Arc<Outbox>) -> Services {
-        let sender: Arc<dyn shared::sms::SmsSender> = outbox.clone();
-        Services::with_sender(app, sender, Some(outbox))
-    }
+pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<Reply, ApiError>>;
 
-    pub fn with_sender(
-        app: App,
-        sender: Arc<dyn shared::sms::SmsSender>,
-        outbox: Option<Arc<Outbox>>,
-    ) -> Services {
-        let sms = SmsService {
-            sender,
-            config: SmsConfig::default(),
-        };
-        Services {
-            sms: fn_sms::SmsState {
-                app: app.clone(),
-                sms,
-            },
-            app,
-            outbox,
-        }
-    }
-}
-
-pub type Handler = fn(Arc<Services>, Request) -> BoxFuture<'static, Response<Body>>;
-
-pub struct Route {
+/// A route only the dev server has.
+pub struct DevRoute {
     pub method: Method,
     pub path: &'static str,
-    /// The package under `functions/` whose Lambda serves the route ("" for dev-only routes).
-    pub function: &'static str,
-    pub handler: Handler,
-    /// Served only here, never by a Lambda.
-    pub dev_only: bool,
+    pub handler: DevHandler,
 }
 
-/// A route served by a function's Lambda handler: `handle(&services.<state>, request)`.
-macro_rules! lambda {
-    ($function:literal, $method:ident, $path:literal, $handle:path, $state:ident) => {
-        Route {
-            method: Method::$method,
-            path: $path,
-            function: $function,
-            handler: |s, r| async move { $handle(&s.$state, r).await }.boxed(),
-            dev_only: false,
-        }
-    };
-}
-
-/// Every route: one line each.
-pub static ROUTES: &[Route] = &[
-    Route {
-        handler: |s, r| dev_captcha(s, r).boxed(),
-        ..lambda!("captcha", GET, "/captcha", fn_captcha::handle, app)
+/// The dev server's own routes, tried before the API's.
+pub static DEV_ROUTES: &[DevRoute] = &[
+    DevRoute {
+        method: Method::GET,
+        path: "/captcha",
+        handler: |s, _| Box::pin(dev_captcha(s)),
     },
-    lambda!("login", POST, "/login", fn_login::handle, app),
-    lambda!("login", POST, "/logout", fn_login::handle, app),
-    lambda!("sms", POST, "/sms/code", fn_sms::handle, sms),
-    lambda!("profile", GET, "/profile", fn_profile::handle, app),
-    lambda!("profile", PUT, "/profile", fn_profile::handle, app),
-    lambda!("achievements", GET, "/me", fn_achievements::handle, app),
-    lambda!(
-        "achievements",
-        GET,
-        "/achievements",
-        fn_achievements::handle,
-        app
-    ),
-    lambda!(
-        "achievements",
-        GET,
-        "/achievement-types",
-        fn_achievements::handle,
-        app
-    ),
-    dev(Method::GET, "/_dev/sms", |s, r| dev_sms(s, r).boxed()),
-    dev(Method::POST, "/_dev/import", |s, r| {
-        dev_import(s, r).boxed()
-    }),
+    DevRoute {
+        method: Method::GET,
+        path: "/_dev/sms",
+        handler: |s, r| Box::pin(dev_sms(s, r)),
+    },
+    DevRoute {
+        method: Method::POST,
+        path: "/_dev/import",
+        handler: |s, r| Box::pin(dev_import(s, r)),
+    },
 ];
-
-/// `POST /_dev/import`: the import function's event as the body, its result as the answer.
-async fn dev_import(s: Arc<Services>, req: Request) -> Response<Body> {
-    shared::http::serve(req, |req, _info| async move {
-        let body = req.body().as_ref();
-        let event: serde_json::Value =
-            serde_json::from_slice(body).map_err(|_| AppError::InvalidJson)?;
-        match fn_import::handle(&s.app, event).await {
-            Ok(result) => Ok(shared::http::Reply::ok(&result)),
-            Err(fn_import::ImportError::BadEvent(_)) => Err(AppError::validation(
-                "institution",
-                shared::error::Problem::Invalid,
-            )),
-            Err(fn_import::ImportError::Failed(e)) => Err(AppError::internal(e)),
-        }
-    })
-    .await
-}
-
-const fn dev(method: Method, path: &'static str, handler: Handler) -> Route {
-    Route {
-        method,
-        path,
-        function: "",
-        handler,
-        dev_only: true,
-    }
-}
-
-/// `GET /_dev/sms?mobile=13800138000`: the outbox's messages to that number, oldest first.
-async fn dev_sms(s: Arc<Services>, req: Request) -> Response<Body> {
-    shared::http::serve(req, |req, _info| async move {
-        let mobile = shared::http::query_param(&req, "mobile")
-            .ok_or_else(|| AppError::validation("mobile", shared::error::Problem::Missing))?;
-        let mobile = shared::mobile::Mobile::parse(&mobile)
-            .map_err(|_| AppError::validation("mobile", shared::error::Problem::Invalid))?;
-        let outbox = s.outbox.as_ref().ok_or(AppError::NotFound)?;
-        let messages = outbox.messages_to(&mobile.e164());
-        Ok(shared::http::Reply::ok(
-            &serde_json::json!({ "messages": messages }),
-        ))
-    })
-    .await
-}
 
 /// `GET /captcha` plus `devAnswer`, so scripts can log in. Only this server adds it: the Lambda's
 /// handler never returns the answer.
-async fn dev_captcha(s: Arc<Services>, req: Request) -> Response<Body> {
-    let resp = fn_captcha::handle(&s.app, req).await;
-    if resp.status() != StatusCode::OK {
-        return resp;
+async fn dev_captcha(s: Arc<DevServer>) -> Result<Reply, ApiError> {
+    let issued = domain::captcha::issue(&s.app).await?;
+    let answer = domain::captcha::peek_answer_for_dev(&s.app, &issued.captcha_id).await?;
+    let mut json = serde_json::to_value(&issued).expect("serialisable");
+    if let Some(answer) = answer {
+        json["devAnswer"] = answer.to_string().into();
     }
-    let (mut parts, body) = resp.into_parts();
-    let mut json: serde_json::Value = serde_json::from_slice(body.as_ref()).unwrap_or_default();
-    if let Some(id) = json["captchaId"].as_str() {
-        if let Ok(Some(answer)) = shared::captcha::peek_answer_for_dev(&s.app, id).await {
-            json["devAnswer"] = answer.to_string().into();
-        }
-    }
-    parts
-        .headers
-        .remove(lambda_http::http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::Text(json.to_string()))
+    Ok(Reply::ok(&json))
 }
 
-/// Sends `req` to the handler serving its method and path; unknown routes get 404, known paths
-/// with another method 405, both in the API's error format.
-pub async fn dispatch(services: &Arc<Services>, req: Request) -> Response<Body> {
-    let path = req.uri().path().to_string();
-    if let Some(route) = ROUTES
+/// `GET /_dev/sms?mobile=13800138000`: the outbox's messages to that number, oldest first.
+async fn dev_sms(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
+    let mobile = http_edge::query_param(&req, "mobile")
+        .ok_or_else(|| ApiError::validation("mobile", Problem::Missing))?;
+    let mobile = domain::mobile::Mobile::parse(&mobile)
+        .map_err(|_| ApiError::validation("mobile", Problem::Invalid))?;
+    let outbox = s.outbox.as_ref().ok_or(ApiError::NotFound)?;
+    let messages = outbox.messages_to(&mobile.e164());
+    Ok(Reply::ok(&serde_json::json!({ "messages": messages })))
+}
+
+/// `POST /_dev/import`: the import function's event as the body, its result as the answer.
+async fn dev_import(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
+    let event: serde_json::Value =
+        serde_json::from_slice(req.body().as_ref()).map_err(|_| ApiError::InvalidJson)?;
+    match fn_import::handle(&s.app, event).await {
+        Ok(result) => Ok(Reply::ok(&result)),
+        Err(fn_import::ImportError::BadEvent(_)) => {
+            Err(ApiError::validation("institution", Problem::Invalid))
+        }
+        Err(fn_import::ImportError::Failed(e)) => Err(e.into()),
+    }
+}
+
+/// Answers `req`: a dev route, else the API route it names (404/405 in the API's envelope).
+pub async fn dispatch(dev: &Arc<DevServer>, req: Request) -> Response<Body> {
+    if let Some(route) = DEV_ROUTES
         .iter()
-        .find(|r| r.method == req.method() && r.path == path)
+        .find(|r| r.method == req.method() && r.path == req.uri().path())
     {
-        return (route.handler)(services.clone(), req).await;
+        let lang = lang_of(req.headers());
+        let result = (route.handler)(dev.clone(), req).await;
+        return answer(&result, lang);
     }
-    let lang = Lang::from_headers(req.headers());
-    let err = if ROUTES.iter().any(|r| r.path == path) {
-        AppError::MethodNotAllowed
-    } else {
-        AppError::NotFound
-    };
-    error_response(&err, lang)
+    http_edge::dispatch(api_routes(), dev.app.clone(), req).await
 }
 
-/// An HTTP request as the API Gateway HTTP API event (payload format 2.0) it would become.
-pub struct HttpRequest<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    /// Without the `?`.
-    pub raw_query: &'a str,
-    pub headers: Vec<(String, String)>,
-    pub body: &'a [u8],
-    pub source_ip: &'a str,
+/// An HTTP request as it reaches the dev server.
+pub struct HttpRequest {
+    pub method: Method,
+    /// Path and query as received (`/achievements?page=2`).
+    pub uri: lambda_http::http::Uri,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: Vec<u8>,
+    pub source_ip: String,
 }
 
-/// The event JSON API Gateway would deliver for `r`.
-pub fn api_gateway_event(r: &HttpRequest<'_>) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
-    let mut headers = Map::new();
-    for (name, value) in &r.headers {
-        let name = name.to_ascii_lowercase();
-        let joined = match headers.get(&name).and_then(Value::as_str) {
-            Some(prev) => format!("{prev},{value}"),
-            None => value.clone(),
-        };
-        headers.insert(name, Value::String(joined));
+/// The `lambda_http::Request` API Gateway would hand a function for `r`, built from typed
+/// values; a `Host` or `X-Forwarded-Proto` no URL can be made of is refused with 400.
+pub fn lambda_request(r: HttpRequest) -> Result<Request, ApiError> {
+    let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok());
+    check_url_parts(header("host"), header("x-forwarded-proto"), r.uri.path())?;
+    let mut query: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(r.uri.query().unwrap_or("").as_bytes()) {
+        query
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
     }
-    let mut query = Map::new();
-    for pair in r.raw_query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (percent_decode(k), percent_decode(v));
-        let joined = match query.get(&k).and_then(Value::as_str) {
-            Some(prev) => format!("{prev},{v}"),
-            None => v,
-        };
-        query.insert(k, Value::String(joined));
-    }
-    let user_agent = headers.get("user-agent").cloned().unwrap_or(Value::Null);
+    let path = r.uri.path().to_string();
     let now = chrono::Utc::now();
-    let (body, is_base64) = match std::str::from_utf8(r.body) {
-        _ if r.body.is_empty() => (Value::Null, false),
-        Ok(text) => (Value::String(text.to_string()), false),
-        Err(_) => (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(r.body)),
-            true,
-        ),
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = r.method.clone();
+    http.path = Some(path.clone());
+    http.protocol = Some("HTTP/1.1".into());
+    http.source_ip = Some(r.source_ip.clone());
+    http.user_agent = header("user-agent").map(str::to_owned);
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.route_key = Some(format!("{} {path}", r.method));
+    ctx.stage = Some("$default".into());
+    ctx.request_id = Some(format!(
+        "dev-{}",
+        now.timestamp_nanos_opt().unwrap_or_default()
+    ));
+    ctx.time_epoch = now.timestamp_millis();
+    ctx.http = http;
+    let body = match String::from_utf8(r.body) {
+        Ok(text) if text.is_empty() => Body::Empty,
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
     };
-    let route_key = format!("{} {}", r.method, r.path);
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": r.path,
-        "rawQueryString": r.raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "devserver",
-            "domainName": "localhost",
-            "domainPrefix": "localhost",
-            "http": {
-                "method": r.method,
-                "path": r.path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": r.source_ip,
-                "userAgent": user_agent,
-            },
-            "requestId": format!("dev-{}", now.timestamp_nanos_opt().unwrap_or_default()),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-            "timeEpoch": now.timestamp_millis(),
-        },
-        "isBase64Encoded": is_base64,
-    });
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query);
+    let uri = lambda_http::http::Uri::builder()
+        .path_and_query(r.uri.path_and_query().map_or("/", |pq| pq.as_str()))
+        .build()
+        .map_err(|_| ApiError::NotFound)?;
+    let mut builder = lambda_http::http::Request::builder()
+        .method(r.method)
+        .uri(uri);
+    if let Some(h) = builder.headers_mut() {
+        *h = r.headers;
     }
-    if !body.is_null() {
-        event["body"] = body;
-    }
-    event
-}
-
-/// Decodes `%XX` escapes and `+` (form encoding of a space) in a query-string part.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Turns `r` into the `lambda_http::Request` a Lambda would receive.
-pub fn lambda_request(r: &HttpRequest<'_>) -> Request {
-    lambda_http::request::from_str(&api_gateway_event(r).to_string())
-        .expect("the event built here is a valid payload 2.0 event")
+    let req = builder
+        .body(body)
+        .map_err(|_| ApiError::NotFound)?
+        .with_request_context(RequestContext::ApiGatewayV2(ctx))
+        .with_query_string_parameters(query);
+    Ok(req)
 }
 
 /// The demo learner of the guide (in `events/import-demo.json`).
@@ -311,47 +191,74 @@ pub const DEMO_NAME: &str = "李嘉民";
 pub const DEMO_IMPORT: &str = include_str!("../../events/import-demo.json");
 
 /// Loads the demo data (idempotent: a second run changes nothing).
-pub async fn seed_demo(app: &App) -> Result<shared::import::ImportResult, AppError> {
+pub async fn seed_demo(app: &App) -> Result<fn_import::ImportView, fn_import::ImportError> {
     let event = serde_json::from_str(DEMO_IMPORT).expect("events/import-demo.json is JSON");
-    fn_import::handle(app, event)
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))
+    fn_import::handle(app, event).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_edge::RequestInfo;
 
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b+c"), "a b c");
-        assert_eq!(percent_decode("%E7%94%B5%E6%A2%AF"), "电梯");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
+    fn request(uri: &str, headers: &[(&str, &str)]) -> Result<Request, ApiError> {
+        let mut map = lambda_http::http::HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                lambda_http::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        lambda_request(HttpRequest {
+            method: Method::GET,
+            uri: uri.parse().unwrap(),
+            headers: map,
+            body: Vec::new(),
+            source_ip: "203.0.113.9".into(),
+        })
     }
 
     #[test]
-    fn events_carry_method_path_query_headers_and_source_ip() {
-        let req = lambda_request(&HttpRequest {
-            method: "GET",
-            path: "/achievements",
-            raw_query: "name=%E7%94%B5&page=2",
-            headers: vec![("Accept-Language".into(), "en".into())],
-            body: b"",
-            source_ip: "203.0.113.9",
-        });
-        let info = shared::http::RequestInfo::of(&req);
+    fn requests_carry_method_path_query_headers_and_source_ip() {
+        let req = request(
+            "/achievements?name=%E7%94%B5+x&page=2",
+            &[("accept-language", "en"), ("host", "localhost:3000")],
+        )
+        .unwrap();
+        let info = RequestInfo::of(&req);
         assert_eq!(info.client_ip, "203.0.113.9");
-        assert_eq!(info.lang, Lang::En);
+        assert_eq!(info.lang, domain::Lang::En);
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri().path(), "/achievements");
         assert_eq!(
-            shared::http::query_param(&req, "name").as_deref(),
-            Some("电")
+            http_edge::query_param(&req, "name").as_deref(),
+            Some("电 x")
         );
-        assert_eq!(
-            shared::http::query_param(&req, "page").as_deref(),
-            Some("2")
-        );
+        assert_eq!(http_edge::query_param(&req, "page").as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn hostile_host_and_scheme_headers_are_400_not_a_panic() {
+        for (name, value) in [
+            ("host", "a:b"),
+            ("host", "localhost:99999"),
+            ("host", "[::1"),
+            ("x-forwarded-proto", "a b"),
+        ] {
+            let mut headers = vec![(name, value)];
+            if name != "host" {
+                headers.push(("host", "localhost"));
+            }
+            let e = request("/me", &headers).unwrap_err();
+            assert_eq!(e.status().as_u16(), 400, "{name}: {value}");
+        }
+    }
+
+    #[test]
+    fn every_route_belongs_to_one_function() {
+        for r in api_routes() {
+            assert!(function_of(&r.method, r.path).is_some());
+        }
+        assert_eq!(function_of(&Method::GET, "/nope"), None);
     }
 }

@@ -3,104 +3,72 @@
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderName, HeaderValue};
-use devserver::{dispatch, lambda_request, HttpRequest, Services};
-use shared::config::Keys;
-use shared::App;
+use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
+use domain::config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Large enough for an import event (Lambda's synchronous limit is 6 MB).
 const MAX_BODY: usize = 6 * 1024 * 1024;
-const DEV_PEPPER: &str = "dev-server-pepper-not-a-secret-0123456789";
 
-fn port_from_args() -> u16 {
-    let args: Vec<String> = std::env::args().collect();
-    let mut port = 3000;
-    let mut i = 1;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--port" | "-p" => {
-                port = args
-                    .get(i + 1)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| {
-                        eprintln!("--port takes a number from 0 to 65535");
-                        std::process::exit(2)
-                    });
-                i += 1;
-            }
-            "--help" | "-h" => {
-                println!("usage: devserver [--port N]   (default 3000; binds 127.0.0.1)");
-                std::process::exit(0)
-            }
-            other => {
-                eprintln!("unknown argument {other}; try --help");
-                std::process::exit(2)
-            }
-        }
-        i += 1;
-    }
-    port
+const HELP: &str = "usage: devserver [--port N]   (default 3000; binds 127.0.0.1)
+
+Environment: RUST_LOG (log level, default info); TABLE_NAME with AWS_ENDPOINT_URL (use that
+DynamoDB table, created if missing); ID_PEPPER, SMS_SIGNATURE, SMS_TEMPLATE as in the functions.";
+
+struct Args {
+    port: u16,
 }
 
-async fn build_app() -> (App, &'static str) {
-    let pepper = std::env::var("ID_PEPPER").unwrap_or_else(|_| DEV_PEPPER.to_string());
-    let keys = Keys::new(pepper.into_bytes()).expect("ID_PEPPER must be at least 32 bytes");
-    let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.is_empty());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .ok()
-        .filter(|e| !e.is_empty());
-    match (table, endpoint) {
-        (Some(table), Some(_)) => {
-            let store = shared::store::dynamo::DynamoStore::from_env(&table).await;
-            store
-                .ensure_table()
-                .await
-                .expect("create or find the DynamoDB table");
-            (
-                App::new(Arc::new(store), keys),
-                "DynamoDB (AWS_ENDPOINT_URL)",
-            )
-        }
-        _ => (App::in_memory(keys), "embedded in-memory store"),
+fn args() -> Args {
+    let mut args = pico_args::Arguments::from_env();
+    if args.contains(["-h", "--help"]) {
+        println!("{HELP}");
+        std::process::exit(0);
     }
+    let parsed = (|| {
+        let port = args.opt_value_from_str(["-p", "--port"])?.unwrap_or(3000);
+        let rest = args.finish();
+        if !rest.is_empty() {
+            return Err(pico_args::Error::ArgumentParsingFailed {
+                cause: format!("unknown argument {:?}", rest[0]),
+            });
+        }
+        Ok(Args { port })
+    })();
+    parsed.unwrap_or_else(|e: pico_args::Error| {
+        eprintln!("{e}; try --help");
+        std::process::exit(2)
+    })
 }
 
 async fn proxy(
-    State(services): State<Arc<Services>>,
+    State(dev): State<Arc<DevServer>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
+    let lang = http_edge::request::lang_of(&parts.headers);
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        let err = shared::AppError::PayloadTooLarge;
-        return to_axum(shared::http::error_response(&err, Default::default()));
+        return to_axum(http_edge::error_response(
+            &http_edge::ApiError::PayloadTooLarge,
+            lang,
+        ));
     };
     if parts.method == axum::http::Method::OPTIONS {
         return cors(axum::response::Response::new(axum::body::Body::empty()));
     }
-    let headers = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
-        .collect();
-    let request = lambda_request(&HttpRequest {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or(""),
-        headers,
-        body: &bytes,
-        source_ip: &peer.ip().to_string(),
+    let request = lambda_request(HttpRequest {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body: bytes.to_vec(),
+        source_ip: peer.ip().to_string(),
     });
-    let started = std::time::Instant::now();
-    let resp = dispatch(&services, request).await;
-    println!(
-        "{} {} -> {} ({} ms)",
-        parts.method,
-        parts.uri.path(),
-        resp.status().as_u16(),
-        started.elapsed().as_millis()
-    );
+    let resp = match request {
+        Ok(request) => dispatch(&dev, request).await,
+        Err(e) => http_edge::error_response(&e, lang),
+    };
     to_axum(resp)
 }
 
@@ -136,16 +104,32 @@ fn cors(mut resp: axum::response::Response) -> axum::response::Response {
 
 #[tokio::main]
 async fn main() {
-    let port = port_from_args();
-    let (app, backend) = build_app().await;
-    let demo = devserver::seed_demo(&app)
+    let args = args();
+    http_edge::logging::init();
+    let config = Config::dev_server(|k| std::env::var(k).ok()).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let built = aws_infra::wiring::build(&config).await;
+    let backend = match &built.dynamo {
+        Some(store) => {
+            store
+                .ensure_table()
+                .await
+                .expect("create or find the DynamoDB table");
+            "DynamoDB (AWS_ENDPOINT_URL)"
+        }
+        None => "embedded in-memory store",
+    };
+    let demo = devserver::seed_demo(&built.app)
         .await
         .expect("load the demo data");
-    let services = Arc::new(Services::with_outbox(
-        app,
-        Arc::new(shared::sms::Outbox::new(true)),
-    ));
-    let router = axum::Router::new().fallback(proxy).with_state(services);
+    let dev = Arc::new(DevServer {
+        app: Arc::new(built.app),
+        outbox: built.outbox,
+    });
+    let router = axum::Router::new().fallback(proxy).with_state(dev);
+    let port = args.port;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap_or_else(|e| {
@@ -155,17 +139,11 @@ async fn main() {
     let addr = listener.local_addr().expect("bound address");
     println!("Learner account dev server on http://{addr} ({backend})");
     println!("Routes:");
-    for r in devserver::ROUTES {
-        println!(
-            "  {:<6} {}{}",
-            r.method,
-            r.path,
-            if r.dev_only {
-                "   (dev server only)"
-            } else {
-                ""
-            }
-        );
+    for r in devserver::api_routes() {
+        println!("  {:<6} {}", r.method, r.path);
+    }
+    for r in devserver::DEV_ROUTES {
+        println!("  {:<6} {}   (dev server only)", r.method, r.path);
     }
     println!(
         "Demo learner {}: account {} , initial password {}",

@@ -9,10 +9,10 @@
 //! roll exhausted 22 GB). Its numbers measure the emulator, not DynamoDB.
 
 use chrono::{Duration, NaiveDate};
+use domain::config::{Config, StoreChoice};
+use domain::crypto::Keys;
+use domain::App;
 use serde_json::{json, Value};
-use shared::config::Keys;
-use shared::App;
-use std::sync::Arc;
 use std::time::Instant;
 
 const LAMBDA_SYNC_LIMIT: usize = 6 * 1024 * 1024;
@@ -20,7 +20,7 @@ const LAMBDA_SYNC_LIMIT: usize = 6 * 1024 * 1024;
 fn id_number(i: usize) -> String {
     let birth = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + Duration::days((i / 900) as i64);
     let body = format!("110105{}{:03}", birth.format("%Y%m%d"), i % 900 + 100);
-    let check = shared::id_number::check_char(body.as_bytes()) as char;
+    let check = domain::id_number::check_char(body.as_bytes()) as char;
     format!("{body}{check}")
 }
 
@@ -106,12 +106,19 @@ async fn main() {
     );
     let keys = Keys::new(b"benchmark-pepper-0123456789abcdef0123".to_vec()).unwrap();
 
-    run("memory", &App::in_memory(keys.clone()), &events).await;
+    let mut config = Config::in_memory(keys);
+    let memory = aws_infra::wiring::build(&config).await.app;
+    run("memory", &memory, &events).await;
 
     if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty()) {
-        let table = format!("bench-{}", std::process::id());
-        let store = shared::store::dynamo::DynamoStore::from_env(&table).await;
-        store
+        config.store = StoreChoice::DynamoDb {
+            table: format!("bench-{}", std::process::id()),
+        };
+        let built = aws_infra::wiring::build(&config).await;
+        built
+            .dynamo
+            .as_ref()
+            .expect("a DynamoDB store")
             .ensure_table()
             .await
             .expect("create the benchmark table");
@@ -119,12 +126,7 @@ async fn main() {
             "{moto_learners} learners, {} achievements on moto:",
             moto_learners * 3
         );
-        run(
-            "moto",
-            &App::new(Arc::new(store), keys),
-            &self::events(moto_learners, per_event),
-        )
-        .await;
+        run("moto", &built.app, &self::events(moto_learners, per_event)).await;
     } else {
         println!("   moto: skipped (source scripts/moto.sh first to include it)");
     }

@@ -1,25 +1,31 @@
 //! The personal centre (`GET /me`), the achievement list (`GET /achievements`) and the catalogue
 //! of achievement types (`GET /achievement-types`, no login needed).
 
-use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
-use shared::http::{is, route_miss, serve, Reply};
-use shared::{achievements, catalogue, App};
+use domain::achievements::{self, Filter};
+use domain::session::Gate;
+use domain::{catalogue, App};
+use http_edge::{authenticate, query_param, route, ApiError, Reply, Request, RequestInfo, Route};
+use std::sync::Arc;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req, info| async move {
-        if is(&req, Method::GET, "/me") {
-            Ok(Reply::ok(&achievements::me(app, &req).await?))
-        } else if is(&req, Method::GET, "/achievements") {
-            Ok(Reply::ok(&achievements::list(app, &req, info.lang).await?))
-        } else if is(&req, Method::GET, "/achievement-types") {
-            Ok(Reply::ok(&catalogue::view(info.lang)))
-        } else {
-            Err(route_miss(
-                &req,
-                &["/me", "/achievements", "/achievement-types"],
-            ))
-        }
-    })
-    .await
+pub static ROUTES: &[Route] = &[
+    route!(GET "/me" => me),
+    route!(GET "/achievements" => list),
+    route!(GET "/achievement-types" => types),
+];
+
+pub async fn me(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
+    Ok(Reply::ok(&achievements::me(&app, &authed).await?))
+}
+
+pub async fn list(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
+    let filter = Filter::from_query(|k| query_param(&req, k))?;
+    Ok(Reply::ok(
+        &achievements::list(&app, &authed, &filter, info.lang).await?,
+    ))
+}
+
+pub async fn types(_: Arc<App>, _: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&catalogue::view(info.lang)))
 }

@@ -1,17 +1,11 @@
 //! `GET /captcha`: a new arithmetic image captcha.
 
-use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
-use shared::http::{is, route_miss, serve, Reply};
-use shared::App;
+use domain::App;
+use http_edge::{route, ApiError, Reply, Request, RequestInfo, Route};
+use std::sync::Arc;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req, _info| async move {
-        if is(&req, Method::GET, "/captcha") {
-            Ok(Reply::ok(&shared::captcha::issue(app).await?))
-        } else {
-            Err(route_miss(&req, &["/captcha"]))
-        }
-    })
-    .await
+pub static ROUTES: &[Route] = &[route!(GET "/captcha" => captcha)];
+
+pub async fn captcha(app: Arc<App>, _: Request, _: RequestInfo) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&domain::captcha::issue(&app).await?))
 }

@@ -1,1 +1,1 @@
-shared::http_lambda_main!(fn_captcha::handle);
+http_edge::lambda_main!(fn_captcha::ROUTES);

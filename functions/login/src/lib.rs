@@ -1,22 +1,21 @@
 //! `POST /login` (account, password, captcha → bearer token) and `POST /logout`.
 
-use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
-use shared::auth::{self, LoginRequest};
-use shared::http::{is, json_body, route_miss, serve, Reply};
-use shared::App;
+use domain::auth::{self, LoginCommand, LoginRequest};
+use domain::App;
+use http_edge::{bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
+use std::sync::Arc;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req, info| async move {
-        if is(&req, Method::POST, "/login") {
-            let body: LoginRequest = json_body(&req)?;
-            Ok(Reply::ok(&auth::login(app, body, &info).await?))
-        } else if is(&req, Method::POST, "/logout") {
-            auth::logout(app, &req).await?;
-            Ok(Reply::no_content())
-        } else {
-            Err(route_miss(&req, &["/login", "/logout"]))
-        }
-    })
-    .await
+pub static ROUTES: &[Route] = &[
+    route!(POST "/login" => login),
+    route!(POST "/logout" => logout),
+];
+
+pub async fn login(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    let cmd = LoginCommand::try_from(json_body::<LoginRequest>(&req)?)?;
+    Ok(Reply::ok(&auth::login(&app, cmd, &info.client_ip).await?))
+}
+
+pub async fn logout(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
+    auth::logout(&app, bearer_token(&req)?).await?;
+    Ok(Reply::no_content())
 }

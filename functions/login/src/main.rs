@@ -1,1 +1,1 @@
-shared::http_lambda_main!(fn_login::handle);
+http_edge::lambda_main!(fn_login::ROUTES);

@@ -1,21 +1,20 @@
 //! `GET /profile` and `PUT /profile`: the first-login information and password change.
 
-use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
-use shared::http::{is, json_body, route_miss, serve, Reply};
-use shared::profile::{self, ProfileUpdate};
-use shared::App;
+use domain::profile::{self, ProfileSubmission, ProfileUpdate};
+use domain::session::Gate;
+use domain::App;
+use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
+use std::sync::Arc;
 
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req, _info| async move {
-        if is(&req, Method::GET, "/profile") {
-            Ok(Reply::ok(&profile::get(app, &req).await?))
-        } else if is(&req, Method::PUT, "/profile") {
-            let body: ProfileUpdate = json_body(&req)?;
-            Ok(Reply::ok(&profile::put(app, &req, body).await?))
-        } else {
-            Err(route_miss(&req, &["/profile"]))
-        }
-    })
-    .await
+pub static ROUTES: &[Route] = &[route!(GET "/profile" => get), route!(PUT "/profile" => put)];
+
+pub async fn get(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
+    Ok(Reply::ok(&profile::get(&authed)))
+}
+
+pub async fn put(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
+    let submission = ProfileSubmission::try_from(json_body::<ProfileUpdate>(&req)?)?;
+    Ok(Reply::ok(&profile::put(&app, authed, submission).await?))
 }

@@ -1,1 +1,1 @@
-shared::http_lambda_main!(fn_profile::handle);
+http_edge::lambda_main!(fn_profile::ROUTES);

@@ -1,33 +1,17 @@
 //! `POST /sms/code`: sends a verification code to the mobile number a learner is binding.
 
-pub mod sns;
+use domain::session::Gate;
+use domain::verification::{self, SendCode, SendCodeRequest};
+use domain::App;
+use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
+use std::sync::Arc;
 
-use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
-use shared::auth::{self, Gate};
-use shared::http::{is, json_body, route_miss, serve, Reply};
-use shared::verification::{self, SendCodeRequest, SmsService};
-use shared::App;
+pub static ROUTES: &[Route] = &[route!(POST "/sms/code" => send_code)];
 
-/// The SMS function's dependencies.
-#[derive(Clone)]
-pub struct SmsState {
-    pub app: App,
-    pub sms: SmsService,
-}
-
-pub async fn handle(state: &SmsState, req: Request) -> Response<Body> {
-    serve(req, |req, info| async move {
-        if is(&req, Method::POST, "/sms/code") {
-            let authed = auth::require(&state.app, &req, Gate::AnyLearner).await?;
-            let body: SendCodeRequest = json_body(&req)?;
-            let learner_key = &authed.learner.learner.id_key;
-            let sent =
-                verification::send_code(&state.app, &state.sms, learner_key, body, &info).await?;
-            Ok(Reply::ok(&sent))
-        } else {
-            Err(route_miss(&req, &["/sms/code"]))
-        }
-    })
-    .await
+pub async fn send_code(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
+    let cmd = SendCode::try_from(json_body::<SendCodeRequest>(&req)?)?;
+    let learner_key = &authed.learner.learner.id_key;
+    let sent = verification::send_code(&app, learner_key, cmd, &info.client_ip).await?;
+    Ok(Reply::ok(&sent))
 }

@@ -1,0 +1,8 @@
+//! The AWS side of the domain's ports: [`dynamo::DynamoStore`] (the `Store` on one DynamoDB
+//! table), [`sns::SnsSender`] (the `SmsSender` on Amazon SNS), the SDK configuration ([`sdk`]),
+//! and [`wiring::build`], the one place an `App` is assembled from `Config`.
+
+pub mod dynamo;
+pub mod sdk;
+pub mod sns;
+pub mod wiring;

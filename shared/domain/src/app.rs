@@ -1,0 +1,72 @@
+//! The dependencies every use case runs against. Built in one place, `aws-infra`'s
+//! `wiring::build`, for every Lambda, the dev server and the tests alike.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::SmsConfig;
+use crate::crypto::Keys;
+use crate::random::{OsRandom, Random};
+use crate::sms::SmsSender;
+use crate::store::Store;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub sms: Arc<dyn SmsSender>,
+    pub sms_config: SmsConfig,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub keys: Keys,
+}
+
+/// China Standard Time: the learners' calendar (birth dates, document validity).
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+impl App {
+    /// The bundle with the system clock and the OS random source.
+    pub fn new(
+        store: Arc<dyn Store>,
+        sms: Arc<dyn SmsSender>,
+        sms_config: SmsConfig,
+        keys: Keys,
+    ) -> App {
+        App {
+            store,
+            sms,
+            sms_config,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            keys,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_random(mut self, random: Arc<dyn Random>) -> App {
+        self.random = random;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn now_unix(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    /// Today's date in China.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().with_timezone(&china_offset()).date_naive()
+    }
+
+    pub fn rng(&self) -> &dyn Random {
+        self.random.as_ref()
+    }
+}

@@ -1,0 +1,77 @@
+//! The login audit trail: every attempt, with time, client IP, masked account and result. A
+//! learner's own entries live in their partition for 180 days (the personal centre shows them);
+//! attempts on unknown accounts go to a per-day partition.
+
+use crate::app::App;
+use crate::error::DomainError;
+use crate::store::{Condition, Item, QueryOpts};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const RETENTION_SECONDS: i64 = 180 * 24 * 3600;
+use crate::schema::{self, AUDIT_SK_PREFIX as SK_PREFIX};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LoginResult {
+    Success,
+    Failure,
+    Locked,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginAttempt {
+    pub at: String,
+    pub ip: String,
+    pub account: String,
+    pub result: LoginResult,
+}
+
+/// Records one attempt. `learner_key` is the learner's id key when the account is known.
+pub async fn record(
+    app: &App,
+    learner_key: Option<&str>,
+    at: DateTime<Utc>,
+    ip: &str,
+    masked_account: &str,
+    result: LoginResult,
+) -> Result<(), DomainError> {
+    let pk = match learner_key {
+        Some(key) => schema::learner_pk(key),
+        None => schema::unmatched_audit_pk(&at.format("%Y-%m-%d").to_string()),
+    };
+    let sk = schema::audit_sk(at.timestamp_millis(), &app.rng().hex(4));
+    let entry = LoginAttempt {
+        at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        ip: ip.to_string(),
+        account: masked_account.to_string(),
+        result,
+    };
+    tracing::info!(account = %entry.account, ip = %entry.ip, result = ?entry.result, "login attempt");
+    let item = Item::new(pk, sk, &entry).expiring(at.timestamp() + RETENTION_SECONDS);
+    app.store.put(item, Condition::NotExists).await?;
+    Ok(())
+}
+
+/// The learner's most recent attempts, newest first.
+pub async fn recent(
+    app: &App,
+    learner_key: &str,
+    n: usize,
+) -> Result<Vec<LoginAttempt>, DomainError> {
+    let items = app
+        .store
+        .query(
+            &crate::learner::pk(learner_key),
+            SK_PREFIX,
+            QueryOpts::newest(n),
+        )
+        .await?;
+    let now = app.now_unix();
+    items
+        .iter()
+        .filter(|i| i.is_live(now))
+        .map(|i| i.parse().map_err(DomainError::from))
+        .collect()
+}

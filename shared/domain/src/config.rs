@@ -1,0 +1,206 @@
+//! Configuration from the environment, read once per cold start. It chooses the store (a
+//! DynamoDB table or memory) and the SMS sender (SNS or an in-memory outbox); `aws-infra`'s
+//! `wiring::build` turns it into an [`crate::App`].
+
+use crate::crypto::Keys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {0} is invalid: {1}")]
+    Invalid(&'static str, &'static str),
+}
+
+/// SMS wording and sender.
+#[derive(Clone, Debug)]
+pub struct SmsConfig {
+    /// The signature shown in 【】 (`SMS_SIGNATURE`, default 学分银行).
+    pub signature: String,
+    /// The message with `{code}` and `{minutes}` placeholders (`SMS_TEMPLATE`).
+    pub template: String,
+    /// The SNS sender ID (`SMS_SENDER_ID`), when set.
+    pub sender_id: Option<String>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            signature: "学分银行".into(),
+            template: "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+                .into(),
+            sender_id: None,
+        }
+    }
+}
+
+impl SmsConfig {
+    /// The full text of a code message.
+    pub fn code_text(&self, code: &str, minutes: i64) -> String {
+        format!(
+            "【{}】{}",
+            self.signature,
+            self.template
+                .replace("{code}", code)
+                .replace("{minutes}", &minutes.to_string())
+        )
+    }
+}
+
+/// Where records live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The DynamoDB table of this name (endpoint, region and credentials from the AWS SDK's own
+    /// environment, `AWS_ENDPOINT_URL` included).
+    DynamoDb { table: String },
+    /// An embedded in-memory store (dev server, tests).
+    Memory,
+}
+
+/// Where SMS go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SenderChoice {
+    /// Amazon SNS.
+    Sns,
+    /// An in-memory outbox (dev server, tests); printed when `print` is set.
+    Outbox { print: bool },
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub store: StoreChoice,
+    pub sender: SenderChoice,
+    /// From `ID_PEPPER`.
+    pub keys: Keys,
+    pub sms: SmsConfig,
+}
+
+/// The pepper of the dev server when `ID_PEPPER` is not set: not a secret, never deployed.
+pub const DEV_PEPPER: &str = "dev-server-pepper-not-a-secret-0123456789";
+
+impl Config {
+    /// A Lambda function's configuration: `TABLE_NAME` and `ID_PEPPER` are required.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let table = non_empty("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
+        let pepper = non_empty("ID_PEPPER").ok_or(ConfigError::Missing("ID_PEPPER"))?;
+        Ok(Config {
+            store: StoreChoice::DynamoDb { table },
+            sender: SenderChoice::Sns,
+            keys: keys(pepper)?,
+            sms: sms_config(&non_empty)?,
+        })
+    }
+
+    /// The dev server's configuration: the embedded store and a printed outbox, unless
+    /// `TABLE_NAME` and `AWS_ENDPOINT_URL` are both set (then that table, e.g. on moto); the dev
+    /// pepper unless `ID_PEPPER` is set; `SMS_SIGNATURE`/`SMS_TEMPLATE` as in the functions.
+    pub fn dev_server(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let store = match (non_empty("TABLE_NAME"), non_empty("AWS_ENDPOINT_URL")) {
+            (Some(table), Some(_)) => StoreChoice::DynamoDb { table },
+            _ => StoreChoice::Memory,
+        };
+        let pepper = non_empty("ID_PEPPER").unwrap_or_else(|| DEV_PEPPER.to_string());
+        Ok(Config {
+            store,
+            sender: SenderChoice::Outbox { print: true },
+            keys: keys(pepper)?,
+            sms: sms_config(&non_empty)?,
+        })
+    }
+
+    /// An in-memory configuration with the given pepper (tests).
+    pub fn in_memory(keys: Keys) -> Config {
+        Config {
+            store: StoreChoice::Memory,
+            sender: SenderChoice::Outbox { print: false },
+            keys,
+            sms: SmsConfig::default(),
+        }
+    }
+}
+
+fn keys(pepper: String) -> Result<Keys, ConfigError> {
+    Keys::new(pepper.into_bytes())
+        .map_err(|_| ConfigError::Invalid("ID_PEPPER", "must be at least 32 bytes"))
+}
+
+fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, ConfigError> {
+    let defaults = SmsConfig::default();
+    let sms = SmsConfig {
+        signature: non_empty("SMS_SIGNATURE").unwrap_or(defaults.signature),
+        template: non_empty("SMS_TEMPLATE").unwrap_or(defaults.template),
+        sender_id: non_empty("SMS_SENDER_ID"),
+    };
+    if !sms.template.contains("{code}") {
+        return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));
+    }
+    Ok(sms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn requires_table_and_a_long_pepper() {
+        assert!(matches!(
+            Config::from_lookup(lookup(&[])),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        ));
+        assert!(matches!(
+            Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("ID_PEPPER", "short")])),
+            Err(ConfigError::Invalid("ID_PEPPER", _))
+        ));
+        let c = Config::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ID_PEPPER", &"p".repeat(32)),
+        ]))
+        .unwrap();
+        assert_eq!(c.store, StoreChoice::DynamoDb { table: "t".into() });
+        assert_eq!(c.sender, SenderChoice::Sns);
+        assert_eq!(c.sms.signature, "学分银行");
+        assert!(c.sms.sender_id.is_none());
+        assert_eq!(format!("{:?}", c.keys), "Keys(<redacted>)");
+    }
+
+    #[test]
+    fn the_dev_server_chooses_memory_unless_an_endpoint_is_named() {
+        let c = Config::dev_server(lookup(&[("TABLE_NAME", "t")])).unwrap();
+        assert_eq!(c.store, StoreChoice::Memory);
+        assert_eq!(c.sender, SenderChoice::Outbox { print: true });
+        let c = Config::dev_server(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("SMS_SIGNATURE", "测试"),
+        ]))
+        .unwrap();
+        assert_eq!(c.store, StoreChoice::DynamoDb { table: "t".into() });
+        assert_eq!(c.sms.signature, "测试");
+        assert!(Config::dev_server(lookup(&[("SMS_TEMPLATE", "no code")])).is_err());
+    }
+
+    #[test]
+    fn code_text_carries_signature_code_and_minutes() {
+        let text = SmsConfig::default().code_text("123456", 5);
+        assert_eq!(
+            text,
+            "【学分银行】您的验证码为123456，5分钟内有效。如非本人操作，请忽略本短信。"
+        );
+    }
+}

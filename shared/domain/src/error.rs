@@ -1,0 +1,157 @@
+//! What a use case can answer besides success: the domain's outcomes, with no HTTP in them.
+//! `http-edge` maps each to a status, a code and a message in both languages; storage and SMS
+//! failures keep their cause (`source()`), so a log line shows the whole chain.
+
+use crate::sms::SmsError;
+use crate::store::StoreError;
+
+/// Any error, kept as the cause of an unavailable or internal failure.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What is wrong with a request field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    WrongType,
+    TooLong,
+    Invalid,
+    OutOfRange,
+    /// A field this request may not carry (e.g. a password change through the profile).
+    NotAllowed,
+}
+
+/// Why a new password was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeakReason {
+    TooShort,
+    TooLong,
+    InitialPassword,
+    ContainsIdNumber,
+    ContainsMobile,
+    Common,
+}
+
+impl WeakReason {
+    pub const ALL: [WeakReason; 6] = [
+        WeakReason::TooShort,
+        WeakReason::TooLong,
+        WeakReason::InitialPassword,
+        WeakReason::ContainsIdNumber,
+        WeakReason::ContainsMobile,
+        WeakReason::Common,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            WeakReason::TooShort => "TOO_SHORT",
+            WeakReason::TooLong => "TOO_LONG",
+            WeakReason::InitialPassword => "INITIAL_PASSWORD",
+            WeakReason::ContainsIdNumber => "CONTAINS_ID_NUMBER",
+            WeakReason::ContainsMobile => "CONTAINS_MOBILE",
+            WeakReason::Common => "COMMON_PASSWORD",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("field {field} {problem:?}")]
+    Validation { field: String, problem: Problem },
+    #[error("captcha invalid")]
+    CaptchaInvalid,
+    #[error("credentials invalid")]
+    CredentialsInvalid,
+    #[error("account locked for {retry_after}s")]
+    AccountLocked { retry_after: u64 },
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("profile incomplete")]
+    ProfileIncomplete,
+    #[error("sms cooldown {retry_after}s")]
+    SmsCooldown { retry_after: u64 },
+    #[error("sms limit exceeded, retry in {retry_after}s")]
+    SmsLimitExceeded { retry_after: u64 },
+    #[error("sms code invalid")]
+    SmsCodeInvalid,
+    #[error("id document expired")]
+    IdExpired,
+    #[error("id document validity invalid")]
+    IdValidityInvalid,
+    #[error("password weak: {0:?}")]
+    PasswordWeak(WeakReason),
+    #[error("mobile taken")]
+    MobileTaken,
+    /// A dependency (storage, SMS provider) failed or is overloaded; trying again may work.
+    #[error("dependency unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A bug or corrupt data: the cause is logged, never returned.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+/// A plain-text cause, where nothing better exists.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Cause(pub String);
+
+impl DomainError {
+    pub fn validation(field: impl Into<String>, problem: Problem) -> Self {
+        DomainError::Validation {
+            field: field.into(),
+            problem,
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        DomainError::Internal(Box::new(Cause(detail.to_string())))
+    }
+
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        DomainError::Unavailable(Box::new(Cause(detail.to_string())))
+    }
+}
+
+impl From<StoreError> for DomainError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            DomainError::Unavailable(Box::new(e))
+        } else {
+            DomainError::Internal(Box::new(e))
+        }
+    }
+}
+
+impl From<SmsError> for DomainError {
+    fn from(e: SmsError) -> Self {
+        DomainError::Unavailable(Box::new(e))
+    }
+}
+
+/// `error`, then each of its causes, joined with ": " (for logs).
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_keeps_the_store_error_as_its_cause() {
+        let e: DomainError = StoreError::unavailable("GetItem", Cause("timed out".into())).into();
+        assert!(matches!(e, DomainError::Unavailable(_)));
+        assert_eq!(
+            chain(&e),
+            "dependency unavailable: storage unavailable (GetItem): timed out"
+        );
+        let e: DomainError = StoreError::Corrupt("x".into()).into();
+        assert!(matches!(e, DomainError::Internal(_)));
+    }
+}

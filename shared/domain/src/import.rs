@@ -1,0 +1,473 @@
+//! Bulk import of learners and achievements by a school: idempotent, record by record (a bad
+//! record is reported and the rest proceed), totals kept equal to the sum of achievements by
+//! updating them in the same transaction as the achievements, conditionally on the learner's
+//! version.
+
+use crate::achievements::Achievement;
+use crate::app::App;
+use crate::catalogue;
+use crate::credits::Credits;
+use crate::crypto::sha256_hex;
+use crate::error::{DomainError, Problem};
+use crate::id_number::IdNumber;
+use crate::learner::{self, Learner};
+use crate::retry::Contention;
+use crate::store::{Condition, Item, WriteOp, MAX_TRANSACTION_ITEMS};
+use chrono::{Datelike, NaiveDate};
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// Learners (or learner groups) written at the same time.
+pub const CONCURRENCY: usize = 16;
+/// Achievements per transaction: each takes two items (claim, achievement) beside the learner.
+pub const ACHIEVEMENTS_PER_TRANSACTION: usize = (MAX_TRANSACTION_ITEMS - 1) / 2;
+
+#[derive(Debug, Deserialize)]
+pub struct Institution {
+    pub code: String,
+    pub name: String,
+}
+
+/// The import event. Records stay raw JSON until each is checked on its own, so one malformed
+/// record cannot sink the rest.
+#[derive(Debug, Deserialize)]
+pub struct ImportEvent {
+    pub institution: Institution,
+    #[serde(default)]
+    pub learners: Vec<Value>,
+    #[serde(default)]
+    pub achievements: Vec<Value>,
+}
+
+/// Why one record of an import event was refused (the rest proceed). `http-edge`'s message
+/// table words each in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordProblem {
+    RecordInvalid,
+    IdNumberInvalid,
+    NameInvalid,
+    ExternalIdInvalid,
+    TypeUnknown,
+    SubtypeUnknown,
+    SourceUnknown,
+    IssuerInvalid,
+    CreditsInvalid,
+    PointsInvalid,
+    DateInvalid,
+    LearnerNotFound,
+    DuplicateInEvent,
+    ExternalIdConflict,
+}
+
+impl RecordProblem {
+    pub const ALL: [RecordProblem; 14] = [
+        RecordProblem::RecordInvalid,
+        RecordProblem::IdNumberInvalid,
+        RecordProblem::NameInvalid,
+        RecordProblem::ExternalIdInvalid,
+        RecordProblem::TypeUnknown,
+        RecordProblem::SubtypeUnknown,
+        RecordProblem::SourceUnknown,
+        RecordProblem::IssuerInvalid,
+        RecordProblem::CreditsInvalid,
+        RecordProblem::PointsInvalid,
+        RecordProblem::DateInvalid,
+        RecordProblem::LearnerNotFound,
+        RecordProblem::DuplicateInEvent,
+        RecordProblem::ExternalIdConflict,
+    ];
+
+    pub fn code(self) -> &'static str {
+        use RecordProblem::*;
+        match self {
+            RecordInvalid => "RECORD_INVALID",
+            IdNumberInvalid => "ID_NUMBER_INVALID",
+            NameInvalid => "NAME_INVALID",
+            ExternalIdInvalid => "EXTERNAL_ID_INVALID",
+            TypeUnknown => "TYPE_UNKNOWN",
+            SubtypeUnknown => "SUBTYPE_UNKNOWN",
+            SourceUnknown => "SOURCE_UNKNOWN",
+            IssuerInvalid => "ISSUER_INVALID",
+            CreditsInvalid => "CREDITS_INVALID",
+            PointsInvalid => "POINTS_INVALID",
+            DateInvalid => "DATE_INVALID",
+            LearnerNotFound => "LEARNER_NOT_FOUND",
+            DuplicateInEvent => "DUPLICATE_IN_EVENT",
+            ExternalIdConflict => "EXTERNAL_ID_CONFLICT",
+        }
+    }
+}
+
+/// A refused record: which list (`learner` or `achievement`), where in it, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError {
+    pub index: usize,
+    pub kind: &'static str,
+    pub problem: RecordProblem,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportResult {
+    pub learners_created: usize,
+    pub learners_existing: usize,
+    pub achievements_created: usize,
+    pub achievements_existing: usize,
+    pub errors: Vec<RecordError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LearnerRecord {
+    id_number: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AchievementRecord {
+    external_id: Option<String>,
+    id_number: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    subtype: Option<String>,
+    issuer: Option<String>,
+    credits: Option<serde_json::Number>,
+    points: Option<serde_json::Number>,
+    source: Option<String>,
+    obtained_at: Option<String>,
+}
+
+type Bad = RecordProblem;
+use RecordProblem::{
+    CreditsInvalid as CREDITS_INVALID, DateInvalid as DATE_INVALID,
+    DuplicateInEvent as DUPLICATE_IN_EVENT, ExternalIdConflict as EXTERNAL_ID_CONFLICT,
+    ExternalIdInvalid as EXTERNAL_ID_INVALID, IdNumberInvalid as ID_NUMBER_INVALID,
+    IssuerInvalid as ISSUER_INVALID, LearnerNotFound as LEARNER_NOT_FOUND,
+    NameInvalid as NAME_INVALID, PointsInvalid as POINTS_INVALID, RecordInvalid as RECORD_INVALID,
+    SourceUnknown as SOURCE_UNKNOWN, SubtypeUnknown as SUBTYPE_UNKNOWN,
+    TypeUnknown as TYPE_UNKNOWN,
+};
+
+fn text(value: Option<String>, max_chars: usize, bad: Bad) -> Result<String, Bad> {
+    let v = value.map(|s| s.trim().to_string()).unwrap_or_default();
+    if v.is_empty() || v.chars().count() > max_chars {
+        Err(bad)
+    } else {
+        Ok(v)
+    }
+}
+
+fn record<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, Bad> {
+    if !v.is_object() {
+        return Err(RECORD_INVALID);
+    }
+    T::deserialize(v).map_err(|_| RECORD_INVALID)
+}
+
+fn check_learner(app: &App, v: &Value) -> Result<(IdNumber, String), Bad> {
+    let r: LearnerRecord = record(v)?;
+    let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
+        .map_err(|_| ID_NUMBER_INVALID)?;
+    Ok((id, text(r.name, 50, NAME_INVALID)?))
+}
+
+/// The stable id of an achievement: the same institution and external id always give the same.
+pub fn achievement_id(institution: &str, external_id: &str) -> String {
+    sha256_hex(format!("{institution}\0{external_id}").as_bytes())[..16].to_string()
+}
+
+use crate::schema::{external_claim_pk as claim_pk, EXT_SK};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ExternalClaim {
+    learner: String,
+    achievement: String,
+}
+
+fn check_achievement(
+    app: &App,
+    institution: &str,
+    v: &Value,
+) -> Result<(IdNumber, Achievement), Bad> {
+    let r: AchievementRecord = record(v)?;
+    let external_id = text(r.external_id, 64, EXTERNAL_ID_INVALID)?;
+    let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
+        .map_err(|_| ID_NUMBER_INVALID)?;
+    let name = text(r.name, 200, NAME_INVALID)?;
+    let kind = r.kind.unwrap_or_default();
+    let kind_entry = catalogue::find_type(&kind).ok_or(TYPE_UNKNOWN)?;
+    let subtype = r.subtype.unwrap_or_default();
+    if !kind_entry.subtypes.iter().any(|s| s.code == subtype) {
+        return Err(SUBTYPE_UNKNOWN);
+    }
+    let source = r.source.unwrap_or_default();
+    catalogue::find_source(&source).ok_or(SOURCE_UNKNOWN)?;
+    let issuer = text(r.issuer, 200, ISSUER_INVALID)?;
+    let credits = r
+        .credits
+        .as_ref()
+        .ok_or(CREDITS_INVALID)
+        .and_then(|n| Credits::parse(n).map_err(|_| CREDITS_INVALID))?;
+    let points = r
+        .points
+        .as_ref()
+        .and_then(serde_json::Number::as_u64)
+        .filter(|p| *p <= 1_000_000)
+        .ok_or(POINTS_INVALID)? as i64;
+    let obtained_at = r
+        .obtained_at
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        .filter(|d| *d <= app.today() && d.year_ce().1 >= 1949)
+        .ok_or(DATE_INVALID)?;
+    Ok((
+        id,
+        Achievement {
+            id: achievement_id(institution, &external_id),
+            institution: institution.to_string(),
+            external_id,
+            name,
+            kind,
+            subtype,
+            issuer,
+            credit_tenths: credits.0,
+            points,
+            source,
+            obtained_at,
+        },
+    ))
+}
+
+/// Runs one import event. Fails as a whole only for an unusable envelope (no institution) or
+/// storage failures; bad records are reported in `errors`.
+pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainError> {
+    let institution = event.institution.code.trim().to_string();
+    let institution_ok = !institution.is_empty()
+        && institution.len() <= 64
+        && institution
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !institution_ok {
+        return Err(DomainError::validation(
+            "institution.code",
+            Problem::Invalid,
+        ));
+    }
+    if event.institution.name.trim().is_empty() {
+        return Err(DomainError::validation(
+            "institution.name",
+            Problem::Missing,
+        ));
+    }
+    let started = std::time::Instant::now();
+    let mut result = ImportResult::default();
+    let bad = |index: usize, kind: &'static str, problem: Bad| RecordError {
+        index,
+        kind,
+        problem,
+    };
+    let mut errors = Vec::new();
+
+    // 1. Learners.
+    let mut seen_ids = HashSet::new();
+    let mut new_learners = Vec::new();
+    for (index, v) in event.learners.iter().enumerate() {
+        match check_learner(app, v) {
+            Ok((id, name)) => {
+                if seen_ids.insert(id.expose().to_string()) {
+                    new_learners.push(Learner::new(app, &id, &name));
+                } else {
+                    errors.push(bad(index, "learner", DUPLICATE_IN_EVENT));
+                }
+            }
+            Err(b) => errors.push(bad(index, "learner", b)),
+        }
+    }
+    let known: HashSet<String> = new_learners.iter().map(|l| l.id_key.clone()).collect();
+    let outcomes: Vec<Result<bool, DomainError>> = stream::iter(new_learners)
+        .map(|l| async move { learner::create(app, &l).await })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    for created in outcomes {
+        if created? {
+            result.learners_created += 1;
+        } else {
+            result.learners_existing += 1;
+        }
+    }
+    tracing::info!(
+        created = result.learners_created,
+        existing = result.learners_existing,
+        ms = started.elapsed().as_millis() as u64,
+        "import: learners done"
+    );
+
+    // 2. Achievements: check each, find its learner, group by learner.
+    let mut checked = Vec::new();
+    let mut seen_ext = HashSet::new();
+    for (index, v) in event.achievements.iter().enumerate() {
+        match check_achievement(app, &institution, v) {
+            Ok((id, a)) if seen_ext.insert(a.external_id.clone()) => {
+                checked.push((index, learner::id_key(app, &id), a));
+            }
+            Ok(_) => errors.push(bad(index, "achievement", DUPLICATE_IN_EVENT)),
+            Err(b) => errors.push(bad(index, "achievement", b)),
+        }
+    }
+    let unknown: Vec<String> = checked
+        .iter()
+        .map(|(_, k, _)| k.clone())
+        .filter(|k| !known.contains(k))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let found: Vec<(String, bool)> = stream::iter(unknown)
+        .map(|k| async move {
+            let exists = learner::load_by_key(app, &k).await?.is_some();
+            Ok::<_, DomainError>((k, exists))
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let missing: HashSet<String> = found
+        .into_iter()
+        .filter(|(_, e)| !e)
+        .map(|(k, _)| k)
+        .collect();
+    let mut groups: HashMap<String, Vec<(usize, Achievement)>> = HashMap::new();
+    for (index, key, a) in checked {
+        if missing.contains(&key) {
+            errors.push(bad(index, "achievement", LEARNER_NOT_FOUND));
+        } else {
+            groups.entry(key).or_default().push((index, a));
+        }
+    }
+
+    // 3. Write each learner's achievements with its totals; learners in parallel.
+    let total_groups = groups.len();
+    let mut done = 0usize;
+    let mut runs = stream::iter(groups)
+        .map(|(key, items)| async move { import_for_learner(app, &key, items).await })
+        .buffer_unordered(CONCURRENCY);
+    while let Some(outcome) = runs.next().await {
+        let outcome = outcome?;
+        result.achievements_created += outcome.created;
+        result.achievements_existing += outcome.existing;
+        for index in outcome.conflicts {
+            errors.push(bad(index, "achievement", EXTERNAL_ID_CONFLICT));
+        }
+        done += 1;
+        if done % 1000 == 0 {
+            tracing::info!(
+                done,
+                total_groups,
+                ms = started.elapsed().as_millis() as u64,
+                "import: learners' achievements written"
+            );
+        }
+    }
+    errors.sort_by_key(|e| (e.kind, e.index));
+    result.errors = errors;
+    tracing::info!(
+        learners_created = result.learners_created,
+        learners_existing = result.learners_existing,
+        achievements_created = result.achievements_created,
+        achievements_existing = result.achievements_existing,
+        errors = result.errors.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "import: done"
+    );
+    Ok(result)
+}
+
+#[derive(Default)]
+struct GroupOutcome {
+    created: usize,
+    existing: usize,
+    conflicts: Vec<usize>,
+}
+
+async fn import_for_learner(
+    app: &App,
+    learner_key: &str,
+    items: Vec<(usize, Achievement)>,
+) -> Result<GroupOutcome, DomainError> {
+    let mut outcome = GroupOutcome::default();
+    for chunk in items.chunks(ACHIEVEMENTS_PER_TRANSACTION) {
+        let mut pending: Vec<(usize, Achievement)> = chunk.to_vec();
+        let mut contention = Contention::new("import");
+        while !pending.is_empty() {
+            let stored = learner::load_by_key(app, learner_key)
+                .await?
+                .ok_or_else(|| DomainError::internal("learner vanished during import"))?;
+            let mut next = stored.learner.clone();
+            let mut ops = Vec::with_capacity(1 + 2 * pending.len());
+            for (_, a) in &pending {
+                next.total_credit_tenths += a.credit_tenths;
+                next.total_points += a.points;
+                if a.is_personal() {
+                    next.personal_count += 1;
+                } else {
+                    next.converted_count += 1;
+                }
+                let claim = ExternalClaim {
+                    learner: learner_key.to_string(),
+                    achievement: a.id.clone(),
+                };
+                ops.push(WriteOp::Put {
+                    item: Item::new(claim_pk(&a.institution, &a.external_id), EXT_SK, &claim),
+                    condition: Condition::NotExists,
+                });
+                ops.push(WriteOp::Put {
+                    item: Item::new(learner::pk(learner_key), a.sk(), a),
+                    condition: Condition::NotExists,
+                });
+            }
+            ops.push(WriteOp::Put {
+                item: stored.replaced_by(&next),
+                condition: Condition::Version(stored.item.version),
+            });
+            match app.store.transact(ops).await {
+                Ok(()) => {
+                    outcome.created += pending.len();
+                    pending.clear();
+                }
+                Err(e) if e.is_contention() => {
+                    // Drop what was imported before (by this or another run), then try again.
+                    let before = pending.len();
+                    let mut still = Vec::with_capacity(pending.len());
+                    for (index, a) in pending {
+                        match app
+                            .store
+                            .get(&claim_pk(&a.institution, &a.external_id), EXT_SK)
+                            .await?
+                        {
+                            Some(item) => {
+                                let claim: ExternalClaim = item.parse()?;
+                                if claim.learner == learner_key {
+                                    outcome.existing += 1;
+                                } else {
+                                    outcome.conflicts.push(index);
+                                }
+                            }
+                            None => still.push((index, a)),
+                        }
+                    }
+                    pending = still;
+                    if pending.len() == before {
+                        // The learner changed under us (a concurrent import): back off a little.
+                        contention.lost().await?;
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,155 @@
+//! Learners: the account record, keyed by a keyed hash of the ID number (never the clear number).
+
+use crate::app::App;
+use crate::error::DomainError;
+use crate::id_number::IdNumber;
+use crate::mobile::Mobile;
+use crate::store::{Condition, Item};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use crate::schema::{learner_pk as pk, mobile_pk, MOBILE_SK, PROFILE_SK};
+
+pub fn id_key(app: &App, id: &IdNumber) -> String {
+    app.keys.keyed("id", id.expose())
+}
+
+pub fn mobile_key(app: &App, mobile: &Mobile) -> String {
+    app.keys.keyed("mobile", mobile.digits())
+}
+
+/// A keyed digest of a six-character string, to recognise the ID number's last six inside a new
+/// password without storing them.
+pub fn last_six_digest(app: &App, six: &str) -> String {
+    app.keys.keyed("id-last-six", six)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Learner {
+    pub id_key: String,
+    pub id_masked: String,
+    pub last_six_digest: String,
+    pub name: String,
+    /// 学银卡ID: 12 lower-case hex digits.
+    pub card_id: String,
+    /// `None` while the learner still has the initial password.
+    pub password_hash: Option<String>,
+    pub profile_completed: bool,
+    pub id_type: String,
+    pub id_valid_from: Option<NaiveDate>,
+    pub id_valid_to: Option<NaiveDate>,
+    pub id_long_term: bool,
+    pub mobile_key: Option<String>,
+    pub mobile_masked: Option<String>,
+    /// Bumped by every password change: sessions made before it stop working.
+    pub cred_version: u64,
+    /// Totals over the learner's achievements; credits in tenths (exact decimals).
+    #[serde(default)]
+    pub total_credit_tenths: i64,
+    #[serde(default)]
+    pub total_points: i64,
+    #[serde(default)]
+    pub personal_count: u64,
+    #[serde(default)]
+    pub converted_count: u64,
+    pub created_at: i64,
+}
+
+impl Learner {
+    pub fn password_change_required(&self) -> bool {
+        self.password_hash.is_none()
+    }
+
+    /// Complete enough to use the system: information filled in and own password set.
+    pub fn is_active(&self) -> bool {
+        self.profile_completed && !self.password_change_required()
+    }
+
+    /// A new learner with the initial password (no hash computed: it is checked from the account
+    /// as typed) and a random card ID.
+    pub fn new(app: &App, id: &IdNumber, name: &str) -> Learner {
+        Learner {
+            id_key: id_key(app, id),
+            id_masked: id.masked(),
+            last_six_digest: last_six_digest(app, id.last_six()),
+            name: name.to_string(),
+            card_id: app.rng().hex(6),
+            password_hash: None,
+            profile_completed: false,
+            id_type: "RESIDENT_ID_CARD".into(),
+            id_valid_from: None,
+            id_valid_to: None,
+            id_long_term: false,
+            mobile_key: None,
+            mobile_masked: None,
+            cred_version: 1,
+            total_credit_tenths: 0,
+            total_points: 0,
+            personal_count: 0,
+            converted_count: 0,
+            created_at: app.now_unix(),
+        }
+    }
+
+    pub fn item(&self) -> Item {
+        Item::new(pk(&self.id_key), PROFILE_SK, self)
+    }
+}
+
+/// A learner as stored, with the item (and so the version) it was read from.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub learner: Learner,
+    pub item: Item,
+}
+
+impl Stored {
+    /// The item replacing this one with `learner`'s data, for a conditional write.
+    pub fn replaced_by(&self, learner: &Learner) -> Item {
+        self.item.next(learner)
+    }
+}
+
+pub async fn load_by_key(app: &App, id_key: &str) -> Result<Option<Stored>, DomainError> {
+    match app.store.get(&pk(id_key), PROFILE_SK).await? {
+        Some(item) => Ok(Some(Stored {
+            learner: item.parse()?,
+            item,
+        })),
+        None => Ok(None),
+    }
+}
+
+pub async fn load_by_id(app: &App, id: &IdNumber) -> Result<Option<Stored>, DomainError> {
+    load_by_key(app, &id_key(app, id)).await
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MobileClaim {
+    pub learner: String,
+}
+
+pub async fn load_by_mobile(app: &App, mobile: &Mobile) -> Result<Option<Stored>, DomainError> {
+    let Some(claim) = app
+        .store
+        .get(&mobile_pk(&mobile_key(app, mobile)), MOBILE_SK)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let claim: MobileClaim = claim.parse()?;
+    let found = load_by_key(app, &claim.learner).await?;
+    // A claim is only trusted while the learner still points back at it.
+    Ok(found.filter(|s| s.learner.mobile_key.as_deref() == Some(&mobile_key(app, mobile))))
+}
+
+/// Creates a learner unless one with that ID number exists. Returns whether it was created.
+pub async fn create(app: &App, learner: &Learner) -> Result<bool, DomainError> {
+    match app.store.put(learner.item(), Condition::NotExists).await {
+        Ok(()) => Ok(true),
+        Err(crate::store::StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,400 @@
+//! The first-login information (信息完善): document validity, a mobile number confirmed by SMS,
+//! and the mandatory change of the initial password, saved in one transaction.
+
+use crate::app::App;
+use crate::error::{DomainError, Problem};
+use crate::input::{required, SecretText};
+use crate::learner::{self, Learner, MobileClaim, Stored};
+use crate::mobile::Mobile;
+use crate::retry::Contention;
+use crate::secret::{ExposeSecret, SecretString};
+use crate::session::Authenticated;
+use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::verification::{self, Purpose};
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+pub const ID_TYPES: &[&str] = &["RESIDENT_ID_CARD"];
+/// The terms a resident ID card is issued for (5年 / 10年 / 20年), besides long-term.
+pub const TERMS_YEARS: [u32; 3] = [5, 10, 20];
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    pub name: String,
+    pub id_type: String,
+    pub id_number_masked: String,
+    pub id_valid_from: Option<NaiveDate>,
+    pub id_valid_to: Option<NaiveDate>,
+    pub id_long_term: bool,
+    pub mobile_masked: Option<String>,
+    pub profile_completed: bool,
+    pub password_change_required: bool,
+}
+
+impl From<&Learner> for ProfileView {
+    fn from(l: &Learner) -> Self {
+        ProfileView {
+            name: l.name.clone(),
+            id_type: l.id_type.clone(),
+            id_number_masked: l.id_masked.clone(),
+            id_valid_from: l.id_valid_from,
+            id_valid_to: l.id_valid_to,
+            id_long_term: l.id_long_term,
+            mobile_masked: l.mobile_masked.clone(),
+            profile_completed: l.profile_completed,
+            password_change_required: l.password_change_required(),
+        }
+    }
+}
+
+/// `PUT /profile`'s body as sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileUpdate {
+    pub id_type: Option<String>,
+    pub id_valid_from: Option<String>,
+    pub id_valid_to: Option<String>,
+    pub id_long_term: Option<bool>,
+    pub mobile: Option<String>,
+    pub sms_code: Option<SecretText>,
+    pub new_password: Option<SecretString>,
+}
+
+/// A submission whose fields are each well-formed (what needs today's date, the learner or
+/// storage is checked by [`put`]).
+#[derive(Debug)]
+pub struct ProfileSubmission {
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    pub long_term: bool,
+    pub mobile: Mobile,
+    pub sms_code: Option<SecretString>,
+    pub new_password: Option<SecretString>,
+}
+
+impl TryFrom<ProfileUpdate> for ProfileSubmission {
+    type Error = DomainError;
+
+    fn try_from(body: ProfileUpdate) -> Result<Self, DomainError> {
+        let id_type = required("idType", body.id_type, 32)?;
+        if !ID_TYPES.contains(&id_type.trim()) {
+            return Err(DomainError::validation("idType", Problem::Invalid));
+        }
+        let from = date("idValidFrom", body.id_valid_from)?
+            .ok_or_else(|| DomainError::validation("idValidFrom", Problem::Missing))?;
+        let to = date("idValidTo", body.id_valid_to)?;
+        let mobile = required("mobile", body.mobile, 32)?;
+        let mobile = Mobile::parse(&mobile)
+            .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
+        Ok(ProfileSubmission {
+            from,
+            to,
+            long_term: body.id_long_term.unwrap_or(false),
+            mobile,
+            sms_code: body.sms_code.map(|c| c.0),
+            new_password: body.new_password.filter(|p| !p.expose_secret().is_empty()),
+        })
+    }
+}
+
+/// Validity as entered: long-term with no end, or an end exactly 5, 10 or 20 years after the
+/// start; the start not in the future; an end already past is an expired document.
+pub fn check_validity(
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    long_term: bool,
+    today: NaiveDate,
+) -> Result<(), DomainError> {
+    if from > today {
+        return Err(DomainError::IdValidityInvalid);
+    }
+    match (long_term, to) {
+        (true, None) => Ok(()),
+        (true, Some(_)) | (false, None) => Err(DomainError::IdValidityInvalid),
+        (false, Some(to)) => {
+            let is_term = TERMS_YEARS
+                .iter()
+                .any(|y| from.checked_add_months(Months::new(y * 12)) == Some(to));
+            if !is_term {
+                Err(DomainError::IdValidityInvalid)
+            } else if to < today {
+                Err(DomainError::IdExpired)
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+fn date(field: &str, value: Option<String>) -> Result<Option<NaiveDate>, DomainError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| DomainError::validation(field, Problem::Invalid)),
+    }
+}
+
+/// The first-login information of the learner.
+pub fn get(authed: &Authenticated) -> ProfileView {
+    ProfileView::from(&authed.learner.learner)
+}
+
+/// Saves a submission for the learner of `authed`: validity, the mobile (with its code unless it
+/// is already theirs) and, required while the initial password is in use, a new password.
+pub async fn put(
+    app: &App,
+    authed: Authenticated,
+    body: ProfileSubmission,
+) -> Result<ProfileView, DomainError> {
+    // 1. Everything that can be checked without storage.
+    let ProfileSubmission {
+        from,
+        to,
+        long_term,
+        mobile,
+        sms_code,
+        new_password,
+    } = body;
+    check_validity(from, to, long_term, app.today())?;
+    let mobile_key = learner::mobile_key(app, &mobile);
+
+    let current = &authed.learner.learner;
+    if current.password_change_required() && new_password.is_none() {
+        return Err(DomainError::validation("newPassword", Problem::Missing));
+    }
+    let new_hash = match new_password {
+        Some(pw) => {
+            let digest = current.last_six_digest.clone();
+            crate::password_policy::check(
+                pw.expose_secret(),
+                |six| learner::last_six_digest(app, six) == digest,
+                Some(mobile.digits()),
+            )
+            .map_err(DomainError::PasswordWeak)?;
+            Some(crate::password::hash_async(pw, app.rng()).await)
+        }
+        None => None,
+    };
+
+    // 2. The code proves the number; a number already bound to this learner needs none.
+    let rebinding = current.mobile_key.as_deref() != Some(mobile_key.as_str());
+    let code = if rebinding || sms_code.is_some() {
+        Some(
+            verification::verify_code(app, &current.id_key, &mobile, Purpose::BindMobile, sms_code)
+                .await?,
+        )
+    } else {
+        None
+    };
+
+    // 3. One transaction; a lost race is re-decided on fresh reads.
+    let changes = Changes {
+        from,
+        to,
+        long_term,
+        mobile,
+        mobile_key,
+        new_hash,
+    };
+    let mut authed = authed;
+    let mut contention = Contention::new("profile");
+    loop {
+        match try_save(app, &authed, &changes, code.as_ref()).await {
+            Ok(saved) => return Ok(ProfileView::from(&saved)),
+            Err(Retry::No(e)) => return Err(e),
+            Err(Retry::Yes) => {
+                contention.lost().await?;
+                authed = authed.reload(app).await?;
+            }
+        }
+    }
+}
+
+enum Retry {
+    Yes,
+    No(DomainError),
+}
+
+impl From<StoreError> for Retry {
+    fn from(e: StoreError) -> Self {
+        Retry::No(e.into())
+    }
+}
+
+/// A checked submission, ready to save.
+struct Changes {
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    long_term: bool,
+    mobile: Mobile,
+    mobile_key: String,
+    new_hash: Option<String>,
+}
+
+async fn try_save(
+    app: &App,
+    authed: &Authenticated,
+    changes: &Changes,
+    code: Option<&verification::VerifiedCode>,
+) -> Result<Learner, Retry> {
+    let mobile_key = changes.mobile_key.as_str();
+    let Stored {
+        learner: current,
+        item,
+    } = &authed.learner;
+    let claim_pk = learner::mobile_pk(mobile_key);
+    let claim = app.store.get(&claim_pk, learner::MOBILE_SK).await?;
+    if let Some(c) = &claim {
+        let holder: MobileClaim = c.parse()?;
+        if holder.learner != current.id_key {
+            return Err(Retry::No(DomainError::MobileTaken));
+        }
+    }
+
+    let mut next = current.clone();
+    next.id_type = "RESIDENT_ID_CARD".into();
+    next.id_valid_from = Some(changes.from);
+    next.id_valid_to = changes.to;
+    next.id_long_term = changes.long_term;
+    next.mobile_key = Some(mobile_key.to_string());
+    next.mobile_masked = Some(changes.mobile.masked());
+    next.profile_completed = true;
+    if let Some(hash) = &changes.new_hash {
+        next.password_hash = Some(hash.clone());
+        next.cred_version += 1;
+    }
+
+    let mut ops = vec![WriteOp::Put {
+        item: item.next(&next),
+        condition: Condition::Version(item.version),
+    }];
+    if claim.is_none() {
+        let data = MobileClaim {
+            learner: current.id_key.clone(),
+        };
+        ops.push(WriteOp::Put {
+            item: Item::new(claim_pk.clone(), learner::MOBILE_SK, &data),
+            condition: Condition::NotExists,
+        });
+    }
+    if let Some(old) = current
+        .mobile_key
+        .as_deref()
+        .filter(|old| *old != mobile_key)
+    {
+        ops.push(WriteOp::Delete {
+            pk: learner::mobile_pk(old),
+            sk: learner::MOBILE_SK.into(),
+            condition: Condition::None,
+        });
+    }
+    if let Some(code) = code {
+        ops.push(code.consume());
+    }
+    if changes.new_hash.is_some() {
+        // This session lives on under the new credentials; every other one ends.
+        ops.push(WriteOp::Put {
+            item: authed.session_after_password_change(next.cred_version),
+            condition: authed.session_condition(),
+        });
+    }
+    match app.store.transact(ops).await {
+        Ok(()) => {
+            tracing::info!(learner = %current.id_masked, mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved");
+            Ok(next)
+        }
+        Err(e) if e.is_contention() => {
+            // Which condition failed decides the answer (re-read: not every emulator says).
+            if let Some(c) = app.store.get(&claim_pk, learner::MOBILE_SK).await? {
+                let holder: MobileClaim = c.parse()?;
+                if holder.learner != current.id_key {
+                    return Err(Retry::No(DomainError::MobileTaken));
+                }
+            }
+            if let Some(code) = code {
+                if !code.still_valid(app).await? {
+                    return Err(Retry::No(DomainError::SmsCodeInvalid));
+                }
+            }
+            Err(Retry::Yes)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn validity_presets_and_long_term() {
+        let today = d("2026-03-01");
+        for (from, to) in [
+            ("2019-05-01", "2029-05-01"),
+            ("2021-03-01", "2026-03-01"),
+            ("2010-01-31", "2030-01-31"),
+            ("2016-04-01", "2026-04-01"),
+        ] {
+            assert!(
+                check_validity(d(from), Some(d(to)), false, today).is_ok(),
+                "{from} {to}"
+            );
+        }
+        assert!(check_validity(d("2000-01-01"), None, true, today).is_ok());
+    }
+
+    #[test]
+    fn inconsistent_validity() {
+        let today = d("2026-03-01");
+        let invalid = |from: &str, to: Option<&str>, lt: bool| {
+            matches!(
+                check_validity(d(from), to.map(d), lt, today),
+                Err(DomainError::IdValidityInvalid)
+            )
+        };
+        assert!(
+            invalid("2019-05-01", Some("2029-05-02"), false),
+            "not a preset term"
+        );
+        assert!(invalid("2019-05-01", Some("2027-05-01"), false), "8 years");
+        assert!(invalid("2019-05-01", None, false), "no end, not long-term");
+        assert!(
+            invalid("2019-05-01", Some("2029-05-01"), true),
+            "long-term with an end"
+        );
+        assert!(
+            invalid("2026-03-02", Some("2036-03-02"), false),
+            "starts tomorrow"
+        );
+        assert!(
+            invalid("2026-03-02", None, true),
+            "starts tomorrow, long-term"
+        );
+    }
+
+    #[test]
+    fn expired_documents() {
+        let today = d("2026-03-01");
+        assert!(matches!(
+            check_validity(d("2016-02-29"), Some(d("2026-02-28")), false, today),
+            Err(DomainError::IdExpired)
+        ));
+        assert!(matches!(
+            check_validity(d("2006-01-01"), Some(d("2016-01-01")), false, today),
+            Err(DomainError::IdExpired)
+        ));
+        assert!(
+            matches!(
+                check_validity(d("2006-01-01"), Some(d("2016-01-02")), false, today),
+                Err(DomainError::IdValidityInvalid)
+            ),
+            "inconsistent beats expired"
+        );
+    }
+}

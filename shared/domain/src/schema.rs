@@ -1,0 +1,88 @@
+//! The one table's item keys, all of them. Every `PK`/`SK` format is written here and nowhere
+//! else (the tests use these functions too). Secrets and personal data never appear in a key in
+//! clear: ID numbers, mobiles, identifiers and addresses are keyed hashes
+//! ([`crate::crypto::Keys::keyed`]), tokens are SHA-256 digests.
+//!
+//! | item | PK | SK |
+//! |---|---|---|
+//! | learner | `LEARNER#<idKey>` | `PROFILE` |
+//! | login audit entry | `LEARNER#<idKey>` | `AUDIT#<ms, 15 digits>#<rand>` |
+//! | achievement | `LEARNER#<idKey>` | `ACH#<achievementId>` |
+//! | SMS code | `LEARNER#<idKey>` | `SMSCODE#<PURPOSE>` |
+//! | attempts on unknown accounts | `AUDIT#UNMATCHED#<yyyy-mm-dd>` | `AUDIT#…` |
+//! | session | `SESSION#<sha256(token)>` | `SESSION` |
+//! | captcha | `CAPTCHA#<id>` | `CAPTCHA` |
+//! | login lock | `LOCK#<identifierKey>` | `LOCK` |
+//! | mobile claim | `MOBILE#<mobileKey>` | `MOBILE` |
+//! | SMS send log | `SMSQ#MOBILE#<mobileKey>`, `SMSQ#LEARNER#<idKey>`, `SMSQ#IP#<ipKey>` | `QUOTA` |
+//! | external-id claim | `EXT#<sha256(institution, externalId)>` | `EXT` |
+
+use crate::crypto::sha256_hex;
+
+pub const PROFILE_SK: &str = "PROFILE";
+pub const AUDIT_SK_PREFIX: &str = "AUDIT#";
+pub const ACHIEVEMENT_SK_PREFIX: &str = "ACH#";
+pub const SESSION_SK: &str = "SESSION";
+pub const CAPTCHA_SK: &str = "CAPTCHA";
+pub const LOCK_SK: &str = "LOCK";
+pub const MOBILE_SK: &str = "MOBILE";
+pub const QUOTA_SK: &str = "QUOTA";
+pub const EXT_SK: &str = "EXT";
+
+/// The partition of everything that belongs to one learner.
+pub fn learner_pk(id_key: &str) -> String {
+    format!("LEARNER#{id_key}")
+}
+
+pub fn audit_sk(at_millis: i64, rand_hex: &str) -> String {
+    format!("{AUDIT_SK_PREFIX}{at_millis:015}#{rand_hex}")
+}
+
+/// Attempts on accounts nobody has, one partition a day.
+pub fn unmatched_audit_pk(day: &str) -> String {
+    format!("AUDIT#UNMATCHED#{day}")
+}
+
+pub fn achievement_sk(achievement_id: &str) -> String {
+    format!("{ACHIEVEMENT_SK_PREFIX}{achievement_id}")
+}
+
+pub fn sms_code_sk(purpose: &str) -> String {
+    format!("SMSCODE#{purpose}")
+}
+
+/// A session's partition: the SHA-256 of its token, never the token.
+pub fn session_pk(token: &str) -> String {
+    format!("SESSION#{}", sha256_hex(token.as_bytes()))
+}
+
+pub fn captcha_pk(id: &str) -> String {
+    format!("CAPTCHA#{id}")
+}
+
+pub fn lock_pk(identifier_key: &str) -> String {
+    format!("LOCK#{identifier_key}")
+}
+
+pub fn mobile_pk(mobile_key: &str) -> String {
+    format!("MOBILE#{mobile_key}")
+}
+
+pub fn quota_mobile_pk(mobile_key: &str) -> String {
+    format!("SMSQ#MOBILE#{mobile_key}")
+}
+
+pub fn quota_learner_pk(id_key: &str) -> String {
+    format!("SMSQ#LEARNER#{id_key}")
+}
+
+pub fn quota_ip_pk(ip_key: &str) -> String {
+    format!("SMSQ#IP#{ip_key}")
+}
+
+pub fn external_claim_pk(institution: &str, external_id: &str) -> String {
+    format!(
+        "EXT#{}",
+        sha256_hex(format!("{institution}\0{external_id}").as_bytes())
+    )
+}

@@ -1,0 +1,373 @@
+//! Storage: one DynamoDB table, seen through a small item-level trait.
+//!
+//! Every record is an [`Item`]: string partition and sort keys (`PK`, `SK`), a version used for
+//! optimistic concurrency, an optional expiry (the table's TTL attribute, `ttl`, in Unix seconds)
+//! and a JSON object of attributes. Domain repositories are written once against [`Store`]; the
+//! DynamoDB ([`dynamo::DynamoStore`]) and in-memory ([`memory::MemoryStore`]) implementations
+//! provide the same semantics, conditions, transactions and AWS's request limits included, and
+//! are held to it by one conformance suite (`tests/store_conformance.rs`, run on both).
+//!
+//! Expiry is advisory in both stores, as DynamoDB TTL deletes only eventually: domain code always
+//! compares `expires_at` with the injected clock ([`Item::is_live`]).
+
+pub mod memory;
+
+use async_trait::async_trait;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// DynamoDB's limit on the items in one `TransactWriteItems` call.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+/// DynamoDB's limit on the items in one `BatchWriteItem` call.
+pub const MAX_BATCH_WRITE_ITEMS: usize = 25;
+
+/// Attribute names the table reserves; item data must not use them.
+pub const RESERVED_ATTRIBUTES: [&str; 4] = ["PK", "SK", "ver", "ttl"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub pk: String,
+    pub sk: String,
+    /// 1 when first written; callers replacing an item conditionally write `old.version + 1`.
+    pub version: u64,
+    /// Unix seconds after which the item is dead (DynamoDB TTL attribute `ttl`).
+    pub expires_at: Option<i64>,
+    /// The item's own attributes: a JSON object whose values are strings, integers, booleans,
+    /// null, arrays or objects (no floating point).
+    pub data: serde_json::Value,
+}
+
+impl Item {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, data: &impl Serialize) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            version: 1,
+            expires_at: None,
+            data: serde_json::to_value(data).expect("records serialise to JSON"),
+        }
+    }
+
+    pub fn expiring(mut self, at_unix_seconds: i64) -> Self {
+        self.expires_at = Some(at_unix_seconds);
+        self
+    }
+
+    /// The replacement of `self` with new data: same keys, next version, same expiry.
+    pub fn next(&self, data: &impl Serialize) -> Self {
+        Self {
+            pk: self.pk.clone(),
+            sk: self.sk.clone(),
+            version: self.version + 1,
+            expires_at: self.expires_at,
+            data: serde_json::to_value(data).expect("records serialise to JSON"),
+        }
+    }
+
+    /// Whether the item is still alive at `now_unix` (items without expiry always are).
+    pub fn is_live(&self, now_unix: i64) -> bool {
+        self.expires_at.is_none_or(|t| t > now_unix)
+    }
+
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, StoreError> {
+        serde_json::from_value(self.data.clone()).map_err(|e| {
+            StoreError::Corrupt(format!("item {}/{} does not parse: {e}", self.pk, self.sk))
+        })
+    }
+}
+
+/// A condition on the item a write targets, checked atomically with the write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// Write unconditionally.
+    None,
+    /// The item must not exist (expired but not yet deleted items exist).
+    NotExists,
+    /// The item must exist.
+    Exists,
+    /// The item must exist with exactly this version.
+    Version(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteOp {
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
+    /// Only checks `condition`; writes nothing.
+    Check {
+        pk: String,
+        sk: String,
+        condition: Condition,
+    },
+}
+
+impl WriteOp {
+    pub fn keys(&self) -> (&str, &str) {
+        match self {
+            WriteOp::Put { item, .. } => (&item.pk, &item.sk),
+            WriteOp::Delete { pk, sk, .. } | WriteOp::Check { pk, sk, .. } => (pk, sk),
+        }
+    }
+}
+
+/// How to read a partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryOpts {
+    /// At most this many items (`None`: all of them).
+    pub limit: Option<usize>,
+    /// Descending sort-key order when true.
+    pub newest_first: bool,
+}
+
+impl QueryOpts {
+    pub const ALL: QueryOpts = QueryOpts {
+        limit: None,
+        newest_first: false,
+    };
+
+    pub fn newest(limit: usize) -> Self {
+        QueryOpts {
+            limit: Some(limit),
+            newest_first: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A write's condition did not hold; for a transaction, `index` names the first failing op.
+    #[error("condition failed (op {index:?})")]
+    ConditionFailed { index: Option<usize> },
+    /// Another transaction touched the same items at the same time; retrying may succeed.
+    #[error("transaction conflict")]
+    Conflict,
+    /// Throttling, a timeout, or the table could not be reached; `source` says which.
+    #[error("storage unavailable ({operation})")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: crate::error::BoxError,
+    },
+    /// A request AWS would reject (too many items, duplicate keys in one transaction, …).
+    #[error("invalid storage request: {0}")]
+    Invalid(String),
+    /// An item that does not have the expected shape.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+impl StoreError {
+    pub fn unavailable(
+        operation: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Unavailable {
+            operation,
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether trying again later may work (the caller answers 503).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+
+    /// Whether an optimistic read-modify-write should re-read and try again.
+    pub fn is_contention(&self) -> bool {
+        matches!(
+            self,
+            StoreError::ConditionFailed { .. } | StoreError::Conflict
+        )
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError>;
+
+    /// Writes `item` whole if `condition` holds.
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
+
+    /// Deletes the item if `condition` holds; returns what was deleted (so exactly one of several
+    /// concurrent deleters of an item receives it).
+    async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        condition: Condition,
+    ) -> Result<Option<Item>, StoreError>;
+
+    /// Items of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        opts: QueryOpts,
+    ) -> Result<Vec<Item>, StoreError>;
+
+    /// All ops or none; at most [`MAX_TRANSACTION_ITEMS`], each item at most once.
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
+
+    /// Unconditional puts of any number of items, sent [`MAX_BATCH_WRITE_ITEMS`] at a time with
+    /// unprocessed items retried. Not atomic as a whole.
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError>;
+}
+
+/// Checks what AWS checks before running a transaction.
+pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
+    if ops.is_empty() {
+        return Err(StoreError::Invalid("empty transaction".into()));
+    }
+    if ops.len() > MAX_TRANSACTION_ITEMS {
+        return Err(StoreError::Invalid(format!(
+            "{} items in one transaction (limit {MAX_TRANSACTION_ITEMS})",
+            ops.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for op in ops {
+        if let WriteOp::Check {
+            condition: Condition::None,
+            ..
+        } = op
+        {
+            return Err(StoreError::Invalid("a check needs a condition".into()));
+        }
+        if !seen.insert(op.keys()) {
+            let (pk, sk) = op.keys();
+            return Err(StoreError::Invalid(format!(
+                "item {pk}/{sk} twice in one transaction"
+            )));
+        }
+        if let WriteOp::Put { item, .. } = op {
+            validate_item(item)?;
+        }
+    }
+    Ok(())
+}
+
+/// DynamoDB's limits on keys and items.
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+pub fn validate_item(item: &Item) -> Result<(), StoreError> {
+    if item.pk.is_empty() || item.sk.is_empty() {
+        return Err(StoreError::Invalid("empty key".into()));
+    }
+    if item.pk.len() > MAX_PK_BYTES || item.sk.len() > MAX_SK_BYTES {
+        return Err(StoreError::Invalid("key too long".into()));
+    }
+    let Some(obj) = item.data.as_object() else {
+        return Err(StoreError::Invalid(
+            "item data must be a JSON object".into(),
+        ));
+    };
+    if let Some(bad) = RESERVED_ATTRIBUTES.iter().find(|a| obj.contains_key(**a)) {
+        return Err(StoreError::Invalid(format!(
+            "attribute name {bad} is reserved"
+        )));
+    }
+    if obj.keys().any(String::is_empty) {
+        return Err(StoreError::Invalid("empty attribute name".into()));
+    }
+    // JSON text is a close upper bound of DynamoDB's item size for our attribute types.
+    let size = item.pk.len() + item.sk.len() + item.data.to_string().len();
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "item of about {size} bytes (limit {MAX_ITEM_BYTES})"
+        )));
+    }
+    Ok(())
+}
+
+/// Items for a batch write as DynamoDB takes them: all valid, each key once (the last wins).
+pub fn prepare_batch(items: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    for item in &items {
+        validate_item(item)?;
+    }
+    let mut last: std::collections::HashMap<(String, String), usize> = Default::default();
+    for (i, item) in items.iter().enumerate() {
+        last.insert((item.pk.clone(), item.sk.clone()), i);
+    }
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .filter(|(i, item)| last[&(item.pk.clone(), item.sk.clone())] == *i)
+        .map(|(_, item)| item)
+        .collect())
+}
+
+/// What a read-modify-write decided after seeing the current item.
+pub enum Decision<R> {
+    /// Write this data (same keys; next version) and answer `R`.
+    Write {
+        data: serde_json::Value,
+        expires_at: Option<i64>,
+        result: R,
+    },
+    /// Write nothing and answer `R`.
+    Keep(R),
+}
+
+/// Read-modify-write of one item with optimistic concurrency: `decide` sees the current item
+/// (`None` if absent) and says what to write; the write is conditional on the version read, and
+/// a lost race re-reads and decides again. Never a blind read-then-write.
+pub async fn read_modify_write<R, E>(
+    store: &dyn Store,
+    pk: &str,
+    sk: &str,
+    mut decide: impl FnMut(Option<&Item>) -> Result<Decision<R>, E>,
+) -> Result<R, E>
+where
+    E: From<StoreError>,
+{
+    let mut contention = crate::retry::Contention::new("read-modify-write");
+    loop {
+        let current = store.get(pk, sk).await?;
+        match decide(current.as_ref())? {
+            Decision::Keep(result) => return Ok(result),
+            Decision::Write {
+                data,
+                expires_at,
+                result,
+            } => {
+                let (item, condition) = match &current {
+                    Some(old) => (
+                        Item {
+                            pk: pk.into(),
+                            sk: sk.into(),
+                            version: old.version + 1,
+                            expires_at,
+                            data,
+                        },
+                        Condition::Version(old.version),
+                    ),
+                    None => (
+                        Item {
+                            pk: pk.into(),
+                            sk: sk.into(),
+                            version: 1,
+                            expires_at,
+                            data,
+                        },
+                        Condition::NotExists,
+                    ),
+                };
+                match store.put(item, condition).await {
+                    Ok(()) => return Ok(result),
+                    Err(e) if e.is_contention() => contention.lost().await?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+}

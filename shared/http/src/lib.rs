@@ -1,0 +1,56 @@
+//! The HTTP edge of every function: what a request means ([`request`]), how an outcome answers
+//! ([`response`], [`error`]), which handler a route runs ([`route`]), logs ([`logging`]) and the
+//! Lambda `main` ([`lambda_main!`]). Handlers written against it parse, authenticate, call one
+//! domain use case and return a [`Reply`]; everything about HTTP happens here, once.
+
+pub mod error;
+pub mod logging;
+pub mod request;
+pub mod response;
+pub mod route;
+
+pub use error::ApiError;
+pub use lambda_http::http::Method;
+pub use lambda_http::{Body, Request, Response};
+pub use request::{authenticate, bearer_token, json_body, query_param, RequestInfo};
+pub use response::{error_response, Reply};
+pub use route::{dispatch, Handler, Route};
+
+/// The `main` of an HTTP function serving `$routes` (a `&[Route]`): logging, configuration and
+/// the dependencies are set up once per cold start and shared by every invocation.
+#[macro_export]
+macro_rules! lambda_main {
+    ($routes:expr) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::lambda_http::Error> {
+            $crate::logging::init();
+            let config = domain::config::Config::from_env()?;
+            let app = std::sync::Arc::new(aws_infra::wiring::build(&config).await.app);
+            $crate::lambda_http::run($crate::lambda_http::service_fn(|req| {
+                let app = app.clone();
+                async move {
+                    Ok::<_, $crate::lambda_http::Error>(
+                        $crate::route::dispatch($routes, app, req).await,
+                    )
+                }
+            }))
+            .await
+        }
+    };
+}
+
+/// A [`Route`] of `$method $path` served by `async fn $handler(Arc<App>, Request, RequestInfo)
+/// -> Result<Reply, ApiError>`.
+#[macro_export]
+macro_rules! route {
+    ($method:ident $path:literal => $handler:path) => {
+        $crate::Route {
+            method: $crate::Method::$method,
+            path: $path,
+            handler: |app, req, info| Box::pin($handler(app, req, info)),
+        }
+    };
+}
+
+#[doc(hidden)]
+pub use lambda_http;

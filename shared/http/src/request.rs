@@ -1,0 +1,156 @@
+//! What a request says: its language, client address and id, its JSON body, its bearer token
+//! and its query parameters.
+
+use crate::error::ApiError;
+use domain::error::Problem;
+use domain::session::{self, Authenticated, Gate};
+use domain::{App, Lang};
+use lambda_http::http::{header, HeaderMap};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+/// Request bodies above this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What every handler wants to know about a request besides its body.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    pub lang: Lang,
+    /// The client's address as API Gateway saw it ("unknown" if absent).
+    pub client_ip: String,
+    /// API Gateway's request id, else the Lambda request id, else "-".
+    pub request_id: String,
+}
+
+/// The language `Accept-Language` prefers.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::Zh, Lang::from_accept_language)
+}
+
+impl RequestInfo {
+    pub fn of(req: &Request) -> Self {
+        let (ip, gateway_id) = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => {
+                (ctx.http.source_ip.clone(), ctx.request_id.clone())
+            }
+            _ => (None, None),
+        };
+        let request_id = gateway_id
+            .or_else(|| req.lambda_context_ref().map(|c| c.request_id.clone()))
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| "-".to_string());
+        RequestInfo {
+            lang: lang_of(req.headers()),
+            client_ip: ip
+                .filter(|ip| !ip.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+            request_id,
+        }
+    }
+}
+
+/// Parses a JSON request body into `T`, answering malformed, mistyped, oversized or non-JSON
+/// bodies with the matching 4xx error.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::InvalidJson)?;
+    if !value.is_object() {
+        return Err(ApiError::InvalidJson);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "body".to_string()
+        } else {
+            field
+        };
+        ApiError::validation(field, Problem::WrongType)
+    })
+}
+
+/// The token of `Authorization: Bearer <token>` (the only place a token is accepted).
+pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
+    let unauthenticated = || ApiError::Domain(domain::DomainError::Unauthenticated);
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unauthenticated)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(unauthenticated)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.len() > 256 {
+        return Err(unauthenticated());
+    }
+    Ok(token)
+}
+
+/// The learner behind the request's bearer token, if the gate admits them. Handlers call this
+/// before they read the body: an anonymous caller learns nothing about the body's rules.
+pub async fn authenticate(app: &App, req: &Request, gate: Gate) -> Result<Authenticated, ApiError> {
+    Ok(session::require(app, bearer_token(req)?, gate).await?)
+}
+
+/// One query-string parameter, if present and non-empty (an empty value, `type=`, means the
+/// same as no parameter: no filter).
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Refuses (400, naming the header) a `Host` or `X-Forwarded-Proto` from which no URL can be
+/// built, before anything tries: `lambda_http` builds the request URL from exactly these parts
+/// and panics on the ones refused here.
+pub fn check_url_parts(
+    host: Option<&str>,
+    proto: Option<&str>,
+    path: &str,
+) -> Result<(), ApiError> {
+    let Some(host) = host else {
+        return Ok(());
+    };
+    let scheme = proto.unwrap_or("https");
+    if url::Url::parse(&format!("{scheme}://localhost/")).is_err() {
+        return Err(ApiError::validation("X-Forwarded-Proto", Problem::Invalid));
+    }
+    if host.is_empty() || url::Url::parse(&format!("{scheme}://{host}{path}")).is_err() {
+        return Err(ApiError::validation("Host", Problem::Invalid));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_hosts_and_schemes_are_refused() {
+        assert!(check_url_parts(None, None, "/me").is_ok());
+        assert!(check_url_parts(Some("localhost:3000"), Some("http"), "/me").is_ok());
+        assert!(check_url_parts(Some("api.example.cn"), None, "/me").is_ok());
+        for host in ["a:b", "localhost:99999", "[::1", "", "a b"] {
+            let e = check_url_parts(Some(host), None, "/me").unwrap_err();
+            assert_eq!(e.code(), "VALIDATION_FAILED", "{host}");
+        }
+        assert!(check_url_parts(Some("localhost"), Some("a b"), "/me").is_err());
+    }
+}

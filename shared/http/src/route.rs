@@ -1,0 +1,141 @@
+//! Route tables and dispatch. Each function crate declares its routes once, as a `&[Route]`;
+//! its Lambda dispatches on it, the dev server and the tests concatenate the tables, and the
+//! contract test holds `template.yaml` and `openapi.yaml` to them.
+
+use crate::error::ApiError;
+use crate::request::{lang_of, RequestInfo};
+use crate::response::{answer, Reply};
+use domain::error::chain;
+use domain::App;
+use futures::future::BoxFuture;
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+pub type Handler =
+    fn(Arc<App>, Request, RequestInfo) -> BoxFuture<'static, Result<Reply, ApiError>>;
+
+/// One route: `method path`, served by `handler`.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: Handler,
+}
+
+/// The route of `method path` among `routes`, or the 404/405 (with `Allow`) to answer.
+pub fn find<'r>(
+    routes: impl IntoIterator<Item = &'r Route> + Clone,
+    method: &Method,
+    path: &str,
+) -> Result<&'r Route, ApiError> {
+    if let Some(r) = routes
+        .clone()
+        .into_iter()
+        .find(|r| r.method == method && r.path == path)
+    {
+        return Ok(r);
+    }
+    let mut allow: Vec<&str> = routes
+        .into_iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.method.as_str())
+        .collect();
+    if allow.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    allow.sort_unstable();
+    allow.dedup();
+    Err(ApiError::MethodNotAllowed {
+        allow: allow.join(", "),
+    })
+}
+
+/// Runs `req` through the route of `routes` it names (404/405 otherwise), inside a span carrying
+/// the request id, and logs one line per request (status, error code, duration; never bodies or
+/// tokens). Server-side failures are logged with their whole cause chain.
+pub async fn dispatch<'r>(
+    routes: impl IntoIterator<Item = &'r Route> + Clone,
+    app: Arc<App>,
+    req: Request,
+) -> Response<Body> {
+    use tracing::Instrument;
+    let info = RequestInfo::of(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %info.request_id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let lang = lang_of(req.headers());
+    let found = find(routes, req.method(), req.uri().path()).map(|r| r.handler);
+    async move {
+        let started = std::time::Instant::now();
+        let result = match found {
+            Ok(handler) => handler(app, req, info.clone()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(err) = &result {
+            log_failure(err, &info);
+        }
+        let resp = answer(&result, lang);
+        tracing::info!(
+            status = resp.status().as_u16(),
+            code = result.as_ref().err().map(ApiError::code),
+            ms = started.elapsed().as_millis() as u64,
+            "handled"
+        );
+        resp
+    }
+    .instrument(span)
+    .await
+}
+
+fn log_failure(err: &ApiError, info: &RequestInfo) {
+    match err.domain() {
+        Some(e @ domain::DomainError::Internal(_)) => {
+            tracing::error!(request_id = %info.request_id, code = err.code(), cause = %chain(e), "request failed")
+        }
+        Some(e @ domain::DomainError::Unavailable(_)) => {
+            tracing::warn!(request_id = %info.request_id, code = err.code(), cause = %chain(e), "dependency unavailable")
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noop(
+        _: Arc<App>,
+        _: Request,
+        _: RequestInfo,
+    ) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        Box::pin(async { Ok(Reply::no_content()) })
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_other_methods_405_with_allow() {
+        let routes = [
+            Route {
+                method: Method::GET,
+                path: "/profile",
+                handler: noop,
+            },
+            Route {
+                method: Method::PUT,
+                path: "/profile",
+                handler: noop,
+            },
+        ];
+        assert!(find(&routes, &Method::GET, "/profile").is_ok());
+        assert!(matches!(
+            find(&routes, &Method::GET, "/nope"),
+            Err(ApiError::NotFound)
+        ));
+        match find(&routes, &Method::DELETE, "/profile") {
+            Err(ApiError::MethodNotAllowed { allow }) => assert_eq!(allow, "GET, PUT"),
+            _ => panic!("expected 405"),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Every integration test, in one binary: built and linked once. Each module is one area; the
+//! shared harness is the `integration_tests` library (`harness.rs`).
+
+mod achievements;
+mod contract;
+mod events;
+mod first_login;
+mod login;
+mod store_conformance;
