@@ -1,36 +1,72 @@
 //! `cargo run -p devserver [-- --port 3000]`: the whole API on 127.0.0.1 with an embedded store,
-//! or DynamoDB when `TABLE_NAME` and `AWS_ENDPOINT_URL` are set.
+//! or DynamoDB when `TABLE_NAME` and `AWS_ENDPOINT_URL` are set, and the web client of `web/`
+//! beside it (`--help` lists the flags).
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderName, HeaderValue};
 use devserver::{dispatch, lambda_request, HttpRequest, Services};
 use shared::config::Keys;
 use shared::App;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+mod web;
+
 /// Large enough for an import event (Lambda's synchronous limit is 6 MB).
 const MAX_BODY: usize = 6 * 1024 * 1024;
 const DEV_PEPPER: &str = "dev-server-pepper-not-a-secret-0123456789";
 
-fn port_from_args() -> u16 {
+const HELP: &str = "\
+usage: devserver [--port N] [--client-port N] [--web-dir DIR]
+
+  --port N, -p N     the API and the web client on http://127.0.0.1:N (default 3000)
+  --client-port N    also serve the web client alone (static files only) on
+                     http://127.0.0.1:N; its config.json points at the API port, and
+                     that origin is allowed by CORS on the API port (0: any free port)
+  --web-dir DIR      the web client's files (default: the repository's web/)
+  --help, -h         this text
+
+Environment:
+  ALLOWED_ORIGINS    comma-separated origins allowed to call the API from a browser
+                     (CORS, as the stack's AllowedOrigins parameter); an allowed Origin
+                     is echoed with Vary: Origin, others get no CORS headers
+  TABLE_NAME, AWS_ENDPOINT_URL   use this DynamoDB table instead of the in-memory store
+  ID_PEPPER          the keyed-hash secret (a fixed development value by default)
+
+Only 127.0.0.1 is ever bound.";
+
+struct Args {
+    port: u16,
+    client_port: Option<u16>,
+    web_dir: std::path::PathBuf,
+}
+
+fn args() -> Args {
     let args: Vec<String> = std::env::args().collect();
-    let mut port = 3000;
+    let mut out = Args {
+        port: 3000,
+        client_port: None,
+        web_dir: web::default_web_dir(),
+    };
     let mut i = 1;
     while i < args.len() {
+        let value = |name: &str| {
+            args.get(i + 1).cloned().unwrap_or_else(|| {
+                eprintln!("{name} needs a value; try --help");
+                std::process::exit(2)
+            })
+        };
+        let port = |name: &str| {
+            value(name).parse::<u16>().unwrap_or_else(|_| {
+                eprintln!("{name} takes a number from 0 to 65535");
+                std::process::exit(2)
+            })
+        };
         match args[i].as_str() {
-            "--port" | "-p" => {
-                port = args
-                    .get(i + 1)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| {
-                        eprintln!("--port takes a number from 0 to 65535");
-                        std::process::exit(2)
-                    });
-                i += 1;
-            }
+            "--port" | "-p" => out.port = port("--port"),
+            "--client-port" => out.client_port = Some(port("--client-port")),
+            "--web-dir" => out.web_dir = value("--web-dir").into(),
             "--help" | "-h" => {
-                println!("usage: devserver [--port N]   (default 3000; binds 127.0.0.1)");
+                println!("{HELP}");
                 std::process::exit(0)
             }
             other => {
@@ -38,9 +74,9 @@ fn port_from_args() -> u16 {
                 std::process::exit(2)
             }
         }
-        i += 1;
+        i += 2;
     }
-    port
+    out
 }
 
 async fn build_app() -> (App, &'static str) {
@@ -66,19 +102,49 @@ async fn build_app() -> (App, &'static str) {
     }
 }
 
+/// What the API port's handler needs.
+struct Server {
+    services: Arc<Services>,
+    cors: web::Cors,
+    web: web::WebClient,
+}
+
 async fn proxy(
-    State(services): State<Arc<Services>>,
+    State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    // API routes first; then the web client's files; anything else is the API's 404 or 405.
+    if !devserver::ROUTES.iter().any(|r| r.path == path) {
+        if let Some(resp) = server.web.serve(&parts.method, path).await {
+            return resp;
+        }
+    }
+    let preflight = parts.method == axum::http::Method::OPTIONS;
+    let mut resp = if preflight {
+        // API Gateway answers preflights itself, whatever the path.
+        let mut resp = axum::response::Response::new(axum::body::Body::empty());
+        *resp.status_mut() = axum::http::StatusCode::NO_CONTENT;
+        resp
+    } else {
+        api(&server.services, &parts, body, peer).await
+    };
+    server.cors.apply(&parts.headers, preflight, &mut resp);
+    resp
+}
+
+async fn api(
+    services: &Arc<Services>,
+    parts: &axum::http::request::Parts,
+    body: axum::body::Body,
+    peer: SocketAddr,
+) -> axum::response::Response {
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         let err = shared::AppError::PayloadTooLarge;
         return to_axum(shared::http::error_response(&err, Default::default()));
     };
-    if parts.method == axum::http::Method::OPTIONS {
-        return cors(axum::response::Response::new(axum::body::Body::empty()));
-    }
     let headers = parts
         .headers
         .iter()
@@ -93,7 +159,7 @@ async fn proxy(
         source_ip: &peer.ip().to_string(),
     });
     let started = std::time::Instant::now();
-    let resp = dispatch(&services, request).await;
+    let resp = dispatch(services, request).await;
     println!(
         "{} {} -> {} ({} ms)",
         parts.method,
@@ -115,28 +181,32 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> axum::response::Re
     let mut out = axum::response::Response::new(axum::body::Body::from(bytes));
     *out.status_mut() = parts.status;
     *out.headers_mut() = parts.headers;
-    cors(out)
+    out
 }
 
-/// What the HTTP API's CORS configuration adds in AWS.
-fn cors(mut resp: axum::response::Response) -> axum::response::Response {
-    let h = resp.headers_mut();
-    let mut set = |k: &'static str, v: &'static str| {
-        h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
-    };
-    set("access-control-allow-origin", "*");
-    set(
-        "access-control-allow-headers",
-        "authorization,content-type,accept-language",
-    );
-    set("access-control-allow-methods", "GET,POST,PUT,OPTIONS");
-    set("access-control-expose-headers", "retry-after");
-    resp
+/// The client-only port: the web client's files and nothing else.
+async fn client_only(
+    State(client): State<Arc<web::WebClient>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    client
+        .serve(req.method(), req.uri().path())
+        .await
+        .unwrap_or_else(web::not_found)
+}
+
+async fn bind(port: u16) -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
+            std::process::exit(1)
+        })
 }
 
 #[tokio::main]
 async fn main() {
-    let port = port_from_args();
+    let args = args();
     let (app, backend) = build_app().await;
     let demo = devserver::seed_demo(&app)
         .await
@@ -145,15 +215,61 @@ async fn main() {
         app,
         Arc::new(shared::sms::Outbox::new(true)),
     ));
-    let router = axum::Router::new().fallback(proxy).with_state(services);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap_or_else(|e| {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
-            std::process::exit(1)
-        });
+    let listener = bind(args.port).await;
     let addr = listener.local_addr().expect("bound address");
+    let client = match args.client_port {
+        Some(port) => {
+            let listener = bind(port).await;
+            let client_addr = listener.local_addr().expect("bound address");
+            let web = Arc::new(web::WebClient {
+                dir: args.web_dir.clone(),
+                api_base: format!("http://{addr}"),
+            });
+            let router = axum::Router::new().fallback(client_only).with_state(web);
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .await
+                    .expect("serve the web client")
+            });
+            Some(client_addr)
+        }
+        None => None,
+    };
+    let cors = web::Cors::new(
+        &std::env::var("ALLOWED_ORIGINS").unwrap_or_default(),
+        client.map(|a| format!("http://{a}")),
+    );
+    let server = Arc::new(Server {
+        services,
+        cors,
+        web: web::WebClient {
+            dir: args.web_dir.clone(),
+            api_base: String::new(),
+        },
+    });
+    let router = axum::Router::new()
+        .fallback(proxy)
+        .with_state(server.clone());
     println!("Learner account dev server on http://{addr} ({backend})");
+    if !args.web_dir.join("index.html").is_file() {
+        eprintln!(
+            "warning: no index.html in {}: the web client is not served (--web-dir DIR)",
+            args.web_dir.display()
+        );
+    }
+    println!(
+        "Web client: http://{addr}/   (files from {})",
+        args.web_dir.display()
+    );
+    if let Some(client) = client {
+        println!(
+            "Web client alone: http://{client}/   (calls the API on http://{addr} cross-origin)"
+        );
+    }
+    match server.cors.origins() {
+        [] => println!("CORS: no browser origin allowed (set ALLOWED_ORIGINS)"),
+        origins => println!("CORS: allowed origins {}", origins.join(", ")),
+    }
     println!("Routes:");
     for r in devserver::ROUTES {
         println!(
