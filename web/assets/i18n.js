@@ -187,7 +187,7 @@ const TEXTS = {
     'forgot.back': 'Back to login',
 
     'profile.title': 'Complete your information',
-    'profile.notice1': 'For your account\'s security, complete your account information before using the system',
+    'profile.notice1': 'For your account\'s security, complete your information before using the system',
     'profile.notice2': 'For questions about your achievements (such as 1+X certificates), ask the school where you took the exam first!',
     'profile.notice3': 'For account activation questions, ask your school! Schools report questions to the platform.',
     'profile.notices': 'Notices',
