@@ -432,7 +432,7 @@ async function run() {
     await p.close();
   });
 
-  await check('360 px wide: login, 信息完善-free pages and the table stay readable', async () => {
+  await check('360 px wide: login, 个人中心 and 我的成果 without sideways scrolling (the table scrolls in its box)', async () => {
     const p = await openPage({ width: 360, height: 740 });
     const { page } = p;
     await page.goto('/');

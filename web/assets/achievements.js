@@ -94,7 +94,7 @@ export default async function achievements(root, ctx) {
       ? page.items.map((a) => h('tr', {},
           h('td', { class: 'col-seq' }, String(a.seq)),
           h('td', { class: 'col-name' }, a.name),
-          h('td', {}, a.typeLabel),
+          h('td', { class: 'col-type' }, a.typeLabel),
           h('td', {}, a.subtypeLabel),
           h('td', {}, a.issuer),
           h('td', { class: 'col-credits' }, String(a.credits))))
