@@ -1,23 +1,44 @@
 //! `cargo run -p devserver [-- --port 3000]`: the whole API on 127.0.0.1 with an embedded store,
-//! or DynamoDB when `TABLE_NAME` and `AWS_ENDPOINT_URL` are set.
+//! or DynamoDB when `TABLE_NAME` and `AWS_ENDPOINT_URL` are set, and the web client of `web/`
+//! beside it (`--help` lists the flags).
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderName, HeaderValue};
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+mod web;
+
 /// Large enough for an import event (Lambda's synchronous limit is 6 MB).
 const MAX_BODY: usize = 6 * 1024 * 1024;
 
-const HELP: &str = "usage: devserver [--port N]   (default 3000; binds 127.0.0.1)
+const HELP: &str = "\
+usage: devserver [--port N] [--client-port N] [--web-dir DIR]
 
-Environment: RUST_LOG (log level, default info); TABLE_NAME with AWS_ENDPOINT_URL (use that
-DynamoDB table, created if missing); ID_PEPPER, SMS_SIGNATURE, SMS_TEMPLATE as in the functions.";
+  --port N, -p N     the API and the web client on http://127.0.0.1:N (default 3000)
+  --client-port N    also serve the web client alone (static files only) on
+                     http://127.0.0.1:N; its config.json points at the API port, and
+                     that origin is allowed by CORS on the API port (0: any free port)
+  --web-dir DIR      the web client's files (default: the repository's web/)
+  --help, -h         this text
+
+Environment:
+  ALLOWED_ORIGINS    comma-separated origins allowed to call the API from a browser
+                     (CORS, as the stack's AllowedOrigins parameter); an allowed Origin
+                     is echoed with Vary: Origin, others get no CORS headers
+  TABLE_NAME, AWS_ENDPOINT_URL   use this DynamoDB table instead of the in-memory store
+                     (created if missing)
+  ID_PEPPER          the keyed-hash secret (a fixed development value by default)
+  SMS_SIGNATURE, SMS_TEMPLATE    the SMS wording, as in the functions
+  RUST_LOG           log level (default info); logs are JSON lines, as in the functions
+
+Only 127.0.0.1 is ever bound.";
 
 struct Args {
     port: u16,
+    client_port: Option<u16>,
+    web_dir: std::path::PathBuf,
 }
 
 fn args() -> Args {
@@ -28,13 +49,23 @@ fn args() -> Args {
     }
     let parsed = (|| {
         let port = args.opt_value_from_str(["-p", "--port"])?.unwrap_or(3000);
+        let client_port = args.opt_value_from_str("--client-port")?;
+        let web_dir = args
+            .opt_value_from_os_str("--web-dir", |s| {
+                Ok::<_, std::convert::Infallible>(std::path::PathBuf::from(s))
+            })?
+            .unwrap_or_else(web::default_web_dir);
         let rest = args.finish();
-        if !rest.is_empty() {
+        if let Some(first) = rest.first() {
             return Err(pico_args::Error::ArgumentParsingFailed {
-                cause: format!("unknown argument {:?}", rest[0]),
+                cause: format!("unknown argument {first:?}"),
             });
         }
-        Ok(Args { port })
+        Ok(Args {
+            port,
+            client_port,
+            web_dir,
+        })
     })();
     parsed.unwrap_or_else(|e: pico_args::Error| {
         eprintln!("{e}; try --help");
@@ -42,12 +73,47 @@ fn args() -> Args {
     })
 }
 
+/// What the API port's handler needs.
+struct Server {
+    dev: Arc<DevServer>,
+    cors: web::Cors,
+    web: web::WebClient,
+}
+
 async fn proxy(
-    State(dev): State<Arc<DevServer>>,
+    State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    // API routes first; then the web client's files; anything else is the API's 404 or 405.
+    let is_api = devserver::api_routes().any(|r| r.path == path)
+        || devserver::DEV_ROUTES.iter().any(|r| r.path == path);
+    if !is_api {
+        if let Some(resp) = server.web.serve(&parts.method, path).await {
+            return resp;
+        }
+    }
+    let preflight = parts.method == axum::http::Method::OPTIONS;
+    let mut resp = if preflight {
+        // API Gateway answers preflights itself, whatever the path.
+        let mut resp = axum::response::Response::new(axum::body::Body::empty());
+        *resp.status_mut() = axum::http::StatusCode::NO_CONTENT;
+        resp
+    } else {
+        api(&server.dev, parts.clone(), body, peer).await
+    };
+    server.cors.apply(&parts.headers, preflight, &mut resp);
+    resp
+}
+
+async fn api(
+    dev: &Arc<DevServer>,
+    parts: axum::http::request::Parts,
+    body: axum::body::Body,
+    peer: SocketAddr,
+) -> axum::response::Response {
     let lang = http_edge::request::lang_of(&parts.headers);
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return to_axum(http_edge::error_response(
@@ -55,9 +121,6 @@ async fn proxy(
             lang,
         ));
     };
-    if parts.method == axum::http::Method::OPTIONS {
-        return cors(axum::response::Response::new(axum::body::Body::empty()));
-    }
     let request = lambda_request(HttpRequest {
         method: parts.method,
         uri: parts.uri,
@@ -66,7 +129,7 @@ async fn proxy(
         source_ip: peer.ip().to_string(),
     });
     let resp = match request {
-        Ok(request) => dispatch(&dev, request).await,
+        Ok(request) => dispatch(dev, request).await,
         Err(e) => http_edge::error_response(&e, lang),
     };
     to_axum(resp)
@@ -83,23 +146,27 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> axum::response::Re
     let mut out = axum::response::Response::new(axum::body::Body::from(bytes));
     *out.status_mut() = parts.status;
     *out.headers_mut() = parts.headers;
-    cors(out)
+    out
 }
 
-/// What the HTTP API's CORS configuration adds in AWS.
-fn cors(mut resp: axum::response::Response) -> axum::response::Response {
-    let h = resp.headers_mut();
-    let mut set = |k: &'static str, v: &'static str| {
-        h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
-    };
-    set("access-control-allow-origin", "*");
-    set(
-        "access-control-allow-headers",
-        "authorization,content-type,accept-language",
-    );
-    set("access-control-allow-methods", "GET,POST,PUT,OPTIONS");
-    set("access-control-expose-headers", "retry-after");
-    resp
+/// The client-only port: the web client's files and nothing else.
+async fn client_only(
+    State(client): State<Arc<web::WebClient>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    client
+        .serve(req.method(), req.uri().path())
+        .await
+        .unwrap_or_else(web::not_found)
+}
+
+async fn bind(port: u16) -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
+            std::process::exit(1)
+        })
 }
 
 #[tokio::main]
@@ -128,16 +195,61 @@ async fn main() {
         app: Arc::new(built.app),
         outbox: built.outbox,
     });
-    let router = axum::Router::new().fallback(proxy).with_state(dev);
-    let port = args.port;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap_or_else(|e| {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
-            std::process::exit(1)
-        });
+    let listener = bind(args.port).await;
     let addr = listener.local_addr().expect("bound address");
+    let client = match args.client_port {
+        Some(port) => {
+            let listener = bind(port).await;
+            let client_addr = listener.local_addr().expect("bound address");
+            let web = Arc::new(web::WebClient {
+                dir: args.web_dir.clone(),
+                api_base: format!("http://{addr}"),
+            });
+            let router = axum::Router::new().fallback(client_only).with_state(web);
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .await
+                    .expect("serve the web client")
+            });
+            Some(client_addr)
+        }
+        None => None,
+    };
+    let cors = web::Cors::new(
+        &std::env::var("ALLOWED_ORIGINS").unwrap_or_default(),
+        client.map(|a| format!("http://{a}")),
+    );
+    let server = Arc::new(Server {
+        dev,
+        cors,
+        web: web::WebClient {
+            dir: args.web_dir.clone(),
+            api_base: String::new(),
+        },
+    });
+    let router = axum::Router::new()
+        .fallback(proxy)
+        .with_state(server.clone());
     println!("Learner account dev server on http://{addr} ({backend})");
+    if !args.web_dir.join("index.html").is_file() {
+        eprintln!(
+            "warning: no index.html in {}: the web client is not served (--web-dir DIR)",
+            args.web_dir.display()
+        );
+    }
+    println!(
+        "Web client: http://{addr}/   (files from {})",
+        args.web_dir.display()
+    );
+    if let Some(client) = client {
+        println!(
+            "Web client alone: http://{client}/   (calls the API on http://{addr} cross-origin)"
+        );
+    }
+    match server.cors.origins() {
+        [] => println!("CORS: no browser origin allowed (set ALLOWED_ORIGINS)"),
+        origins => println!("CORS: allowed origins {}", origins.join(", ")),
+    }
     println!("Routes:");
     for r in devserver::api_routes() {
         println!("  {:<6} {}", r.method, r.path);

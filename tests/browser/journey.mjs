@@ -1,0 +1,538 @@
+// The web client's journey in a real browser: Debian's headless Chromium driven by
+// playwright-core. scripts/browser-test.sh starts the dev server and sets:
+//   API_BASE       the dev server (API and client), e.g. http://127.0.0.1:41234
+//   CLIENT_BASE    the client alone on its --client-port origin, e.g. http://127.0.0.1:41235
+//   SCREENSHOTS    where to save one screenshot per screen (git-ignored .tmp/screenshots)
+//   CHROMIUM       the browser (default /usr/bin/chromium)
+// Prints one line per check and, last, "browser: N passed, M failed"; exits 1 on any failure.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const API = process.env.API_BASE ?? 'http://127.0.0.1:3000';
+const CLIENT = process.env.CLIENT_BASE ?? '';
+const SHOTS = process.env.SCREENSHOTS ?? '.tmp/screenshots';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PAGE_SIZE = 10; // the client's (web/assets/achievements.js)
+const STEP_TIMEOUT = 15_000;
+
+mkdirSync(SHOTS, { recursive: true });
+
+// ---------------------------------------------------------------------------------------------
+// Test data: fresh learners through the dev server's import route
+// ---------------------------------------------------------------------------------------------
+
+/** A valid resident ID number (GB 11643-1999, MOD 11-2 check character), born 1990–2004. */
+function newIdNumber() {
+  const rnd = (n) => Math.floor(Math.random() * n);
+  const pad = (v, n) => String(v).padStart(n, '0');
+  const birth = `${1990 + rnd(15)}${pad(1 + rnd(12), 2)}${pad(1 + rnd(28), 2)}`;
+  const body = `110105${birth}${pad(rnd(1000), 3)}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+function newMobile() {
+  return `13${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
+}
+
+function isoDate(d) {
+  return d.toISOString().slice(0, 10);
+}
+
+async function api(method, path, body, headers = {}) {
+  const res = await fetch(API + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+async function importRoll(learners, achievements) {
+  const r = await api('POST', '/_dev/import', {
+    institution: { code: 'BROWSER-TEST', name: '浏览器测试院校' },
+    learners,
+    achievements,
+  });
+  if (r.status !== 200 || r.body.errors.length) {
+    throw new Error(`import failed: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+}
+
+// The main learner: 12 achievements, two pages at the client's page size.
+const main = { idNumber: newIdNumber(), name: '林晓雨', mobile: newMobile(), password: `Blue-lantern-${Date.now() % 100000}` };
+const achievements = [];
+for (let i = 1; i <= 9; i += 1) {
+  achievements.push({
+    name: `工业机器人应用编程职业技能等级证书(${i}级)`, type: 'NON_ACADEMIC', subtype: 'X_CERTIFICATE',
+    issuer: '北京新奥时代科技有限责任公司', credits: i % 2 ? 2.5 : 4, points: 100 * i, source: 'personal',
+  });
+}
+achievements.push(
+  { name: 'Python程序设计', type: 'ACADEMIC', subtype: 'COURSE', issuer: '浙江机电职业技术学院', credits: 3.5, points: 0, source: 'personal' },
+  { name: '数据库应用基础', type: 'ACADEMIC', subtype: 'COURSE', issuer: '浙江机电职业技术学院', credits: 3, points: 0, source: 'personal' },
+  { name: '电梯安全管理员培训合格证(学分转换)', type: 'NON_ACADEMIC', subtype: 'TRAINING_CERTIFICATE', issuer: '广州市特种设备行业协会', credits: 0, points: 640, source: 'converted' },
+);
+achievements.forEach((a, i) => {
+  a.externalId = `BT-${main.idNumber}-${i}`;
+  a.idNumber = main.idNumber;
+  a.obtainedAt = isoDate(new Date(Date.UTC(2020, 0, 1 + i * 30)));
+});
+const totalCreditsTenths = achievements.reduce((s, a) => s + Math.round(a.credits * 10), 0);
+const expected = {
+  credits: String(totalCreditsTenths / 10),
+  points: String(achievements.reduce((s, a) => s + a.points, 0)),
+  personal: String(achievements.filter((a) => a.source === 'personal').length),
+  converted: String(achievements.filter((a) => a.source === 'converted').length),
+};
+// One learner for the wrong captcha, one to lock.
+const other = { idNumber: newIdNumber(), name: '周明' };
+const locked = { idNumber: newIdNumber(), name: '吴磊' };
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+let browser;
+
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failed += 1;
+    console.log(`FAIL ${name}\n     ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n     ')}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function equal(actual, want, what) {
+  assert(actual === want, `${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(actual)}`);
+}
+
+/**
+ * A fresh browser context and page that records every console error, page error, failed
+ * request and error response; `allow(path, status)` declares the error answers a step expects.
+ * `captchaAnswer()` reads the dev server's devAnswer of the captcha the page shows.
+ */
+async function openPage({ width = 1280, height = 860, base = API } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', baseURL: base });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  const problems = [];
+  const allowed = [];
+  const answers = new Map(); // captcha image data URL -> devAnswer
+  const isAllowed = (url, status) => {
+    const path = new URL(url).pathname;
+    return allowed.some((a) => a.path === path && a.status === status);
+  };
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const m = /status of (\d{3})/.exec(msg.text());
+    const url = msg.location()?.url;
+    if (m && url && isAllowed(url, Number(m[1]))) return;
+    problems.push(`console error: ${msg.text()} (${url ?? ''})`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', async (res) => {
+    const url = res.url();
+    if (res.status() >= 400 && !isAllowed(url, res.status())) {
+      problems.push(`unexpected ${res.status()} for ${res.request().method()} ${url}`);
+    }
+    if (new URL(url).pathname === '/captcha' && res.request().method() === 'GET' && res.status() === 200) {
+      try {
+        const c = await res.json();
+        answers.set(c.image, c.devAnswer);
+      } catch {
+        // a preflight or an aborted body: no captcha
+      }
+    }
+  });
+  return {
+    page,
+    context,
+    allow(path, status) {
+      allowed.push({ path, status });
+    },
+    async captchaAnswer() {
+      await page.waitForFunction(() => {
+        const b = document.querySelector('#captcha-refresh');
+        const i = document.querySelector('#captcha-image');
+        return b && !b.disabled && i?.getAttribute('src')?.startsWith('data:image/png');
+      });
+      const src = await page.getAttribute('#captcha-image', 'src');
+      for (let i = 0; i < 50 && !answers.has(src); i += 1) await page.waitForTimeout(20);
+      assert(answers.has(src), 'the captcha shown was not seen in a /captcha response');
+      return answers.get(src);
+    },
+    async shot(name, options = {}) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...options });
+    },
+    async close() {
+      await context.close();
+      assert(problems.length === 0, `unexpected in the browser:\n       ${problems.join('\n       ')}`);
+    },
+  };
+}
+
+async function text(page, selector) {
+  return (await page.textContent(selector))?.trim();
+}
+
+async function login(p, account, password, { answer } = {}) {
+  const { page } = p;
+  await page.fill('#account', account);
+  await page.fill('#password', password);
+  await page.fill('#captcha', answer ?? await p.captchaAnswer());
+  await page.click('#login-submit');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+async function run() {
+  await importRoll(
+    [main, other, locked].map(({ idNumber, name }) => ({ idNumber, name })),
+    achievements,
+  );
+
+  await check('the dev server serves the client: files, types, nosniff, config.json, no traversal', async () => {
+    const page = await fetch(`${API}/`);
+    equal(page.status, 200, 'GET /');
+    equal(page.headers.get('content-type'), 'text/html; charset=utf-8', 'content type of /');
+    equal(page.headers.get('x-content-type-options'), 'nosniff', 'nosniff');
+    assert((await page.text()).includes('assets/app.js'), 'index.html loads app.js');
+    const js = await fetch(`${API}/assets/app.js`);
+    equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8', 'content type of app.js');
+    equal(js.headers.get('x-content-type-options'), 'nosniff', 'nosniff on app.js');
+    const css = await fetch(`${API}/assets/app.css`);
+    equal(css.headers.get('content-type'), 'text/css; charset=utf-8', 'content type of app.css');
+    equal(await (await fetch(`${API}/config.json`)).text(), '{"apiBase":""}', 'config.json');
+    for (const path of ['/assets/..%2f..%2fCargo.toml', '/assets/%2e%2e/Cargo.toml', '/assets/.hidden', '/web/index.html']) {
+      const r = await fetch(API + path);
+      assert(r.status === 404, `${path} answered ${r.status}`);
+    }
+    const captcha = await api('GET', '/captcha');
+    equal(captcha.status, 200, 'API routes still answer');
+  });
+
+  await check('wrong captcha: the message from the error envelope, and a new captcha', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/login', 400);
+    await page.goto('/');
+    await page.waitForSelector('#login-title');
+    equal(await page.getAttribute('#account', 'placeholder'), '请输入身份证号/手机号', 'account placeholder');
+    equal(await page.getAttribute('#password', 'placeholder'), '请输入密码', 'password placeholder');
+    equal(await page.getAttribute('#captcha', 'placeholder'), '请输入验证码', 'captcha placeholder');
+    equal(await text(page, '#captcha-refresh'), '看不清，换一张', 'refresh link');
+    equal(await text(page, '#login-submit'), '立即登录', 'login button');
+    await p.shot('01-login');
+    // 立即注册 and 忘记密码 explain what to do.
+    await page.click('#register');
+    assert((await text(page, '#register-note')).includes('院校'), 'register note names the school');
+    const before = await page.getAttribute('#captcha-image', 'src');
+    const answer = await p.captchaAnswer();
+    const wrong = String((Number(answer) + 7) % 100);
+    const resp = page.waitForResponse((r) => r.url().endsWith('/login'));
+    await login(p, other.idNumber, other.idNumber.slice(-6), { answer: wrong });
+    const body = await (await resp).json();
+    equal(body.error.code, 'CAPTCHA_INVALID', 'error code');
+    await page.waitForSelector('#captcha-error:not([hidden])');
+    equal(await text(page, '#captcha-error'), body.error.message, 'message shown next to the captcha');
+    await page.waitForFunction((old) => {
+      const src = document.querySelector('#captcha-image').getAttribute('src');
+      return src && src !== old && src.startsWith('data:');
+    }, before);
+    await p.shot('02-login-wrong-captcha');
+    await page.click('#forgot');
+    await page.waitForSelector('#forgot-note');
+    assert((await text(page, '#forgot-note')).includes('院校'), 'forgot-password note names the school');
+    await p.shot('03-forgot-password');
+    await p.close();
+  });
+
+  await check('five wrong passwords lock the account: 429 ACCOUNT_LOCKED with a countdown', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/login', 401);
+    p.allow('/login', 429);
+    await page.goto('/#/login');
+    for (let i = 1; i <= 5; i += 1) {
+      const resp = page.waitForResponse((r) => r.url().endsWith('/login'));
+      await login(p, locked.idNumber, `wrong-${i}`);
+      equal((await resp).status(), 401, `wrong password ${i}`);
+      await page.waitForSelector('.alert--error:not([hidden])');
+    }
+    const resp = page.waitForResponse((r) => r.url().endsWith('/login'));
+    await login(p, locked.idNumber, locked.idNumber.slice(-6));
+    const r = await resp;
+    equal(r.status(), 429, 'sixth attempt');
+    equal((await r.json()).error.code, 'ACCOUNT_LOCKED', 'code');
+    const retryAfter = Number(await r.headerValue('retry-after'));
+    assert(retryAfter > 800 && retryAfter <= 900, `Retry-After ${retryAfter}`);
+    await page.waitForSelector('#lock-countdown:not([hidden])');
+    const first = await text(page, '#lock-countdown');
+    assert(/剩余锁定时间：1[45]:\d\d/.test(first), `countdown: ${first}`);
+    assert((await text(page, '.alert--error')).includes('锁定'), 'the envelope message is shown');
+    await page.waitForFunction((was) => document.querySelector('#lock-countdown').textContent.trim() !== was, first, { timeout: 3000 });
+    await p.shot('04-login-locked');
+    await p.close();
+  });
+
+  await check('first login: 信息完善 with SMS code and a new password (403 PROFILE_INCOMPLETE leads there)', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/me', 403);
+    p.allow('/profile', 400);
+    await page.goto('/');
+    await login(p, main.idNumber, main.idNumber.slice(-6));
+    await page.waitForURL(/#\/profile$/);
+    await page.waitForSelector('#profile-title');
+    // Any route answering 403 PROFILE_INCOMPLETE brings the learner back here.
+    await page.evaluate(() => { location.hash = '#/centre'; });
+    await page.waitForURL(/#\/profile$/);
+    await page.waitForSelector('#idValidFrom');
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')].filter((el) => !el.labels?.length).map((el) => el.id));
+    equal(unlabelled.join(','), '', 'inputs without a label');
+    const notices = await page.textContent('.notices');
+    for (const n of ['为了确保账户安全，使用系统前请先完善账户信息', '个人成果相关问题（如1+X证书），请优先咨询考试的院校！', '激活账号类问题，请咨询所属院校！问题统一由院校向平台进行反馈。']) {
+      assert(notices.includes(n), `notice missing: ${n}`);
+    }
+    equal(await text(page, '#idType option:checked'), '居民身份证', 'ID type');
+    equal(await text(page, '#profile-name'), main.name, 'name');
+    equal(await page.getAttribute('#mobile', 'placeholder'), '请输入11位手机号', 'mobile placeholder');
+    equal(await page.getAttribute('#smsCode', 'placeholder'), '请输入手机验证码', 'code placeholder');
+    const start = new Date();
+    start.setUTCFullYear(start.getUTCFullYear() - 3);
+    start.setUTCMonth(4, 1);
+    const from = isoDate(start);
+    await page.fill('#idValidFrom', from);
+    await page.click('button[data-term="long"]');
+    assert(await page.isVisible('#long-term-text'), '长期有效 shows long-term');
+    await page.click('button[data-term="10"]');
+    equal(await page.inputValue('#idValidTo'), `${start.getUTCFullYear() + 10}${from.slice(4)}`, '10年 fills the end date');
+    await page.fill('#mobile', main.mobile);
+    await page.click('#send-code');
+    await page.waitForFunction(() => /秒后重新获取/.test(document.querySelector('#send-code').textContent));
+    assert(await page.isDisabled('#send-code'), 'resend waits');
+    const sms = await api('GET', `/_dev/sms?mobile=${main.mobile}`);
+    const code = /\d{6}/.exec(sms.body.messages.at(-1).text)?.[0];
+    assert(code, `no code in ${JSON.stringify(sms.body)}`);
+    await page.fill('#smsCode', code);
+    // A password containing the mobile number: the server's reason, next to the field.
+    await page.fill('#newPassword', `${main.mobile}ab`);
+    await page.fill('#confirmPassword', `${main.mobile}ab`);
+    await page.click('#profile-submit');
+    await page.waitForSelector('#newPassword-error:not([hidden])');
+    assert((await text(page, '#newPassword-error')).includes('手机号'), 'weak-password reason shown');
+    equal(await page.getAttribute('#newPassword', 'aria-invalid'), 'true', 'aria-invalid');
+    await page.fill('#newPassword', main.password);
+    await page.fill('#confirmPassword', main.password);
+    await p.shot('05-profile');
+    await page.click('#profile-submit');
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    await p.close();
+  });
+
+  await check('个人中心: the learning card with the right totals, recent logins; English switch', async () => {
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/');
+    await login(p, main.idNumber, main.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    equal(await text(page, '#card-name'), main.name, 'name on the card');
+    equal((await text(page, '#card-id-number')).replace(/\s/g, ''), `${main.idNumber.slice(0, 4)}**********${main.idNumber.slice(-4)}`, 'masked ID');
+    assert(/^[0-9a-f]{12}$/.test(await text(page, '#card-id')), 'card ID');
+    equal(await text(page, '#total-credits'), expected.credits, '总学分');
+    equal(await text(page, '#total-points'), expected.points, '总积分');
+    assert((await page.$$('#recent-logins tbody tr')).length >= 2, 'recent logins listed');
+    for (const entry of ['个人中心', '我的成果', '账户设置']) {
+      assert((await page.textContent('nav.menu')).includes(entry), `menu entry ${entry}`);
+    }
+    await p.shot('06-centre');
+    // English: the client's texts and the API's (Accept-Language: en).
+    const me = page.waitForRequest((r) => r.url().endsWith('/me'));
+    await page.click('#lang-switch');
+    equal((await me).headers()['accept-language'], 'en', 'Accept-Language after the switch');
+    await page.waitForSelector('#total-credits');
+    equal(await text(page, '#centre-title'), 'Personal centre', 'English title');
+    equal(await page.getAttribute('html', 'lang'), 'en', 'html lang');
+    await p.shot('07-centre-en');
+    const zh = page.waitForRequest((r) => r.url().endsWith('/me'));
+    await page.click('#lang-switch');
+    equal((await zh).headers()['accept-language'], 'zh', 'Accept-Language back in Chinese');
+    await page.waitForSelector('#total-credits');
+    // The token is in sessionStorage only, never in the URL or localStorage.
+    const storage = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: JSON.stringify(localStorage), url: location.href }));
+    assert(storage.session.includes('xuefen.token'), 'token in sessionStorage');
+    assert(!/token/i.test(storage.local) && !/token/i.test(storage.url), 'token nowhere else');
+    await p.close();
+  });
+
+  await check('我的成果: counts, type and subtype filters, two pages, then logout', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/me', 401);
+    await page.goto('/');
+    await login(p, main.idNumber, main.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.click('#quick-achievements');
+    await page.waitForURL(/#\/achievements$/);
+    await page.waitForSelector('#ach-rows tr td.col-name');
+    equal(await text(page, '#count-personal'), expected.personal, '个人获取成果');
+    equal(await text(page, '#count-converted'), expected.converted, '转换获取成果');
+    const headers = await page.$$eval('#ach-table thead th', (ths) => ths.map((th) => th.textContent.trim()));
+    equal(headers.join(' '), '序号 成果名称 成果类型 成果子类型 颁证机构 学分银行学分', 'columns');
+    equal((await page.$$('#ach-rows tr')).length, PAGE_SIZE, 'rows on page 1');
+    assert((await text(page, '#ach-page-info')).includes('共 2 页'), 'two pages');
+    await p.shot('08-achievements');
+    await page.click('#ach-next');
+    await page.waitForFunction(() => document.querySelector('#ach-page-info').textContent.includes('第 2 页'));
+    equal((await page.$$('#ach-rows tr')).length, achievements.length - PAGE_SIZE, 'rows on page 2');
+    equal(await text(page, '#ach-rows tr:first-child td.col-seq'), String(PAGE_SIZE + 1), '序号 continues');
+    await p.shot('09-achievements-page-2');
+    // Subtypes follow the type.
+    await page.selectOption('#ach-type', 'ACADEMIC');
+    const subtypes = await page.$$eval('#ach-subtype option', (os) => os.map((o) => o.value).filter(Boolean));
+    equal(subtypes.join(','), 'COURSE,DIPLOMA', 'subtypes of 学历成果');
+    await page.selectOption('#ach-type', 'NON_ACADEMIC');
+    await page.selectOption('#ach-subtype', 'X_CERTIFICATE');
+    await page.fill('#ach-name', '机器人');
+    await page.click('#ach-search');
+    await page.waitForFunction(() => document.querySelector('#ach-page-info').textContent.includes('共 1 页'));
+    const rows = await page.$$eval('#ach-rows tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+    equal(rows.length, 9, 'filtered rows');
+    assert(rows.every((r) => r[2] === '非学历成果' && r[3] === '职业技能等级证书(X证书)'), 'rows match the filter');
+    await p.shot('10-achievements-filtered');
+    // Logout ends the session for good.
+    const token = await page.evaluate(() => sessionStorage.getItem('xuefen.token'));
+    const out = page.waitForResponse((r) => r.url().endsWith('/logout'));
+    await page.click('#logout');
+    equal((await out).status(), 204, 'POST /logout');
+    await page.waitForURL(/#\/login$/);
+    await page.waitForSelector('#login-title');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.token')), null, 'token forgotten');
+    equal((await api('GET', '/me', undefined, { authorization: `Bearer ${token}` })).status, 401, 'the old token is dead');
+    await p.close();
+  });
+
+  await check('360 px wide: login, 个人中心 and 我的成果 without sideways scrolling (the table scrolls in its box)', async () => {
+    const p = await openPage({ width: 360, height: 740 });
+    const { page } = p;
+    await page.goto('/');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    await p.shot('11-login-360');
+    // 0 when the page does not scroll sideways; else the widest element's right edge.
+    const overflow = () => page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth <= width) return 0;
+      const wide = [...document.querySelectorAll('body *')]
+        .map((e) => [e, e.getBoundingClientRect().right])
+        .sort((x, y) => y[1] - x[1])[0];
+      return `${document.documentElement.scrollWidth} px wide, e.g. ${wide[0].tagName.toLowerCase()}.${wide[0].className}`;
+    });
+    equal(await overflow(), 0, 'no sideways scrolling of the login page');
+    await login(p, main.idNumber, main.password);
+    await page.waitForSelector('#total-credits');
+    await p.shot('12-centre-360');
+    equal(await overflow(), 0, 'no sideways scrolling of the centre');
+    await page.click('nav.menu a[href="#/achievements"]');
+    await page.waitForSelector('#ach-rows tr td.col-name');
+    await p.shot('13-achievements-360');
+    equal(await overflow(), 0, 'no sideways scrolling of the achievements (the table scrolls in its box)');
+    await p.close();
+  });
+
+  await check('keyboard only: log in with Tab and Enter, focus visible', async () => {
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    const labels = await page.evaluate(() => [...document.querySelectorAll('input, select')].every((el) => el.labels?.length > 0));
+    assert(labels, 'every input has a label');
+    await page.focus('#login-title');
+    await page.keyboard.press('Tab');
+    equal(await page.evaluate(() => document.activeElement.id), 'account', 'Tab reaches the account');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(outline !== 'none', 'focus is visible');
+    await page.keyboard.type(main.idNumber);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(main.password);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(await p.captchaAnswer());
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#total-credits');
+    await p.close();
+  });
+
+  await check('the client on the --client-port origin calls the API cross-origin (CORS)', async () => {
+    assert(CLIENT, 'CLIENT_BASE is not set');
+    const config = await (await fetch(`${CLIENT}/config.json`)).json();
+    equal(config.apiBase, API, 'apiBase of the client port');
+    equal((await fetch(`${CLIENT}/captcha`)).status, 404, 'the client port serves no API');
+    const p = await openPage({ base: CLIENT });
+    const { page } = p;
+    const captcha = page.waitForResponse((r) => r.url() === `${API}/captcha`);
+    await page.goto('/');
+    const c = await captcha;
+    equal(await c.headerValue('access-control-allow-origin'), CLIENT, 'ACAO echoes the client origin');
+    assert((await c.headerValue('vary'))?.includes('Origin'), 'Vary: Origin');
+    // Logging in sends JSON and later an Authorization header: both need a preflight.
+    const me = page.waitForResponse((r) => r.url() === `${API}/me` && r.request().method() === 'GET');
+    await login(p, main.idNumber, main.password);
+    equal((await me).status(), 200, 'GET /me cross-origin');
+    await page.waitForSelector('#total-credits');
+    equal(await text(page, '#total-credits'), expected.credits, 'totals across origins');
+    await p.shot('14-centre-client-port');
+    await p.close();
+    // Another origin gets no CORS headers at all.
+    const evil = await fetch(`${API}/captcha`, { headers: { origin: 'http://evil.example' } });
+    equal(evil.headers.get('access-control-allow-origin'), null, 'no ACAO for other origins');
+    const pre = await fetch(`${API}/me`, {
+      method: 'OPTIONS',
+      headers: { origin: CLIENT, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    assert(pre.status < 300, `preflight status ${pre.status}`);
+    assert(pre.headers.get('access-control-allow-headers')?.includes('authorization'), 'preflight allows Authorization');
+  });
+}
+
+// launch() gives the browser a fresh, temporary user-data dir of its own (and removes it on
+// close); Playwright refuses a --user-data-dir argument here.
+try {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  await run();
+} catch (err) {
+  failed += 1;
+  console.log(`FAIL the journey could not run: ${err?.stack ?? err}`);
+} finally {
+  await browser?.close().catch(() => {});
+}
+if (process.env.BROWSER_TEST_STARTED) {
+  const seconds = Math.round(Date.now() / 1000 - Number(process.env.BROWSER_TEST_STARTED));
+  console.log(`browser-test: ${seconds} s in all; screenshots in ${SHOTS}/`);
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,86 @@
+// A few DOM helpers. Text always goes in as text nodes (never innerHTML): names, issuers and
+// messages come from the server.
+
+/**
+ * h('button', {class: 'x', type: 'button', onclick: f}, 'text', child, ...): an element.
+ * Attributes: `class`, `text`, `on<event>` handlers, booleans (`hidden`, `disabled`, ...:
+ * set when true, absent when false), anything else as an attribute; null/undefined skipped.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'class') el.className = value;
+    else if (name === 'text') el.textContent = value;
+    else if (name.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(name.slice(2), value);
+    } else if (value === true) el.setAttribute(name, '');
+    else el.setAttribute(name, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/**
+ * A labelled input with its error line: {wrap, input, error, setError(message|null)}.
+ * `label` is shown above the input; `hint` (an element id) is read out with the input.
+ */
+export function field({ id, label, type = 'text', hint, prefix, after, labelClass, ...attrs }) {
+  const input = h('input', { id, name: id, type, ...attrs });
+  const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
+  const describedBy = () => [hint, error.hidden ? null : error.id].filter(Boolean).join(' ');
+  const sync = () => {
+    const ids = describedBy();
+    if (ids) input.setAttribute('aria-describedby', ids);
+    else input.removeAttribute('aria-describedby');
+  };
+  sync();
+  const control = prefix || after
+    ? h('div', { class: 'input-group' },
+        prefix ? h('span', { class: 'input-group__prefix' }, prefix) : null, input, after ?? null)
+    : input;
+  const wrap = h('div', { class: 'field' },
+    h('label', { for: id, class: labelClass ?? 'field__label' }, label), control, error);
+  const setError = (message) => {
+    error.textContent = message ?? '';
+    error.hidden = !message;
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    sync();
+  };
+  input.addEventListener('input', () => setError(null));
+  return { wrap, input, error, setError };
+}
+
+/** A box for messages about the whole form: `role=alert` so it is read out when it changes. */
+export function alertBox(kind = 'error') {
+  const box = h('div', { class: `alert alert--${kind}`, role: kind === 'error' ? 'alert' : 'status', hidden: true });
+  return {
+    el: box,
+    show(...content) {
+      box.replaceChildren(...content);
+      box.hidden = false;
+    },
+    hide() {
+      box.replaceChildren();
+      box.hidden = true;
+    },
+  };
+}
+
+/** `seconds` as m:ss (or h:mm:ss). */
+export function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}

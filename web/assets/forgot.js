@@ -1,0 +1,14 @@
+// 忘记密码. The password-reset routes do not exist yet: until they do, this page only says to
+// contact the school. The reset flow replaces this module (same export, same #/forgot-password
+// route); nothing else in the client needs to change.
+
+import { h } from './dom.js';
+import { t } from './i18n.js';
+
+export default function forgotPassword(root, ctx) {
+  root.append(h('section', { class: 'card narrow-card', 'aria-labelledby': 'forgot-title' },
+    h('h1', { id: 'forgot-title', class: 'card-title' }, t('forgot.title')),
+    h('p', { class: 'note', id: 'forgot-note' }, t('forgot.note')),
+    h('p', {}, h('a', { href: '#/login', class: 'button button--secondary' }, t('forgot.back')))));
+  ctx.ready();
+}
