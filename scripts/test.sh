@@ -19,6 +19,8 @@ if ! $quick; then
     cargo fmt --all -- --check
     step "cargo clippy (all targets, warnings are errors)"
     cargo clippy --workspace --all-targets --quiet -- -D warnings
+    step "layers (the domain crate depends on no HTTP or AWS crate)"
+    scripts/check-layers.sh
 fi
 
 step "starting the moto emulator (DynamoDB + SNS)"
@@ -41,10 +43,15 @@ if ! $quick; then
     scripts/build-zips.sh
 fi
 
+browser_summary=""
 if ! $quick; then
     step "dev server smoke test over HTTP"
     scripts/smoke.sh
+    step "web client in headless Chromium (installs chromium and playwright-core if missing)"
+    scripts/browser-test.sh | tee .tmp/browser-test.log
+    browser_summary=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' .tmp/browser-test.log | tail -1)
 fi
 
 printf '\nAll checks passed in %ss.\n' "$((SECONDS - started))"
+[[ -n "$browser_summary" ]] && echo "$browser_summary"
 echo "tests: $summary"
