@@ -612,3 +612,42 @@ pub async fn sample_event_app(active: bool) -> TestApp {
     .unwrap();
     t
 }
+
+// ---------------------------------------------------------------------------------------------
+// Raw API Gateway events through the Lambda's own entry (`http_edge::lambda::handle_event`).
+
+/// The route table of the function serving `path` (any method).
+pub fn function_routes(path: &str) -> Option<&'static [http_edge::Route]> {
+    devserver::FUNCTIONS
+        .iter()
+        .find(|(_, routes)| routes.iter().any(|r| r.path == path))
+        .map(|(_, routes)| *routes)
+}
+
+/// Invokes the function serving `event`'s path as the Lambda runtime would: the raw JSON event
+/// through `http_edge::lambda::handle_event` (the checks before `lambda_http`'s conversion, then
+/// the function's own dispatch); the API Gateway response as a client sees it.
+pub async fn invoke_event(app: Arc<App>, event: serde_json::Value) -> TestResponse {
+    let path = event["rawPath"].as_str().unwrap_or("/").to_string();
+    let routes = function_routes(&path).unwrap_or_else(|| panic!("no function serves {path}"));
+    let context = lambda_http::Context::default();
+    let resp =
+        http_edge::lambda::handle_event(routes, app, lambda_http::LambdaEvent::new(event, context))
+            .await;
+    let raw = match &resp.body {
+        Some(lambda_http::Body::Text(t)) => t.clone().into_bytes(),
+        Some(lambda_http::Body::Binary(b)) => b.clone(),
+        _ => Vec::new(),
+    };
+    let body = if raw.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&raw).expect("every response body is JSON")
+    };
+    TestResponse {
+        status: u16::try_from(resp.status_code).expect("an HTTP status"),
+        headers: resp.headers,
+        body,
+        raw,
+    }
+}

@@ -39,7 +39,10 @@ impl DynamoStore {
 
     /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`).
     pub async fn from_env(table: &str) -> Self {
-        Self::new(Client::new(&crate::sdk::config().await), table)
+        Self::new(
+            Client::new(&crate::sdk::config(&domain::config::Budgets::HTTP).await),
+            table,
+        )
     }
 
     pub fn client(&self) -> &Client {

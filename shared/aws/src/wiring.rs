@@ -19,12 +19,13 @@ pub struct Built {
 }
 
 /// The dependencies `config` names. The AWS SDK configuration is loaded only when a DynamoDB
-/// table or SNS is named, once, and shared by both clients.
+/// table or SNS is named, once, and shared by both clients, with `config.budgets` (timeouts and
+/// retries); the app's request deadline is `config.budgets.request`.
 pub async fn build(config: &Config) -> Built {
     let needs_sdk =
         matches!(config.store, StoreChoice::DynamoDb { .. }) || config.sender == SenderChoice::Sns;
     let sdk = if needs_sdk {
-        Some(crate::sdk::config().await)
+        Some(crate::sdk::config(&config.budgets).await)
     } else {
         None
     };
@@ -50,7 +51,8 @@ pub async fn build(config: &Config) -> Built {
         }
     };
     Built {
-        app: App::new(store, sms, config.sms.clone(), config.keys.clone()),
+        app: App::new(store, sms, config.sms.clone(), config.keys.clone())
+            .with_request_deadline(config.budgets.request),
         outbox,
         dynamo,
     }
