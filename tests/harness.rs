@@ -253,10 +253,20 @@ impl TestApp {
     /// A fresh app on `backend` with a manual clock and the demo learner, or `None` when the
     /// DynamoDB half is skipped (see [`dynamo_store`]).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_at(test_config(backend), None).await
+    }
+
+    /// [`TestApp::spawn`] with `config` (its budgets, say), its AWS clients sent to
+    /// `endpoint_url` (a fault-injection proxy) when given.
+    pub async fn spawn_at(config: Config, endpoint_url: Option<&str>) -> Option<TestApp> {
+        let backend = match config.store {
+            StoreChoice::DynamoDb { .. } => Backend::Dynamo,
+            StoreChoice::Memory => Backend::Memory,
+        };
         if backend == Backend::Dynamo && !emulator_up() {
             return None;
         }
-        let built = aws_infra::wiring::build(&test_config(backend)).await;
+        let built = aws_infra::wiring::build_at(&config, endpoint_url).await;
         if let Some(store) = &built.dynamo {
             store
                 .ensure_table()

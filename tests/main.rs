@@ -4,6 +4,7 @@
 mod achievements;
 mod contract;
 mod events;
+mod faults;
 mod first_login;
 mod login;
 mod store_conformance;

@@ -27,11 +27,19 @@ pub fn retry_config(budgets: &Budgets) -> RetryConfig {
 }
 
 pub async fn config(budgets: &Budgets) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    config_at(budgets, None).await
+}
+
+/// [`config`], with every client sent to `endpoint_url` instead of the environment's endpoint
+/// (the fault-injection tests put a proxy there).
+pub async fn config_at(budgets: &Budgets, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeout_config(budgets))
-        .retry_config(retry_config(budgets))
-        .load()
-        .await
+        .retry_config(retry_config(budgets));
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
 }
 
 #[cfg(test)]
