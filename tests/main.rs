@@ -3,6 +3,7 @@
 
 mod achievements;
 mod contract;
+mod edge;
 mod events;
 mod faults;
 mod first_login;
