@@ -30,6 +30,13 @@ fn fault_tests_on() -> bool {
     false
 }
 
+/// A test app's configuration on moto with the deployed budgets.
+fn production_budgets() -> domain::config::Config {
+    let mut config = test_config(Backend::Dynamo);
+    config.budgets = domain::config::Budgets::HTTP;
+    config
+}
+
 struct FaultProxy {
     child: std::process::Child,
     data: u16,
@@ -212,7 +219,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
         return;
     }
     let proxy = FaultProxy::start();
-    let t = TestApp::spawn_at(test_config(Backend::Dynamo), Some(&proxy.url()))
+    let t = TestApp::spawn_at(production_budgets(), Some(&proxy.url()))
         .await
         .unwrap();
     t.import_demo().await;
@@ -299,7 +306,7 @@ async fn infrastructure_failures_leave_no_half_done_state() {
         return;
     }
     let proxy = FaultProxy::start();
-    let t = TestApp::spawn_at(test_config(Backend::Dynamo), Some(&proxy.url()))
+    let t = TestApp::spawn_at(production_budgets(), Some(&proxy.url()))
         .await
         .unwrap();
     let (token, _) = t.activate(DEMO_ID, NEW_PASSWORD).await;

@@ -26,7 +26,7 @@ pub async fn dynamo_store() -> Option<Arc<DynamoStore>> {
     if !emulator_up() {
         return None;
     }
-    let store = DynamoStore::from_env(&fresh_table_name()).await;
+    let store = DynamoStore::from_env(&fresh_table_name(), &EMULATOR_BUDGETS).await;
     store
         .ensure_table()
         .await
@@ -96,7 +96,7 @@ macro_rules! both_backends {
 
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::clock::ManualClock;
-use domain::config::{Config, SenderChoice, StoreChoice};
+use domain::config::{Budgets, Config, SenderChoice, StoreChoice};
 use domain::crypto::Keys;
 use domain::id_number::IdNumber;
 use domain::learner::Learner;
@@ -133,9 +133,24 @@ impl domain::sms::SmsSender for FlakySender {
     }
 }
 
-/// The configuration of a test app on `backend`: the production wiring's own choices.
+/// The budgets of the tests that are not about time: moto answers one request at a time and the
+/// whole suite shares it on a busy machine, so a call may wait seconds for its turn. The
+/// fault-injection tests (tests/faults.rs) use the production budgets instead.
+pub const EMULATOR_BUDGETS: Budgets = Budgets {
+    connect: std::time::Duration::from_secs(10),
+    attempt: std::time::Duration::from_secs(60),
+    operation: std::time::Duration::from_secs(120),
+    max_attempts: 3,
+    initial_backoff: std::time::Duration::from_millis(50),
+    max_backoff: std::time::Duration::from_millis(400),
+    request: std::time::Duration::from_secs(300),
+};
+
+/// The configuration of a test app on `backend`: the production wiring's own choices, with
+/// [`EMULATOR_BUDGETS`].
 pub fn test_config(backend: Backend) -> Config {
     let mut config = Config::in_memory(Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap());
+    config.budgets = EMULATOR_BUDGETS;
     if backend == Backend::Dynamo {
         config.store = StoreChoice::DynamoDb {
             table: fresh_table_name(),
