@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every test against the in-memory store
-# and against DynamoDB/SNS on the moto emulator (installed into .venv and started here), and a
-# smoke test of the dev server over real HTTP.
+# and against DynamoDB/SNS on the moto emulator (installed into .venv and started here) — the
+# fault-injection tests (tests/faults.rs, scripts/fault_proxy.py in front of moto) among them —,
+# a smoke test of the dev server over real HTTP, and contract fuzzing with Schemathesis.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh --quick    # tests only (no fmt/clippy/smoke)
@@ -32,6 +33,13 @@ step "cargo test (in-memory and DynamoDB on moto; DynamoDB halves may not skip)"
 export CI=true
 mkdir -p .tmp
 cargo test --workspace --quiet 2>&1 | tee .tmp/cargo-test.log
+# Alone, so that nothing else loads moto while response times are measured.
+step "fault injection (tests/faults.rs: scripts/fault_proxy.py between the service and moto)"
+rm -f .tmp/fault-table.txt
+FAULT_TESTS=1 cargo test -p integration-tests --test integration --quiet -- faults:: --test-threads=1 2>&1 |
+    tee -a .tmp/cargo-test.log
+echo "fault × route → status, time (production budgets):"
+cat .tmp/fault-table.txt
 # cargo prints one line per test binary (the last one is often an empty doc-test run): the sum.
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
               END { printf "%d passed, %d failed", p, f }' .tmp/cargo-test.log)
@@ -47,6 +55,8 @@ browser_summary=""
 if ! $quick; then
     step "dev server smoke test over HTTP"
     scripts/smoke.sh
+    step "contract fuzzing: Schemathesis over openapi.yaml against the dev server"
+    scripts/schemathesis.sh
     step "web client in headless Chromium (installs chromium and playwright-core if missing)"
     scripts/browser-test.sh | tee .tmp/browser-test.log
     browser_summary=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' .tmp/browser-test.log | tail -1)

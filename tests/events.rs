@@ -3,7 +3,6 @@
 //! show. A file that is not a valid API Gateway event, or has no expectation here, fails.
 
 use integration_tests::*;
-use lambda_http::{Body, Request, Response};
 use std::path::PathBuf;
 
 /// file → expected status.
@@ -30,6 +29,21 @@ const EXPECTED: &[(&str, u16)] = &[
     ("achievements-no-token.json", 401),
     ("achievement-types.json", 200),
     ("achievement-types-en.json", 200),
+    // Issue 9: URL parts lambda_http would panic on are a 400 from the Lambda's own entry.
+    ("me-hostile-host-colon.json", 400),
+    ("me-hostile-host-port.json", 400),
+    ("me-hostile-host-bracket.json", 400),
+    ("me-hostile-forwarded-proto.json", 400),
+    ("achievements-hostile-query.json", 400),
+];
+
+/// The events above that `lambda_http`'s own conversion (what `lambda_http::run` does) panics on.
+const HOSTILE: &[&str] = &[
+    "me-hostile-host-colon.json",
+    "me-hostile-host-port.json",
+    "me-hostile-host-bracket.json",
+    "me-hostile-forwarded-proto.json",
+    "achievements-hostile-query.json",
 ];
 
 fn events_dir() -> PathBuf {
@@ -39,15 +53,6 @@ fn events_dir() -> PathBuf {
 /// The personal-centre events need a learner who completed the profile.
 fn needs_active_learner(name: &str) -> bool {
     (name.starts_with("me") || name.starts_with("achievements")) && !name.contains("incomplete")
-}
-
-/// The Lambda's own dispatch over the function's own route table.
-async fn call_function(
-    routes: &'static [http_edge::Route],
-    t: &TestApp,
-    req: Request,
-) -> Response<Body> {
-    http_edge::dispatch(routes, t.dev.app.clone(), req).await
 }
 
 #[tokio::test]
@@ -78,27 +83,29 @@ async fn every_sample_event_answers_its_expected_status() {
         let (method, path) = route_key
             .split_once(' ')
             .expect("routeKey is 'METHOD /path'");
-        let req = lambda_http::request::from_str(&text)
-            .unwrap_or_else(|e| panic!("events/{name} is not an API Gateway event: {e}"));
-        // The function that serves this path (any method: wrong-method events test the 405).
-        let routes = devserver::FUNCTIONS
-            .iter()
-            .find(|(_, routes)| routes.iter().any(|r| r.path == path))
-            .unwrap_or_else(|| panic!("events/{name}: no function serves {path}"))
-            .1;
+        assert!(
+            devserver::FUNCTIONS
+                .iter()
+                .any(|(_, routes)| routes.iter().any(|r| r.path == path)),
+            "events/{name}: no function serves {path}"
+        );
         assert_eq!(
-            req.method().as_str(),
-            method,
+            event["requestContext"]["http"]["method"], method,
             "events/{name}: routeKey and method agree"
         );
+        // The Lambda's own entry: the raw event, checked, converted, dispatched by the function
+        // that serves the path over its own route table.
         let t = sample_event_app(needs_active_learner(name)).await;
-        let resp = call_function(routes, &t, req).await;
-        let body = String::from_utf8_lossy(resp.body().as_ref()).into_owned();
-        assert_eq!(resp.status().as_u16(), expected, "events/{name}: {body}");
-        if resp.status().as_u16() >= 400 {
-            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let resp = invoke_event(t.dev.app.clone(), event).await;
+        let body = String::from_utf8_lossy(&resp.raw).into_owned();
+        assert_eq!(resp.status, expected, "events/{name}: {body}");
+        assert_eq!(
+            resp.headers["x-content-type-options"], "nosniff",
+            "events/{name}"
+        );
+        if resp.status >= 400 {
             assert!(
-                json["error"]["code"].is_string(),
+                resp.body["error"]["code"].is_string(),
                 "events/{name}: error body"
             );
         }
@@ -129,4 +136,52 @@ async fn the_import_events_run_through_the_import_function() {
         ["import-bad-records.json", "import-demo.json"],
         "every import event is run above"
     );
+}
+
+#[test]
+fn the_hostile_events_would_panic_in_lambda_http_itself() {
+    for name in HOSTILE {
+        let text = std::fs::read_to_string(events_dir().join(name)).unwrap();
+        let converted = std::panic::catch_unwind(|| lambda_http::request::from_str(&text));
+        assert!(
+            converted.is_err(),
+            "events/{name}: lambda_http converts it without panicking: no longer a hostile sample"
+        );
+    }
+}
+
+#[tokio::test]
+async fn events_that_are_not_requests_are_400_not_a_crash() {
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    let mut base64 = event_file("me.json");
+    base64["isBase64Encoded"] = true.into();
+    base64["body"] = "%%% not base64 %%%".into();
+    let mut no_host_bad_path = event_file("me.json");
+    no_host_bad_path["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("host");
+    no_host_bad_path["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("domainName");
+    no_host_bad_path["rawPath"] = ":99999".into();
+    for (what, event) in [("base64", base64)] {
+        let r = invoke_event(t.dev.app.clone(), event).await;
+        assert_eq!((r.status, r.code()), (400, "VALIDATION_FAILED"), "{what}");
+    }
+    let routes = function_routes("/me").unwrap();
+    for (what, event) in [
+        ("path", no_host_bad_path),
+        ("not an API event", serde_json::json!({"hello": "world"})),
+        ("not even an object", serde_json::json!([1, 2, 3])),
+    ] {
+        let resp = http_edge::lambda::handle_event(
+            routes,
+            t.dev.app.clone(),
+            lambda_http::LambdaEvent::new(event, lambda_http::Context::default()),
+        )
+        .await;
+        assert_eq!(resp.status_code, 400, "{what}");
+    }
 }

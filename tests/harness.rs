@@ -26,7 +26,7 @@ pub async fn dynamo_store() -> Option<Arc<DynamoStore>> {
     if !emulator_up() {
         return None;
     }
-    let store = DynamoStore::from_env(&fresh_table_name()).await;
+    let store = DynamoStore::from_env(&fresh_table_name(), &EMULATOR_BUDGETS).await;
     store
         .ensure_table()
         .await
@@ -96,7 +96,7 @@ macro_rules! both_backends {
 
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::clock::ManualClock;
-use domain::config::{Config, SenderChoice, StoreChoice};
+use domain::config::{Budgets, Config, SenderChoice, StoreChoice};
 use domain::crypto::Keys;
 use domain::id_number::IdNumber;
 use domain::learner::Learner;
@@ -133,9 +133,24 @@ impl domain::sms::SmsSender for FlakySender {
     }
 }
 
-/// The configuration of a test app on `backend`: the production wiring's own choices.
+/// The budgets of the tests that are not about time: moto answers one request at a time and the
+/// whole suite shares it on a busy machine, so a call may wait seconds for its turn. The
+/// fault-injection tests (tests/faults.rs) use the production budgets instead.
+pub const EMULATOR_BUDGETS: Budgets = Budgets {
+    connect: std::time::Duration::from_secs(10),
+    attempt: std::time::Duration::from_secs(60),
+    operation: std::time::Duration::from_secs(120),
+    max_attempts: 3,
+    initial_backoff: std::time::Duration::from_millis(50),
+    max_backoff: std::time::Duration::from_millis(400),
+    request: std::time::Duration::from_secs(300),
+};
+
+/// The configuration of a test app on `backend`: the production wiring's own choices, with
+/// [`EMULATOR_BUDGETS`].
 pub fn test_config(backend: Backend) -> Config {
     let mut config = Config::in_memory(Keys::new(TEST_PEPPER.as_bytes().to_vec()).unwrap());
+    config.budgets = EMULATOR_BUDGETS;
     if backend == Backend::Dynamo {
         config.store = StoreChoice::DynamoDb {
             table: fresh_table_name(),
@@ -253,10 +268,20 @@ impl TestApp {
     /// A fresh app on `backend` with a manual clock and the demo learner, or `None` when the
     /// DynamoDB half is skipped (see [`dynamo_store`]).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_at(test_config(backend), None).await
+    }
+
+    /// [`TestApp::spawn`] with `config` (its budgets, say), its AWS clients sent to
+    /// `endpoint_url` (a fault-injection proxy) when given.
+    pub async fn spawn_at(config: Config, endpoint_url: Option<&str>) -> Option<TestApp> {
+        let backend = match config.store {
+            StoreChoice::DynamoDb { .. } => Backend::Dynamo,
+            StoreChoice::Memory => Backend::Memory,
+        };
         if backend == Backend::Dynamo && !emulator_up() {
             return None;
         }
-        let built = aws_infra::wiring::build(&test_config(backend)).await;
+        let built = aws_infra::wiring::build_at(&config, endpoint_url).await;
         if let Some(store) = &built.dynamo {
             store
                 .ensure_table()
@@ -611,4 +636,43 @@ pub async fn sample_event_app(active: bool) -> TestApp {
     .await
     .unwrap();
     t
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw API Gateway events through the Lambda's own entry (`http_edge::lambda::handle_event`).
+
+/// The route table of the function serving `path` (any method).
+pub fn function_routes(path: &str) -> Option<&'static [http_edge::Route]> {
+    devserver::FUNCTIONS
+        .iter()
+        .find(|(_, routes)| routes.iter().any(|r| r.path == path))
+        .map(|(_, routes)| *routes)
+}
+
+/// Invokes the function serving `event`'s path as the Lambda runtime would: the raw JSON event
+/// through `http_edge::lambda::handle_event` (the checks before `lambda_http`'s conversion, then
+/// the function's own dispatch); the API Gateway response as a client sees it.
+pub async fn invoke_event(app: Arc<App>, event: serde_json::Value) -> TestResponse {
+    let path = event["rawPath"].as_str().unwrap_or("/").to_string();
+    let routes = function_routes(&path).unwrap_or_else(|| panic!("no function serves {path}"));
+    let context = lambda_http::Context::default();
+    let resp =
+        http_edge::lambda::handle_event(routes, app, lambda_http::LambdaEvent::new(event, context))
+            .await;
+    let raw = match &resp.body {
+        Some(lambda_http::Body::Text(t)) => t.clone().into_bytes(),
+        Some(lambda_http::Body::Binary(b)) => b.clone(),
+        _ => Vec::new(),
+    };
+    let body = if raw.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&raw).expect("every response body is JSON")
+    };
+    TestResponse {
+        status: u16::try_from(resp.status_code).expect("an HTTP status"),
+        headers: resp.headers,
+        body,
+        raw,
+    }
 }

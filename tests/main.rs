@@ -3,7 +3,9 @@
 
 mod achievements;
 mod contract;
+mod edge;
 mod events;
+mod faults;
 mod first_login;
 mod login;
 mod store_conformance;

@@ -116,7 +116,12 @@ pub async fn dispatch(dev: &Arc<DevServer>, req: Request) -> Response<Body> {
         .find(|r| r.method == req.method() && r.path == req.uri().path())
     {
         let lang = lang_of(req.headers());
-        let result = (route.handler)(dev.clone(), req).await;
+        let info = http_edge::RequestInfo::of(&req);
+        let deadline = dev.app.request_deadline;
+        let result = http_edge::route::guarded(deadline, (route.handler)(dev.clone(), req)).await;
+        if let Err(e) = &result {
+            http_edge::route::log_failure(e, &info);
+        }
         return answer(&result, lang);
     }
     http_edge::dispatch(api_routes(), dev.app.clone(), req).await
@@ -136,7 +141,12 @@ pub struct HttpRequest {
 /// values; a `Host` or `X-Forwarded-Proto` no URL can be made of is refused with 400.
 pub fn lambda_request(r: HttpRequest) -> Result<Request, ApiError> {
     let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok());
-    check_url_parts(header("host"), header("x-forwarded-proto"), r.uri.path())?;
+    check_url_parts(
+        header("host"),
+        header("x-forwarded-proto"),
+        r.uri.path(),
+        r.uri.query(),
+    )?;
     let mut query: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in form_urlencoded::parse(r.uri.query().unwrap_or("").as_bytes()) {
         query

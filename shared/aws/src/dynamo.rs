@@ -37,9 +37,10 @@ impl DynamoStore {
         }
     }
 
-    /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`).
-    pub async fn from_env(table: &str) -> Self {
-        Self::new(Client::new(&crate::sdk::config().await), table)
+    /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`), with
+    /// `budgets`' timeouts and retries.
+    pub async fn from_env(table: &str, budgets: &domain::config::Budgets) -> Self {
+        Self::new(Client::new(&crate::sdk::config(budgets).await), table)
     }
 
     pub fn client(&self) -> &Client {

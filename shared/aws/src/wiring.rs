@@ -19,12 +19,19 @@ pub struct Built {
 }
 
 /// The dependencies `config` names. The AWS SDK configuration is loaded only when a DynamoDB
-/// table or SNS is named, once, and shared by both clients.
+/// table or SNS is named, once, and shared by both clients, with `config.budgets` (timeouts and
+/// retries); the app's request deadline is `config.budgets.request`.
 pub async fn build(config: &Config) -> Built {
+    build_at(config, None).await
+}
+
+/// [`build`], with the AWS clients sent to `endpoint_url` (a fault-injection proxy in the tests)
+/// instead of the environment's endpoint.
+pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Built {
     let needs_sdk =
         matches!(config.store, StoreChoice::DynamoDb { .. }) || config.sender == SenderChoice::Sns;
     let sdk = if needs_sdk {
-        Some(crate::sdk::config().await)
+        Some(crate::sdk::config_at(&config.budgets, endpoint_url).await)
     } else {
         None
     };
@@ -50,7 +57,8 @@ pub async fn build(config: &Config) -> Built {
         }
     };
     Built {
-        app: App::new(store, sms, config.sms.clone(), config.keys.clone()),
+        app: App::new(store, sms, config.sms.clone(), config.keys.clone())
+            .with_request_deadline(config.budgets.request),
         outbox,
         dynamo,
     }

@@ -9,6 +9,7 @@ use crate::sms::SmsSender;
 use crate::store::Store;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct App {
@@ -18,6 +19,9 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub keys: Keys,
+    /// How long one HTTP request may take, every dependency call included (the dispatch answers
+    /// 503 past it); from [`crate::config::Budgets::request`].
+    pub request_deadline: Duration,
 }
 
 /// China Standard Time: the learners' calendar (birth dates, document validity).
@@ -40,7 +44,13 @@ impl App {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             keys,
+            request_deadline: crate::config::Budgets::HTTP.request,
         }
+    }
+
+    pub fn with_request_deadline(mut self, deadline: Duration) -> App {
+        self.request_deadline = deadline;
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {

@@ -3,6 +3,7 @@
 //! `wiring::build` turns it into an [`crate::App`].
 
 use crate::crypto::Keys;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -66,6 +67,96 @@ pub enum SenderChoice {
     Outbox { print: bool },
 }
 
+/// How long the service waits for its dependencies (DynamoDB, SNS) and for itself. Set once, in
+/// the wiring: the SDK clients get the connect, per-attempt and per-operation timeouts and the
+/// retry policy; the HTTP dispatch answers 503 when a whole request outlives `request`.
+/// README, "Resilience: time budgets and faults", says why these values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budgets {
+    /// Establishing a connection (TCP + TLS) to an AWS endpoint.
+    pub connect: Duration,
+    /// One attempt of one SDK call (request sent to response read).
+    pub attempt: Duration,
+    /// One SDK call, all its attempts and back-offs included.
+    pub operation: Duration,
+    /// Attempts per SDK call (1 = no retry); throttling and timeouts are retried.
+    pub max_attempts: u32,
+    /// The first back-off between attempts (exponential with jitter after that).
+    pub initial_backoff: Duration,
+    /// The maximum back-off between attempts.
+    pub max_backoff: Duration,
+    /// A whole HTTP request, every call it makes included: past it the answer is 503.
+    pub request: Duration,
+}
+
+impl Budgets {
+    /// The HTTP functions (10 s Lambda timeout; every answer within 5 s).
+    pub const HTTP: Budgets = Budgets {
+        connect: Duration::from_millis(1000),
+        attempt: Duration::from_millis(1200),
+        operation: Duration::from_millis(2000),
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(400),
+        request: Duration::from_millis(4000),
+    };
+
+    /// The import function (900 s Lambda timeout; many transactions, throttling expected).
+    pub const IMPORT: Budgets = Budgets {
+        connect: Duration::from_millis(3000),
+        attempt: Duration::from_millis(10_000),
+        operation: Duration::from_millis(30_000),
+        max_attempts: 6,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(5000),
+        request: Duration::from_millis(840_000),
+    };
+
+    /// `self` with any of `BUDGET_CONNECT_MS`, `BUDGET_ATTEMPT_MS`, `BUDGET_OPERATION_MS`,
+    /// `BUDGET_MAX_ATTEMPTS`, `BUDGET_BACKOFF_MS`, `BUDGET_MAX_BACKOFF_MS`, `BUDGET_REQUEST_MS`
+    /// that `lookup` finds (tests scale the budgets down this way).
+    pub fn overridden(
+        mut self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Budgets, ConfigError> {
+        fn number(
+            lookup: &dyn Fn(&str) -> Option<String>,
+            name: &'static str,
+        ) -> Result<Option<u64>, ConfigError> {
+            match lookup(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(ConfigError::Invalid(name, "must be a positive integer")),
+                },
+            }
+        }
+        let ms = Duration::from_millis;
+        if let Some(n) = number(lookup, "BUDGET_CONNECT_MS")? {
+            self.connect = ms(n);
+        }
+        if let Some(n) = number(lookup, "BUDGET_ATTEMPT_MS")? {
+            self.attempt = ms(n);
+        }
+        if let Some(n) = number(lookup, "BUDGET_OPERATION_MS")? {
+            self.operation = ms(n);
+        }
+        if let Some(n) = number(lookup, "BUDGET_MAX_ATTEMPTS")? {
+            self.max_attempts = u32::try_from(n.min(20)).unwrap_or(20);
+        }
+        if let Some(n) = number(lookup, "BUDGET_BACKOFF_MS")? {
+            self.initial_backoff = ms(n);
+        }
+        if let Some(n) = number(lookup, "BUDGET_MAX_BACKOFF_MS")? {
+            self.max_backoff = ms(n);
+        }
+        if let Some(n) = number(lookup, "BUDGET_REQUEST_MS")? {
+            self.request = ms(n);
+        }
+        Ok(self)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub store: StoreChoice,
@@ -73,6 +164,8 @@ pub struct Config {
     /// From `ID_PEPPER`.
     pub keys: Keys,
     pub sms: SmsConfig,
+    /// Time budgets ([`Budgets::HTTP`] unless the import function or `BUDGET_*` say otherwise).
+    pub budgets: Budgets,
 }
 
 /// The pepper of the dev server when `ID_PEPPER` is not set: not a secret, never deployed.
@@ -94,7 +187,17 @@ impl Config {
             sender: SenderChoice::Sns,
             keys: keys(pepper)?,
             sms: sms_config(&non_empty)?,
+            budgets: Budgets::HTTP.overridden(&non_empty)?,
         })
+    }
+
+    /// The import function's configuration: as [`Config::from_env`], with the import's longer
+    /// budgets ([`Budgets::IMPORT`], `BUDGET_*` still override).
+    pub fn import_from_env() -> Result<Config, ConfigError> {
+        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut config = Self::from_lookup(lookup)?;
+        config.budgets = Budgets::IMPORT.overridden(&lookup)?;
+        Ok(config)
     }
 
     /// The dev server's configuration: the embedded store and a printed outbox, unless
@@ -112,6 +215,7 @@ impl Config {
             sender: SenderChoice::Outbox { print: true },
             keys: keys(pepper)?,
             sms: sms_config(&non_empty)?,
+            budgets: Budgets::HTTP.overridden(&non_empty)?,
         })
     }
 
@@ -122,6 +226,7 @@ impl Config {
             sender: SenderChoice::Outbox { print: false },
             keys,
             sms: SmsConfig::default(),
+            budgets: Budgets::HTTP,
         }
     }
 }
@@ -193,6 +298,33 @@ mod tests {
         assert_eq!(c.store, StoreChoice::DynamoDb { table: "t".into() });
         assert_eq!(c.sms.signature, "测试");
         assert!(Config::dev_server(lookup(&[("SMS_TEMPLATE", "no code")])).is_err());
+    }
+
+    #[test]
+    fn budgets_fit_the_lambda_timeouts_and_scale_down_by_environment() {
+        let http = Budgets::HTTP;
+        assert!(http.attempt <= http.operation && http.operation < http.request);
+        assert!(
+            http.request < Duration::from_secs(5),
+            "every route answers within 5 s"
+        );
+        assert!(Budgets::IMPORT.operation > http.operation);
+        let c = Config::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ID_PEPPER", &"p".repeat(32)),
+            ("BUDGET_OPERATION_MS", "300"),
+            ("BUDGET_REQUEST_MS", "900"),
+        ]))
+        .unwrap();
+        assert_eq!(c.budgets.operation, Duration::from_millis(300));
+        assert_eq!(c.budgets.request, Duration::from_millis(900));
+        assert_eq!(c.budgets.connect, http.connect);
+        assert!(Config::from_lookup(lookup(&[
+            ("TABLE_NAME", "t"),
+            ("ID_PEPPER", &"p".repeat(32)),
+            ("BUDGET_ATTEMPT_MS", "soon"),
+        ]))
+        .is_err());
     }
 
     #[test]

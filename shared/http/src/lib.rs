@@ -4,6 +4,7 @@
 //! domain use case and return a [`Reply`]; everything about HTTP happens here, once.
 
 pub mod error;
+pub mod lambda;
 pub mod logging;
 pub mod request;
 pub mod response;
@@ -16,25 +17,16 @@ pub use request::{authenticate, bearer_token, json_body, query_param, RequestInf
 pub use response::{error_response, Reply};
 pub use route::{dispatch, Handler, Route};
 
-/// The `main` of an HTTP function serving `$routes` (a `&[Route]`): logging, configuration and
-/// the dependencies are set up once per cold start and shared by every invocation.
+/// The `main` of an HTTP function serving `$routes` (a `&'static [Route]`): logging,
+/// configuration and the dependencies are set up once per cold start and shared by every
+/// invocation; each raw event goes through [`lambda::handle_event`] (hostile URL parts are a 400
+/// before `lambda_http` sees them).
 #[macro_export]
 macro_rules! lambda_main {
     ($routes:expr) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
-            $crate::logging::init();
-            let config = domain::config::Config::from_env()?;
-            let app = std::sync::Arc::new(aws_infra::wiring::build(&config).await.app);
-            $crate::lambda_http::run($crate::lambda_http::service_fn(|req| {
-                let app = app.clone();
-                async move {
-                    Ok::<_, $crate::lambda_http::Error>(
-                        $crate::route::dispatch($routes, app, req).await,
-                    )
-                }
-            }))
-            .await
+            $crate::lambda::run($routes).await
         }
     };
 }

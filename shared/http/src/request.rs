@@ -117,23 +117,39 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Refuses (400, naming the header) a `Host` or `X-Forwarded-Proto` from which no URL can be
-/// built, before anything tries: `lambda_http` builds the request URL from exactly these parts
-/// and panics on the ones refused here.
+/// Refuses (400, naming the header or part) a `Host`, `X-Forwarded-Proto`, path or query from
+/// which no URL can be built, before anything tries: `lambda_http` builds the request URL from
+/// exactly these parts (`{proto}://{host}{path}`, or `http://localhost{path}` without a host,
+/// then `?{query}`) and panics on the ones refused here.
 pub fn check_url_parts(
     host: Option<&str>,
     proto: Option<&str>,
     path: &str,
+    query: Option<&str>,
 ) -> Result<(), ApiError> {
-    let Some(host) = host else {
-        return Ok(());
+    let url = match host {
+        None => url::Url::parse(&format!("http://localhost{path}"))
+            .map(|u| u.path().to_string())
+            .map_err(|_| ApiError::validation("path", Problem::Invalid))?,
+        Some(host) => {
+            let scheme = proto.unwrap_or("https");
+            if url::Url::parse(&format!("{scheme}://localhost/")).is_err() {
+                return Err(ApiError::validation("X-Forwarded-Proto", Problem::Invalid));
+            }
+            if host.is_empty() {
+                return Err(ApiError::validation("Host", Problem::Invalid));
+            }
+            url::Url::parse(&format!("{scheme}://{host}{path}"))
+                .map(|u| u.to_string())
+                .map_err(|_| ApiError::validation("Host", Problem::Invalid))?
+        }
     };
-    let scheme = proto.unwrap_or("https");
-    if url::Url::parse(&format!("{scheme}://localhost/")).is_err() {
-        return Err(ApiError::validation("X-Forwarded-Proto", Problem::Invalid));
-    }
-    if host.is_empty() || url::Url::parse(&format!("{scheme}://{host}{path}")).is_err() {
-        return Err(ApiError::validation("Host", Problem::Invalid));
+    let full = match query {
+        Some(q) if !q.is_empty() => format!("{url}?{q}"),
+        _ => url,
+    };
+    if lambda_http::http::Uri::try_from(full.as_str()).is_err() {
+        return Err(ApiError::validation("path", Problem::Invalid));
     }
     Ok(())
 }
@@ -144,13 +160,19 @@ mod tests {
 
     #[test]
     fn hostile_hosts_and_schemes_are_refused() {
-        assert!(check_url_parts(None, None, "/me").is_ok());
-        assert!(check_url_parts(Some("localhost:3000"), Some("http"), "/me").is_ok());
-        assert!(check_url_parts(Some("api.example.cn"), None, "/me").is_ok());
+        assert!(check_url_parts(None, None, "/me", None).is_ok());
+        assert!(check_url_parts(Some("localhost:3000"), Some("http"), "/me", None).is_ok());
+        assert!(check_url_parts(Some("api.example.cn"), None, "/me", Some("page=2")).is_ok());
         for host in ["a:b", "localhost:99999", "[::1", "", "a b"] {
-            let e = check_url_parts(Some(host), None, "/me").unwrap_err();
+            let e = check_url_parts(Some(host), None, "/me", None).unwrap_err();
             assert_eq!(e.code(), "VALIDATION_FAILED", "{host}");
         }
-        assert!(check_url_parts(Some("localhost"), Some("a b"), "/me").is_err());
+        assert!(check_url_parts(Some("localhost"), Some("a b"), "/me", None).is_err());
+        // Without a host lambda_http parses `http://localhost{path}`: a path can break that.
+        assert!(check_url_parts(None, None, ":99999", None).is_err());
+        assert!(check_url_parts(None, None, "@", None).is_err());
+        // The raw query is appended as is: one an URI cannot hold is refused.
+        assert!(check_url_parts(Some("localhost"), None, "/me", Some("a b")).is_err());
+        assert!(check_url_parts(Some("localhost"), None, "/me", Some("type=")).is_ok());
     }
 }

@@ -50,9 +50,39 @@ pub fn find<'r>(
     })
 }
 
+/// Runs a handler's future within `deadline`, catching its panics: past the deadline the answer
+/// is 503 `SERVICE_UNAVAILABLE` (the future is dropped: every multi-item change is one
+/// transaction, so nothing is left half-applied), and a panic is a 500 `INTERNAL` whose message
+/// is logged, never returned. The process keeps serving either way (the release profile unwinds).
+pub async fn guarded(
+    deadline: std::time::Duration,
+    handler: impl std::future::Future<Output = Result<Reply, ApiError>>,
+) -> Result<Reply, ApiError> {
+    use futures::FutureExt;
+    let caught = std::panic::AssertUnwindSafe(handler).catch_unwind();
+    match tokio::time::timeout(deadline, caught).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            Err(ApiError::Domain(domain::DomainError::internal(format!(
+                "handler panicked: {message}"
+            ))))
+        }
+        Err(_) => Err(ApiError::Domain(domain::DomainError::unavailable(format!(
+            "request deadline of {} ms exceeded",
+            deadline.as_millis()
+        )))),
+    }
+}
+
 /// Runs `req` through the route of `routes` it names (404/405 otherwise), inside a span carrying
-/// the request id, and logs one line per request (status, error code, duration; never bodies or
-/// tokens). Server-side failures are logged with their whole cause chain.
+/// the request id, within the app's request deadline and catching panics ([`guarded`]), and
+/// logs one line per request (status, error code, duration; never bodies or tokens).
+/// Server-side failures are logged with their whole cause chain.
 pub async fn dispatch<'r>(
     routes: impl IntoIterator<Item = &'r Route> + Clone,
     app: Arc<App>,
@@ -71,7 +101,10 @@ pub async fn dispatch<'r>(
     async move {
         let started = std::time::Instant::now();
         let result = match found {
-            Ok(handler) => handler(app, req, info.clone()).await,
+            Ok(handler) => {
+                let deadline = app.request_deadline;
+                guarded(deadline, handler(app, req, info.clone())).await
+            }
             Err(e) => Err(e),
         };
         if let Err(err) = &result {
@@ -90,7 +123,8 @@ pub async fn dispatch<'r>(
     .await
 }
 
-fn log_failure(err: &ApiError, info: &RequestInfo) {
+/// Logs a server-side failure (500 with its cause, 503 with its cause) under the request id.
+pub fn log_failure(err: &ApiError, info: &RequestInfo) {
     match err.domain() {
         Some(e @ domain::DomainError::Internal(_)) => {
             tracing::error!(request_id = %info.request_id, code = err.code(), cause = %chain(e), "request failed")
@@ -137,5 +171,27 @@ mod tests {
             Err(ApiError::MethodNotAllowed { allow }) => assert_eq!(allow, "GET, PUT"),
             _ => panic!("expected 405"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_and_a_slow_one_a_503_within_the_deadline() {
+        let deadline = std::time::Duration::from_millis(100);
+        let panicked = guarded(deadline, async { panic!("boom in a handler") }).await;
+        let err = panicked.unwrap_err();
+        assert_eq!((err.status().as_u16(), err.code()), (500, "INTERNAL"));
+        assert!(domain::error::chain(err.domain().unwrap()).contains("boom in a handler"));
+
+        let started = std::time::Instant::now();
+        let slow = guarded(deadline, async {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            Ok(Reply::no_content())
+        })
+        .await;
+        let err = slow.unwrap_err();
+        assert_eq!((err.status().as_u16(), err.retry_after()), (503, Some(1)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+        let fine = guarded(deadline, async { Ok(Reply::no_content()) }).await;
+        assert_eq!(fine.unwrap().status.as_u16(), 204);
     }
 }
