@@ -112,7 +112,8 @@ pub struct TestApp {
     pub dev: Arc<DevServer>,
     pub clock: Arc<ManualClock>,
     pub backend: Backend,
-    /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes sending fail.
+    /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes the provider refuse,
+    /// `set_timing_out(true)` deliver without a definite answer.
     pub outbox: Arc<Outbox>,
 }
 
@@ -127,9 +128,13 @@ struct FlakySender {
 impl domain::sms::SmsSender for FlakySender {
     async fn send(&self, to: &str, text: &str) -> Result<(), domain::sms::SmsError> {
         if self.outbox.is_failing() {
-            return Err(domain::sms::SmsError("injected failure".into()));
+            return Err(domain::sms::SmsError::Refused("injected refusal".into()));
         }
-        self.inner.send(to, text).await
+        self.inner.send(to, text).await?;
+        if self.outbox.is_timing_out() {
+            return Err(domain::sms::SmsError::Unknown("injected timeout".into()));
+        }
+        Ok(())
     }
 }
 
