@@ -532,6 +532,49 @@ impl TestApp {
 }
 
 impl TestApp {
+    pub async fn put_json(&self, path: &str, body: serde_json::Value, token: &str) -> TestResponse {
+        self.send(self.req("PUT", path).json(&body).bearer(token))
+            .await
+    }
+
+    /// Sends a `CHANGE_MOBILE` code to `mobile` for the learner of `token`; returns the code.
+    pub async fn change_mobile_code(&self, token: &str, mobile: &str) -> String {
+        let r = self
+            .post(
+                "/sms/code",
+                serde_json::json!({ "mobile": mobile, "purpose": "CHANGE_MOBILE" }),
+                Some(token),
+            )
+            .await;
+        assert_eq!(r.status, 200, "send code: {:?}", r.body);
+        self.last_code(mobile).await
+    }
+
+    /// `POST /password/reset/code` for `account` with a freshly solved captcha, from `ip`.
+    pub async fn reset_code_from(&self, account: &str, ip: &str) -> TestResponse {
+        let (id, answer) = self.captcha().await;
+        let body =
+            serde_json::json!({"account": account, "captchaId": id, "captchaAnswer": answer});
+        self.send(self.req("POST", "/password/reset/code").json(&body).ip(ip))
+            .await
+    }
+
+    pub async fn reset_code(&self, account: &str) -> TestResponse {
+        self.reset_code_from(account, "198.51.100.7").await
+    }
+
+    /// `POST /password/reset`.
+    pub async fn reset(&self, account: &str, code: &str, new_password: &str) -> TestResponse {
+        self.post(
+            "/password/reset",
+            serde_json::json!({"account": account, "smsCode": code, "newPassword": new_password}),
+            None,
+        )
+        .await
+    }
+}
+
+impl TestApp {
     /// Runs an import event through the import function's handler; returns its result as JSON.
     pub async fn import(&self, event: serde_json::Value) -> serde_json::Value {
         let result = fn_import::handle(self.app(), event)

@@ -50,7 +50,8 @@ pub async fn build(config: &Config) -> Built {
         }
     };
     Built {
-        app: App::new(store, sms, config.sms.clone(), config.keys.clone()),
+        app: App::new(store, sms, config.sms.clone(), config.keys.clone())
+            .with_throttles(config.throttles.clone()),
         outbox,
         dynamo,
     }

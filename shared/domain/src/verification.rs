@@ -466,7 +466,12 @@ mod tests {
     }
 
     fn code_in(outbox: &Outbox, mobile: &Mobile) -> String {
-        let text = outbox.messages_to(&mobile.e164()).last().unwrap().text.clone();
+        let text = outbox
+            .messages_to(&mobile.e164())
+            .last()
+            .unwrap()
+            .text
+            .clone();
         text.split("验证码为")
             .nth(1)
             .unwrap()
@@ -571,7 +576,11 @@ mod tests {
         assert!(matches!(e, DomainError::Unavailable(_)), "{e:?}");
         // The message went out after all: its code is usable.
         let code = code_in(&outbox, &mobile);
-        assert_eq!(sends_logged(&app, &mobile).await, 3, "spent in all three logs");
+        assert_eq!(
+            sends_logged(&app, &mobile).await,
+            3,
+            "spent in all three logs"
+        );
         let verified = verify_code(
             &app,
             LEARNER,
