@@ -606,10 +606,16 @@ pub const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
 pub const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
 pub const SAMPLE_MOBILE: &str = "13800138000";
 pub const SAMPLE_SMS_CODE: &str = "246810";
+/// The number `events/mobile-put.json` moves to (its `CHANGE_MOBILE` code is the sample code).
+pub const SAMPLE_NEW_MOBILE: &str = "13900139000";
+/// The reset code of `events/password-reset.json` (active learner, bound to the sample number).
+pub const SAMPLE_RESET_CODE: &str = "135790";
 
 /// A fresh in-memory app with what the sample events assume: the demo data, the sample captcha,
 /// a session under the sample token, the sample SMS code for the sample number; with `active`,
-/// the demo learner has completed the profile (for the personal-centre events).
+/// the demo learner has completed the profile with the sample number bound (for the
+/// personal-centre and account-settings events), and holds a reset code and a number-change
+/// code.
 pub async fn sample_event_app(active: bool) -> TestApp {
     use domain::store::{Condition, Item};
     let t = TestApp::spawn(Backend::Memory).await.unwrap();
@@ -623,12 +629,51 @@ pub async fn sample_event_app(active: bool) -> TestApp {
         let mut learner = stored.learner.clone();
         learner.profile_completed = true;
         learner.password_hash = Some(domain::password::hash("Gd7-river-lantern", t.app().rng()));
+        let mobile = domain::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
+        let mobile_key = domain::learner::mobile_key(t.app(), &mobile);
+        learner.mobile_key = Some(mobile_key.clone());
+        learner.mobile_masked = Some(mobile.masked());
+        learner.mobile = Some(SAMPLE_MOBILE.into());
         let item = stored.replaced_by(&learner);
         t.app()
             .store
             .put(item, Condition::Version(stored.item.version))
             .await
             .unwrap();
+        let claim = Item::new(
+            domain::schema::mobile_pk(&mobile_key),
+            domain::schema::MOBILE_SK,
+            &domain::learner::MobileClaim {
+                learner: learner.id_key.clone(),
+            },
+        );
+        t.app()
+            .store
+            .put(claim, Condition::NotExists)
+            .await
+            .unwrap();
+        for (number, purpose, code) in [
+            (
+                SAMPLE_MOBILE,
+                domain::verification::Purpose::ResetPassword,
+                SAMPLE_RESET_CODE,
+            ),
+            (
+                SAMPLE_NEW_MOBILE,
+                domain::verification::Purpose::ChangeMobile,
+                SAMPLE_SMS_CODE,
+            ),
+        ] {
+            domain::verification::store_code(
+                t.app(),
+                &learner.id_key,
+                &domain::mobile::Mobile::parse(number).unwrap(),
+                purpose,
+                code,
+            )
+            .await
+            .unwrap();
+        }
     }
     let captcha = Item::new(
         domain::schema::captcha_pk(SAMPLE_CAPTCHA_ID),
