@@ -18,7 +18,7 @@
 //! | SMS send log | `SMSQ#MOBILE#<mobileKey>`, `SMSQ#LEARNER#<idKey>`, `SMSQ#IP#<ipKey>` | `QUOTA` |
 //! | reset-code log per typed identifier | `SMSQ#RESET#<identifierKey>` | `QUOTA` |
 //! | notice SMS log per number | `SMSQ#NOTICE#<mobileKey>` | `QUOTA` |
-//! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>` |
+//! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>#<shard 0-3>` |
 //! | external-id claim | `EXT#<sha256(institution, externalId)>` | `EXT` |
 
 use crate::crypto::sha256_hex;
@@ -106,8 +106,9 @@ pub fn rate_pk(route: &str, ip_key: &str) -> String {
     format!("RATE#{route}#{ip_key}")
 }
 
-pub fn rate_sk(window_seconds: i64, window_start: i64) -> String {
-    format!("WIN#{window_seconds}#{window_start}")
+/// One shard of a window's count (see `throttle`).
+pub fn rate_sk(window_seconds: i64, window_start: i64, shard: u32) -> String {
+    format!("WIN#{window_seconds}#{window_start}#{shard}")
 }
 
 pub fn external_claim_pk(institution: &str, external_id: &str) -> String {

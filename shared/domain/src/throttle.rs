@@ -1,7 +1,12 @@
 //! Per-client-address limits of the routes anyone may call (`GET /captcha`, `POST /login`,
-//! `POST /password/reset/code`): a counter item per (address, route, fixed window), raised with
-//! a compare-and-swap write ([`read_modify_write`]). Past the limit: `RATE_LIMITED` with the
+//! `POST /password/reset/code`): counters per (address, route, fixed window), raised with
+//! compare-and-swap writes ([`read_modify_write`]). Past the limit: `RATE_LIMITED` with the
 //! seconds until the window ends. The limits are configuration ([`crate::config::Throttles`]).
+//!
+//! A window's count is split over [`SHARDS`] items, each with its share of the limit: a request
+//! starts at a random shard and takes the first with room, so a class logging in at once from
+//! one school address contends on four items instead of one, and the total never exceeds the
+//! limit.
 
 use crate::app::App;
 use crate::config::Window;
@@ -41,6 +46,14 @@ struct Counter {
     count: u32,
 }
 
+/// Items a window's count is split over.
+pub const SHARDS: u32 = 4;
+
+/// Shard `i`'s share of `max` (the shares add up to `max`).
+fn share(max: u32, i: u32) -> u32 {
+    max / SHARDS + u32::from(i < max % SHARDS)
+}
+
 /// Counts one request of `action` from `client_ip` in each window, or refuses it.
 pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), DomainError> {
     let ip_key = app.keys.keyed("ip", client_ip);
@@ -49,24 +62,39 @@ pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), Dom
     for window in action.windows(app) {
         let start = now - now.rem_euclid(window.seconds);
         let end = start + window.seconds;
-        let sk = schema::rate_sk(window.seconds, start);
-        read_modify_write(app.store.as_ref(), &pk, &sk, |item| {
-            let count = match item {
-                Some(i) if i.is_live(now) => i.parse::<Counter>()?.count,
-                _ => 0,
-            };
-            if count >= window.max {
-                return Ok::<_, DomainError>(Decision::Keep(Err(DomainError::RateLimited {
-                    retry_after: (end - now).max(1) as u64,
-                })));
+        let first = app.rng().below(SHARDS);
+        let mut admitted = false;
+        for k in 0..SHARDS {
+            let shard = (first + k) % SHARDS;
+            let cap = share(window.max, shard);
+            if cap == 0 {
+                continue;
             }
-            Ok(Decision::Write {
-                data: serde_json::to_value(Counter { count: count + 1 }).expect("serialisable"),
-                expires_at: Some(end),
-                result: Ok(()),
+            let sk = schema::rate_sk(window.seconds, start, shard);
+            admitted = read_modify_write(app.store.as_ref(), &pk, &sk, |item| {
+                let count = match item {
+                    Some(i) if i.is_live(now) => i.parse::<Counter>()?.count,
+                    _ => 0,
+                };
+                if count >= cap {
+                    return Ok::<_, DomainError>(Decision::Keep(false));
+                }
+                Ok(Decision::Write {
+                    data: serde_json::to_value(Counter { count: count + 1 }).expect("serialisable"),
+                    expires_at: Some(end),
+                    result: true,
+                })
             })
-        })
-        .await??;
+            .await?;
+            if admitted {
+                break;
+            }
+        }
+        if !admitted {
+            return Err(DomainError::RateLimited {
+                retry_after: (end - now).max(1) as u64,
+            });
+        }
     }
     Ok(())
 }
@@ -74,6 +102,13 @@ pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), Dom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_add_up_to_the_limit() {
+        for max in [1, 3, 4, 6, 150, 1001] {
+            assert_eq!((0..SHARDS).map(|i| share(max, i)).sum::<u32>(), max);
+        }
+    }
     use crate::clock::ManualClock;
     use crate::config::{SmsConfig, Throttles};
     use crate::crypto::Keys;
@@ -86,7 +121,7 @@ mod tests {
         let clock = Arc::new(ManualClock::fixed());
         let throttles = Throttles {
             login: vec![Window {
-                max: 3,
+                max: 6,
                 seconds: 60,
             }],
             ..Throttles::default()
@@ -98,9 +133,10 @@ mod tests {
             Keys::new(vec![1u8; 32]).unwrap(),
         )
         .with_throttles(throttles)
-        .with_clock(clock.clone());
+        .with_clock(clock.clone())
+        .with_random(Arc::new(crate::random::SeededRandom::new(5)));
         let start = app.now_unix() - app.now_unix().rem_euclid(60);
-        for _ in 0..3 {
+        for _ in 0..6 {
             admit(&app, Action::Login, "192.0.2.1").await.unwrap();
         }
         let e = admit(&app, Action::Login, "192.0.2.1").await.unwrap_err();
