@@ -69,3 +69,60 @@ pub async fn send(app: &App, mobile: &Mobile, notice: Notice) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SmsConfig;
+    use crate::crypto::Keys;
+    use crate::sms::Outbox;
+    use crate::store::memory::MemoryStore;
+    use crate::verification::{self, Purpose, SendCode};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn notices_have_their_own_daily_cap_and_leave_the_code_quota_alone() {
+        let outbox = Arc::new(Outbox::new(false));
+        let app = App::new(
+            Arc::new(MemoryStore::new()),
+            outbox.clone(),
+            SmsConfig::default(),
+            Keys::new(vec![3u8; 32]).unwrap(),
+        );
+        let mobile = Mobile::parse("13800138000").unwrap();
+        for _ in 0..12 {
+            send(&app, &mobile, Notice::PasswordChanged).await;
+        }
+        let texts = outbox.messages_to(&mobile.e164());
+        assert_eq!(texts.len(), 10, "ten a day");
+        assert!(texts.iter().all(|m| m.text
+            == "【学分银行】您的学分银行账户密码已修改。如非本人操作，请立即联系所属院校。"));
+        // No code quota was touched: the number's send log does not exist, a code goes out.
+        let log = schema::quota_mobile_pk(&learner::mobile_key(&app, &mobile));
+        assert!(app
+            .store
+            .get(&log, schema::QUOTA_SK)
+            .await
+            .unwrap()
+            .is_none());
+        verification::send_code(
+            &app,
+            "learner",
+            SendCode {
+                mobile: mobile.clone(),
+                purpose: Purpose::BindMobile,
+            },
+            "192.0.2.1",
+        )
+        .await
+        .unwrap();
+        // A refused notice gives its place back.
+        let other = Mobile::parse("13900139000").unwrap();
+        outbox.set_failing(true);
+        send(&app, &other, Notice::MobileChanged).await;
+        outbox.set_failing(false);
+        let notices = schema::quota_notice_pk(&learner::mobile_key(&app, &other));
+        let item = app.store.get(&notices, schema::QUOTA_SK).await.unwrap();
+        assert!(item.is_none_or(|i| i.data["sends"].as_array().unwrap().is_empty()));
+    }
+}
