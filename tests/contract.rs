@@ -793,6 +793,24 @@ fn template_routes_events_and_openapi_match_devserver_routes() {
     );
 }
 
+#[test]
+fn every_route_is_in_the_readme_api_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let table: String = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## API"))
+        .take_while(|l| !l.starts_with("## ") || l.starts_with("## API"))
+        .filter(|l| l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let problems: Vec<String> = code_routes()
+        .keys()
+        .filter(|(m, p)| !table.contains(&format!("`{m} {p}`")))
+        .map(|r| format!("{} is not in README.md's API table", show(r)))
+        .collect();
+    assert_no_problems("README.md API table", &problems);
+}
+
 // ------------------------------------------------------------------------------------------------
 // openapi.yaml: examples, requests, errors
 // ------------------------------------------------------------------------------------------------
