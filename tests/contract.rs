@@ -548,6 +548,7 @@ fn every_error() -> Vec<ApiError> {
         DomainError::IdValidityInvalid,
         DomainError::PasswordWeak(WeakReason::Common),
         DomainError::MobileTaken,
+        DomainError::RateLimited { retry_after: 30 },
         DomainError::unavailable("busy"),
         DomainError::internal("boom"),
     ];
@@ -566,6 +567,7 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::IdValidityInvalid
             | DomainError::PasswordWeak(_)
             | DomainError::MobileTaken
+            | DomainError::RateLimited { .. }
             | DomainError::Unavailable(_)
             | DomainError::Internal(_) => {}
         }
@@ -663,11 +665,12 @@ fn every_function_package_is_one_template_function() {
             ));
         }
         problems.extend(f.bad_events.iter().cloned());
-        // Least privilege: table actions on the table only, SNS only for the SMS function.
+        // Least privilege: table actions on the table only, SNS only for the functions that send
+        // (sms: codes; login: reset codes and password notices; profile: mobile notices).
         for (action, resource) in &f.grants {
             let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
             let ok = if action == "sns:Publish" {
-                f.package == "sms"
+                ["sms", "login", "profile"].contains(&f.package.as_str())
             } else {
                 action.starts_with("dynamodb:") && !action.contains('*') && on_table
             };
@@ -788,6 +791,24 @@ fn template_routes_events_and_openapi_match_devserver_routes() {
         "routes: template.yaml / the functions' ROUTES / events/ / openapi.yaml",
         &problems,
     );
+}
+
+#[test]
+fn every_route_is_in_the_readme_api_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let table: String = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## API"))
+        .take_while(|l| !l.starts_with("## ") || l.starts_with("## API"))
+        .filter(|l| l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let problems: Vec<String> = code_routes()
+        .keys()
+        .filter(|(m, p)| !table.contains(&format!("`{m} {p}`")))
+        .map(|r| format!("{} is not in README.md's API table", show(r)))
+        .collect();
+    assert_no_problems("README.md API table", &problems);
 }
 
 // ------------------------------------------------------------------------------------------------

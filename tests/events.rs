@@ -29,6 +29,12 @@ const EXPECTED: &[(&str, u16)] = &[
     ("achievements-no-token.json", 401),
     ("achievement-types.json", 200),
     ("achievement-types-en.json", 200),
+    ("password-reset-code.json", 202),
+    ("password-reset.json", 204),
+    ("password-reset-invalid-code.json", 400),
+    ("password-change.json", 204),
+    ("password-change-wrong-password.json", 401),
+    ("mobile-put.json", 200),
     // Issue 9: URL parts lambda_http would panic on are a 400 from the Lambda's own entry.
     ("me-hostile-host-colon.json", 400),
     ("me-hostile-host-port.json", 400),
@@ -50,9 +56,13 @@ fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-/// The personal-centre events need a learner who completed the profile.
+/// The personal-centre and account-settings events need a learner who completed the profile.
 fn needs_active_learner(name: &str) -> bool {
-    (name.starts_with("me") || name.starts_with("achievements")) && !name.contains("incomplete")
+    (name.starts_with("me")
+        || name.starts_with("achievements")
+        || name.starts_with("password")
+        || name.starts_with("mobile"))
+        && !name.contains("incomplete")
 }
 
 #[tokio::test]

@@ -306,15 +306,15 @@ app_test!(codes_are_bound_single_use_and_expire, |app| {
         .put_profile(&token, TestApp::profile_body(&m1, &new, NEW_PASSWORD))
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    // Used up: binding another number with it fails, and so does reusing it on the same one
-    // once the number has changed.
+    // Used up, and a first-login code is no good for a number change either.
     let r = app
-        .put_profile(
+        .put_json(
+            "/mobile",
+            json!({"currentPassword": NEW_PASSWORD, "mobile": m2, "smsCode": new}),
             &token,
-            TestApp::profile_body(&m2, &new, "Another-g00d-phrase"),
         )
         .await;
-    assert_eq!(r.code(), "SMS_CODE_INVALID");
+    assert_eq!((r.status, r.code()), (400, "SMS_CODE_INVALID"));
 });
 
 app_test!(five_wrong_codes_void_the_code, |app| {
@@ -496,18 +496,18 @@ app_test!(two_learners_binding_one_number_at_once_one_wins, |app| {
     assert_eq!(statuses, vec![200, 409]);
 });
 
-app_test!(rebinding_releases_the_old_number, |app| {
+app_test!(changing_the_number_releases_the_old_one, |app| {
     let (token, first) = app.activate(DEMO_ID, NEW_PASSWORD).await;
     let second = unique_mobile();
-    let code = app.send_code(&token, &second).await;
-    let mut body = TestApp::profile_body(&second, &code, "");
-    body["newPassword"] = serde_json::Value::Null;
-    let r = app.put_profile(&token, body).await;
-    assert_eq!(
-        r.status, 200,
-        "password optional once changed: {:?}",
-        r.body
-    );
+    let code = app.change_mobile_code(&token, &second).await;
+    let r = app
+        .put_json(
+            "/mobile",
+            json!({"currentPassword": NEW_PASSWORD, "mobile": second, "smsCode": code}),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         app.login(&first, NEW_PASSWORD).await.code(),
         "CREDENTIALS_INVALID"

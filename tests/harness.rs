@@ -112,7 +112,8 @@ pub struct TestApp {
     pub dev: Arc<DevServer>,
     pub clock: Arc<ManualClock>,
     pub backend: Backend,
-    /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes sending fail.
+    /// Memory backend: where SMS go. Both backends: `set_failing(true)` makes the provider refuse,
+    /// `set_timing_out(true)` deliver without a definite answer.
     pub outbox: Arc<Outbox>,
 }
 
@@ -127,9 +128,13 @@ struct FlakySender {
 impl domain::sms::SmsSender for FlakySender {
     async fn send(&self, to: &str, text: &str) -> Result<(), domain::sms::SmsError> {
         if self.outbox.is_failing() {
-            return Err(domain::sms::SmsError("injected failure".into()));
+            return Err(domain::sms::SmsError::Refused("injected refusal".into()));
         }
-        self.inner.send(to, text).await
+        self.inner.send(to, text).await?;
+        if self.outbox.is_timing_out() {
+            return Err(domain::sms::SmsError::Unknown("injected timeout".into()));
+        }
+        Ok(())
     }
 }
 
@@ -552,6 +557,49 @@ impl TestApp {
 }
 
 impl TestApp {
+    pub async fn put_json(&self, path: &str, body: serde_json::Value, token: &str) -> TestResponse {
+        self.send(self.req("PUT", path).json(&body).bearer(token))
+            .await
+    }
+
+    /// Sends a `CHANGE_MOBILE` code to `mobile` for the learner of `token`; returns the code.
+    pub async fn change_mobile_code(&self, token: &str, mobile: &str) -> String {
+        let r = self
+            .post(
+                "/sms/code",
+                serde_json::json!({ "mobile": mobile, "purpose": "CHANGE_MOBILE" }),
+                Some(token),
+            )
+            .await;
+        assert_eq!(r.status, 200, "send code: {:?}", r.body);
+        self.last_code(mobile).await
+    }
+
+    /// `POST /password/reset/code` for `account` with a freshly solved captcha, from `ip`.
+    pub async fn reset_code_from(&self, account: &str, ip: &str) -> TestResponse {
+        let (id, answer) = self.captcha().await;
+        let body =
+            serde_json::json!({"account": account, "captchaId": id, "captchaAnswer": answer});
+        self.send(self.req("POST", "/password/reset/code").json(&body).ip(ip))
+            .await
+    }
+
+    pub async fn reset_code(&self, account: &str) -> TestResponse {
+        self.reset_code_from(account, "198.51.100.7").await
+    }
+
+    /// `POST /password/reset`.
+    pub async fn reset(&self, account: &str, code: &str, new_password: &str) -> TestResponse {
+        self.post(
+            "/password/reset",
+            serde_json::json!({"account": account, "smsCode": code, "newPassword": new_password}),
+            None,
+        )
+        .await
+    }
+}
+
+impl TestApp {
     /// Runs an import event through the import function's handler; returns its result as JSON.
     pub async fn import(&self, event: serde_json::Value) -> serde_json::Value {
         let result = fn_import::handle(self.app(), event)
@@ -583,10 +631,16 @@ pub const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
 pub const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
 pub const SAMPLE_MOBILE: &str = "13800138000";
 pub const SAMPLE_SMS_CODE: &str = "246810";
+/// The number `events/mobile-put.json` moves to (its `CHANGE_MOBILE` code is the sample code).
+pub const SAMPLE_NEW_MOBILE: &str = "13900139000";
+/// The reset code of `events/password-reset.json` (active learner, bound to the sample number).
+pub const SAMPLE_RESET_CODE: &str = "135790";
 
 /// A fresh in-memory app with what the sample events assume: the demo data, the sample captcha,
 /// a session under the sample token, the sample SMS code for the sample number; with `active`,
-/// the demo learner has completed the profile (for the personal-centre events).
+/// the demo learner has completed the profile with the sample number bound (for the
+/// personal-centre and account-settings events), and holds a reset code and a number-change
+/// code.
 pub async fn sample_event_app(active: bool) -> TestApp {
     use domain::store::{Condition, Item};
     let t = TestApp::spawn(Backend::Memory).await.unwrap();
@@ -600,12 +654,51 @@ pub async fn sample_event_app(active: bool) -> TestApp {
         let mut learner = stored.learner.clone();
         learner.profile_completed = true;
         learner.password_hash = Some(domain::password::hash("Gd7-river-lantern", t.app().rng()));
+        let mobile = domain::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
+        let mobile_key = domain::learner::mobile_key(t.app(), &mobile);
+        learner.mobile_key = Some(mobile_key.clone());
+        learner.mobile_masked = Some(mobile.masked());
+        learner.mobile = Some(SAMPLE_MOBILE.into());
         let item = stored.replaced_by(&learner);
         t.app()
             .store
             .put(item, Condition::Version(stored.item.version))
             .await
             .unwrap();
+        let claim = Item::new(
+            domain::schema::mobile_pk(&mobile_key),
+            domain::schema::MOBILE_SK,
+            &domain::learner::MobileClaim {
+                learner: learner.id_key.clone(),
+            },
+        );
+        t.app()
+            .store
+            .put(claim, Condition::NotExists)
+            .await
+            .unwrap();
+        for (number, purpose, code) in [
+            (
+                SAMPLE_MOBILE,
+                domain::verification::Purpose::ResetPassword,
+                SAMPLE_RESET_CODE,
+            ),
+            (
+                SAMPLE_NEW_MOBILE,
+                domain::verification::Purpose::ChangeMobile,
+                SAMPLE_SMS_CODE,
+            ),
+        ] {
+            domain::verification::store_code(
+                t.app(),
+                &learner.id_key,
+                &domain::mobile::Mobile::parse(number).unwrap(),
+                purpose,
+                code,
+            )
+            .await
+            .unwrap();
+        }
     }
     let captcha = Item::new(
         domain::schema::captcha_pk(SAMPLE_CAPTCHA_ID),

@@ -1,4 +1,5 @@
-//! No full ID number, password, SMS code, captcha answer or token ever reaches the logs.
+//! No full ID number, password, SMS code, captcha answer, token or full mobile number ever
+//! reaches the logs: login, first login, reset, password and number changes.
 //! (Its own test binary: it installs the global log subscriber.)
 
 use integration_tests::*;
@@ -76,6 +77,53 @@ async fn secrets_never_reach_the_logs() {
         format!("为{code}"),
         "N3w-Secret-Phrase".into(),
         mobile.clone(),
+        token,
+    ]);
+
+    // Forgotten password, password change, number change: codes, passwords and numbers.
+    app.advance(61);
+    assert_eq!(app.reset_code(DEMO_ID).await.status, 202);
+    assert_eq!(app.reset_code("330106199808151233").await.status, 202);
+    let reset_code = app.last_code(&mobile).await;
+    assert_eq!(
+        app.reset(DEMO_ID, "000000", "R3set-Secret-Phrase")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        app.reset(DEMO_ID, &reset_code, "R3set-Secret-Phrase")
+            .await
+            .status,
+        204
+    );
+    let token = app.token(DEMO_ID, "R3set-Secret-Phrase").await;
+    let r = app
+        .put_json(
+            "/password",
+            serde_json::json!({"currentPassword": "R3set-Secret-Phrase", "newPassword": "Ch4nged-Secret-Phrase"}),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let new_mobile = unique_mobile();
+    let change_code = app.change_mobile_code(&token, &new_mobile).await;
+    let r = app
+        .put_json(
+            "/mobile",
+            serde_json::json!({"currentPassword": "Ch4nged-Secret-Phrase", "mobile": new_mobile, "smsCode": change_code}),
+            &token,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    secrets.extend([
+        format!("\"{reset_code}\""),
+        format!("为{reset_code}"),
+        format!("\"{change_code}\""),
+        format!("为{change_code}"),
+        "R3set-Secret-Phrase".into(),
+        "Ch4nged-Secret-Phrase".into(),
+        new_mobile,
         token,
     ]);
 

@@ -1,6 +1,7 @@
 //! Every integration test, in one binary: built and linked once. Each module is one area; the
 //! shared harness is the `integration_tests` library (`harness.rs`).
 
+mod account;
 mod achievements;
 mod contract;
 mod edge;

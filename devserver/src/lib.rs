@@ -59,7 +59,7 @@ pub static DEV_ROUTES: &[DevRoute] = &[
     DevRoute {
         method: Method::GET,
         path: "/captcha",
-        handler: |s, _| Box::pin(dev_captcha(s)),
+        handler: |s, r| Box::pin(dev_captcha(s, r)),
     },
     DevRoute {
         method: Method::GET,
@@ -74,15 +74,17 @@ pub static DEV_ROUTES: &[DevRoute] = &[
 ];
 
 /// `GET /captcha` plus `devAnswer`, so scripts can log in. Only this server adds it: the Lambda's
-/// handler never returns the answer.
-async fn dev_captcha(s: Arc<DevServer>) -> Result<Reply, ApiError> {
-    let issued = domain::captcha::issue(&s.app).await?;
-    let answer = domain::captcha::peek_answer_for_dev(&s.app, &issued.captcha_id).await?;
-    let mut json = serde_json::to_value(&issued).expect("serialisable");
-    if let Some(answer) = answer {
-        json["devAnswer"] = answer.to_string().into();
+/// handler (called here, per-address limit included) never returns the answer.
+async fn dev_captcha(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
+    let info = http_edge::RequestInfo::of(&req);
+    let mut reply = fn_captcha::captcha(s.app.clone(), req, info).await?;
+    if let Some(json) = reply.body.as_mut() {
+        let id = json["captchaId"].as_str().unwrap_or_default().to_string();
+        if let Some(answer) = domain::captcha::peek_answer_for_dev(&s.app, &id).await? {
+            json["devAnswer"] = answer.to_string().into();
+        }
     }
-    Ok(Reply::ok(&json))
+    Ok(reply)
 }
 
 /// `GET /_dev/sms?mobile=13800138000`: the outbox's messages to that number, oldest first.

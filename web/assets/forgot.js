@@ -1,6 +1,7 @@
-// 忘记密码. The password-reset routes do not exist yet: until they do, this page only says to
-// contact the school. The reset flow replaces this module (same export, same #/forgot-password
-// route); nothing else in the client needs to change.
+// 忘记密码. The API has the reset routes (POST /password/reset/code with a captcha, then
+// POST /password/reset with the SMS code; see openapi.yaml), but this page's flow is not written
+// yet: it still only says to contact the school. The reset flow replaces this module (same
+// export, same #/forgot-password route); nothing else in the client needs to change.
 
 import { h } from './dom.js';
 import { t } from './i18n.js';

@@ -1,21 +1,59 @@
-//! `POST /login` (account, password, captcha → bearer token) and `POST /logout`.
+//! `POST /login` (account, password, captcha → bearer token), `POST /logout`, and the password
+//! routes: `POST /password/reset/code`, `POST /password/reset` (forgotten password) and
+//! `PUT /password` (change). They live here because they are the login's business: they take
+//! an account and a captcha like the login, verify or hash Argon2 passwords (this function has
+//! the memory, hence the CPU, for it) and share its lockout.
 
 use domain::auth::{self, LoginCommand, LoginRequest};
+use domain::recovery::{self, Reset, ResetCode, ResetCodeRequest, ResetRequest};
+use domain::session::Gate;
+use domain::settings::{self, PasswordChange, PasswordChangeRequest};
+use domain::throttle::{self, Action};
 use domain::App;
-use http_edge::{bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
+use http_edge::{
+    authenticate, bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route,
+};
+use lambda_http::http::StatusCode;
 use std::sync::Arc;
 
 pub static ROUTES: &[Route] = &[
     route!(POST "/login" => login),
     route!(POST "/logout" => logout),
+    route!(POST "/password/reset/code" => reset_code),
+    route!(POST "/password/reset" => reset),
+    route!(PUT "/password" => change_password),
 ];
 
 pub async fn login(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    throttle::admit(&app, Action::Login, &info.client_ip).await?;
     let cmd = LoginCommand::try_from(json_body::<LoginRequest>(&req)?)?;
     Ok(Reply::ok(&auth::login(&app, cmd, &info.client_ip).await?))
 }
 
 pub async fn logout(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
     auth::logout(&app, bearer_token(&req)?).await?;
+    Ok(Reply::no_content())
+}
+
+pub async fn reset_code(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    let cmd = ResetCode::try_from(json_body::<ResetCodeRequest>(&req)?)?;
+    let sent = recovery::request_code(&app, cmd, &info.client_ip).await?;
+    Ok(Reply::with_status(StatusCode::ACCEPTED, &sent))
+}
+
+pub async fn reset(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
+    let cmd = Reset::try_from(json_body::<ResetRequest>(&req)?)?;
+    recovery::reset(&app, cmd, &info.client_ip).await?;
+    Ok(Reply::no_content())
+}
+
+pub async fn change_password(
+    app: Arc<App>,
+    req: Request,
+    info: RequestInfo,
+) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
+    let cmd = PasswordChange::try_from(json_body::<PasswordChangeRequest>(&req)?)?;
+    settings::change_password(&app, authed, cmd, &info.client_ip).await?;
     Ok(Reply::no_content())
 }

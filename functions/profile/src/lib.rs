@@ -1,12 +1,19 @@
-//! `GET /profile` and `PUT /profile`: the first-login information and password change.
+//! `GET /profile` and `PUT /profile` (the first-login information, then the document validity),
+//! and `PUT /mobile` (a new bound number): the profile is where the number lives, and this
+//! function already takes and releases number claims and verifies Argon2 passwords.
 
 use domain::profile::{self, ProfileSubmission, ProfileUpdate};
 use domain::session::Gate;
+use domain::settings::{self, MobileChange, MobileChangeRequest};
 use domain::App;
 use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
 
-pub static ROUTES: &[Route] = &[route!(GET "/profile" => get), route!(PUT "/profile" => put)];
+pub static ROUTES: &[Route] = &[
+    route!(GET "/profile" => get),
+    route!(PUT "/profile" => put),
+    route!(PUT "/mobile" => change_mobile),
+];
 
 pub async fn get(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
@@ -17,4 +24,16 @@ pub async fn put(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, A
     let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
     let submission = ProfileSubmission::try_from(json_body::<ProfileUpdate>(&req)?)?;
     Ok(Reply::ok(&profile::put(&app, authed, submission).await?))
+}
+
+pub async fn change_mobile(
+    app: Arc<App>,
+    req: Request,
+    info: RequestInfo,
+) -> Result<Reply, ApiError> {
+    let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
+    let cmd = MobileChange::try_from(json_body::<MobileChangeRequest>(&req)?)?;
+    Ok(Reply::ok(
+        &settings::change_mobile(&app, authed, cmd, &info.client_ip).await?,
+    ))
 }

@@ -11,7 +11,6 @@ pub static ROUTES: &[Route] = &[route!(POST "/sms/code" => send_code)];
 pub async fn send_code(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
     let cmd = SendCode::try_from(json_body::<SendCodeRequest>(&req)?)?;
-    let learner_key = &authed.learner.learner.id_key;
-    let sent = verification::send_code(&app, learner_key, cmd, &info.client_ip).await?;
+    let sent = verification::request_code(&app, &authed, cmd, &info.client_ip).await?;
     Ok(Reply::ok(&sent))
 }

@@ -1,7 +1,7 @@
 //! Amazon SNS as the SMS provider: `Publish` to a phone number, transactional.
 
 use async_trait::async_trait;
-use aws_sdk_sns::error::DisplayErrorContext;
+use aws_sdk_sns::error::{DisplayErrorContext, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
 use domain::sms::{SmsError, SmsSender};
 
@@ -37,10 +37,14 @@ impl SmsSender for SnsSender {
         if let Some(id) = &self.sender_id {
             publish = publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(id));
         }
-        publish
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| SmsError(DisplayErrorContext(&e).to_string()))
+        publish.send().await.map(|_| ()).map_err(|e| {
+            let text = DisplayErrorContext(&e).to_string();
+            match e {
+                // SNS answered and refused the message: it was not sent.
+                SdkError::ServiceError(_) => SmsError::Refused(text),
+                // No answer (dispatch failure, timeout, unreadable response): it may have been.
+                _ => SmsError::Unknown(text),
+            }
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! `wiring::build`, for every Lambda, the dev server and the tests alike.
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::SmsConfig;
+use crate::config::{SmsConfig, Throttles};
 use crate::crypto::Keys;
 use crate::random::{OsRandom, Random};
 use crate::sms::SmsSender;
@@ -16,6 +16,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub sms_config: SmsConfig,
+    /// Per-address limits (see [`crate::throttle`]).
+    pub throttles: Throttles,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub keys: Keys,
@@ -41,6 +43,7 @@ impl App {
             store,
             sms,
             sms_config,
+            throttles: Throttles::default(),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             keys,
@@ -50,6 +53,11 @@ impl App {
 
     pub fn with_request_deadline(mut self, deadline: Duration) -> App {
         self.request_deadline = deadline;
+        self
+    }
+
+    pub fn with_throttles(mut self, throttles: Throttles) -> App {
+        self.throttles = throttles;
         self
     }
 

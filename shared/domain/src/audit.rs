@@ -75,3 +75,61 @@ pub async fn recent(
         .map(|i| i.parse().map_err(DomainError::from))
         .collect()
 }
+
+/// A change to the learner's credentials, kept with the login trail (180 days) under its own
+/// sort-key prefix (`EVENT#…`), so the personal centre's list of logins does not show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountEvent {
+    PasswordReset,
+    PasswordChanged,
+    MobileChanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountEventEntry {
+    pub at: String,
+    pub ip: String,
+    pub event: AccountEvent,
+}
+
+/// The put of one account event, to go in the transaction that makes the change.
+pub fn account_event(
+    app: &App,
+    learner_key: &str,
+    ip: &str,
+    event: AccountEvent,
+) -> crate::store::WriteOp {
+    let at = app.now();
+    let entry = AccountEventEntry {
+        at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        ip: ip.to_string(),
+        event,
+    };
+    let sk = schema::account_event_sk(at.timestamp_millis(), &app.rng().hex(4));
+    crate::store::WriteOp::Put {
+        item: Item::new(schema::learner_pk(learner_key), sk, &entry)
+            .expiring(at.timestamp() + RETENTION_SECONDS),
+        condition: Condition::NotExists,
+    }
+}
+
+/// The learner's account events, newest first.
+pub async fn account_events(
+    app: &App,
+    learner_key: &str,
+) -> Result<Vec<AccountEventEntry>, DomainError> {
+    let items = app
+        .store
+        .query(
+            &schema::learner_pk(learner_key),
+            schema::EVENT_SK_PREFIX,
+            QueryOpts::newest(50),
+        )
+        .await?;
+    items
+        .iter()
+        .map(|i| i.parse().map_err(DomainError::from))
+        .collect()
+}

@@ -13,7 +13,7 @@ use crate::password;
 use crate::schema::{lock_pk, LOCK_SK};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::session;
-use crate::store::{read_modify_write, Condition, Decision};
+use crate::store::{read_modify_write, Condition, Decision, WriteOp};
 use serde::{Deserialize, Serialize};
 
 /// `POST /login`'s body as sent.
@@ -59,14 +59,14 @@ pub struct LoginResponse {
 }
 
 /// What a typed account names.
-enum Account {
+pub(crate) enum Account {
     Id(IdNumber),
     Mobile(Mobile),
     Neither,
 }
 
 impl Account {
-    fn parse(app: &App, typed: &str) -> Account {
+    pub(crate) fn parse(app: &App, typed: &str) -> Account {
         if let Ok(id) = IdNumber::parse(typed, app.today()) {
             Account::Id(id)
         } else if let Ok(m) = Mobile::parse(typed) {
@@ -76,19 +76,74 @@ impl Account {
         }
     }
 
-    /// The identifier failures are counted against, whether or not an account has it.
-    fn throttle_key(&self, app: &App, typed: &str) -> String {
-        let normalised = match self {
-            Account::Id(id) => format!("id:{}", id.expose()),
+    /// The identifier as typed, normalised (an ID number by its key: the lock of an account
+    /// can then be found from the learner record alone).
+    pub(crate) fn normalised(&self, app: &App, typed: &str) -> String {
+        match self {
+            Account::Id(id) => format!("id:{}", learner::id_key(app, id)),
             Account::Mobile(m) => format!("mobile:{}", m.digits()),
             Account::Neither => format!("other:{}", typed.trim().to_uppercase()),
-        };
-        app.keys.keyed("lock", &normalised)
+        }
+    }
+
+    /// The identifier failures are counted against, whether or not an account has it.
+    pub(crate) fn throttle_key(&self, app: &App, typed: &str) -> String {
+        app.keys.keyed("lock", &self.normalised(app, typed))
+    }
+
+    /// The learner the account names, if any.
+    pub(crate) async fn find(&self, app: &App) -> Result<Option<Stored>, DomainError> {
+        match self {
+            Account::Id(id) => learner::load_by_id(app, id).await,
+            Account::Mobile(m) => learner::load_by_mobile(app, m).await,
+            Account::Neither => Ok(None),
+        }
     }
 }
 
+/// The lock keys of a learner's identifiers: the ID number, and the bound number where known.
+pub(crate) fn lock_keys_of(app: &App, learner: &crate::learner::Learner) -> Vec<String> {
+    let mut keys = vec![app.keys.keyed("lock", &format!("id:{}", learner.id_key))];
+    if let Some(m) = learner.bound_mobile() {
+        keys.push(app.keys.keyed("lock", &format!("mobile:{}", m.digits())));
+    }
+    keys
+}
+
+/// Checks a learner's current password (re-authentication for a credential change): the try
+/// counts toward the account's lockout exactly as a login's does, and a success clears it.
+pub(crate) async fn check_current_password(
+    app: &App,
+    learner: &crate::learner::Learner,
+    pw: SecretString,
+) -> Result<(), DomainError> {
+    let lock_key = app.keys.keyed("lock", &format!("id:{}", learner.id_key));
+    if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
+        return Err(DomainError::AccountLocked { retry_after });
+    }
+    if !password::verify_async(pw, learner.password_hash.clone()).await {
+        return Err(DomainError::CredentialsInvalid);
+    }
+    app.store
+        .delete(&lock_pk(&lock_key), LOCK_SK, Condition::None)
+        .await?;
+    Ok(())
+}
+
+/// The ops that clear every lock of the learner's identifiers (in a reset's transaction).
+pub(crate) fn clear_locks(app: &App, learner: &crate::learner::Learner) -> Vec<WriteOp> {
+    lock_keys_of(app, learner)
+        .iter()
+        .map(|k| WriteOp::Delete {
+            pk: lock_pk(k),
+            sk: LOCK_SK.into(),
+            condition: Condition::None,
+        })
+        .collect()
+}
+
 /// Claims one try for the identifier (see [`crate::lockout`]).
-async fn claim_attempt(app: &App, key: &str) -> Result<Claim, DomainError> {
+pub(crate) async fn claim_attempt(app: &App, key: &str) -> Result<Claim, DomainError> {
     let now = app.now_unix();
     read_modify_write(app.store.as_ref(), &lock_pk(key), LOCK_SK, |item| {
         let state: LockState = match item {
@@ -126,11 +181,7 @@ pub async fn login(
     let masked = mask_account(&account);
     let parsed = Account::parse(app, &account);
     let at = app.now();
-    let found: Option<Stored> = match &parsed {
-        Account::Id(id) => learner::load_by_id(app, id).await?,
-        Account::Mobile(m) => learner::load_by_mobile(app, m).await?,
-        Account::Neither => None,
-    };
+    let found: Option<Stored> = parsed.find(app).await?;
     let learner_key = found.as_ref().map(|s| s.learner.id_key.clone());
     let note = |result| audit::record(app, learner_key.as_deref(), at, client_ip, &masked, result);
 

@@ -18,24 +18,37 @@ struct CaptchaRecord {
     answer: u32,
 }
 
-/// A question and its answer: `a+b` or `a-b` with single digits, never negative.
+/// A question and its answer: `a+b` with two-digit operands (answers 20 to 198), or `a-b` with
+/// two-digit operands and `a > b` (answers 1 to 89), each half the time. The answers spread over
+/// 198 values and the most frequent one (1) comes about once in 90 captchas: guessing it passes
+/// about 1.1% of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
     pub text: String,
     pub answer: u32,
 }
 
+/// The operands' range.
+pub const OPERAND_MIN: u32 = 10;
+pub const OPERAND_MAX: u32 = 99;
+
 impl Question {
     pub fn generate(rng: &dyn Random) -> Question {
-        let a = 1 + rng.below(9);
-        let b = 1 + rng.below(9);
+        let span = OPERAND_MAX - OPERAND_MIN + 1;
+        let a = OPERAND_MIN + rng.below(span);
         if rng.below(2) == 0 {
+            let b = OPERAND_MIN + rng.below(span);
             Question {
                 text: format!("{a}+{b}=?"),
                 answer: a + b,
             }
         } else {
-            let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+            // b uniform among the other operands: every ordered pair with a ≠ b equally likely.
+            let mut b = OPERAND_MIN + rng.below(span - 1);
+            if b >= a {
+                b += 1;
+            }
+            let (hi, lo) = if a > b { (a, b) } else { (b, a) };
             Question {
                 text: format!("{hi}-{lo}=?"),
                 answer: hi - lo,
@@ -119,19 +132,46 @@ mod tests {
     use crate::random::SeededRandom;
 
     #[test]
-    fn questions_are_small_and_never_negative() {
+    fn questions_are_well_formed_and_never_negative() {
         let rng = SeededRandom::new(3);
         let mut ops = std::collections::HashSet::new();
-        for _ in 0..500 {
+        for _ in 0..2000 {
             let q = Question::generate(&rng);
-            assert!(q.answer <= 18);
+            assert!((1..=198).contains(&q.answer), "{q:?}");
             assert!(q.text.ends_with("=?"));
             let op = if q.text.contains('+') { '+' } else { '-' };
             ops.insert(op);
             let (a, b) = q.text.trim_end_matches("=?").split_once(op).unwrap();
             let (a, b): (u32, u32) = (a.parse().unwrap(), b.parse().unwrap());
+            assert!((OPERAND_MIN..=OPERAND_MAX).contains(&a));
+            assert!((OPERAND_MIN..=OPERAND_MAX).contains(&b));
             assert_eq!(q.answer, if op == '+' { a + b } else { a - b });
         }
         assert_eq!(ops.len(), 2);
+    }
+
+    /// The distribution of answers over many draws: at least 100 distinct answers, and the most
+    /// frequent one under 2% (guessing it passes at most 2% of captchas).
+    #[test]
+    fn answers_spread_wide_enough_that_guessing_fails() {
+        let rng = SeededRandom::new(11);
+        const DRAWS: usize = 20_000;
+        let mut counts = std::collections::HashMap::<u32, usize>::new();
+        for _ in 0..DRAWS {
+            *counts.entry(Question::generate(&rng).answer).or_default() += 1;
+        }
+        let (top, max) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+        let share = *max as f64 / DRAWS as f64;
+        println!(
+            "captcha answers over {DRAWS} draws: {} distinct, most frequent {top} at {:.2}%",
+            counts.len(),
+            share * 100.0
+        );
+        assert!(counts.len() >= 100, "{} distinct answers", counts.len());
+        assert!(
+            share <= 0.02,
+            "answer {top} in {:.2}% of captchas",
+            share * 100.0
+        );
     }
 }

@@ -22,6 +22,10 @@ pub struct SmsConfig {
     pub template: String,
     /// The SNS sender ID (`SMS_SENDER_ID`), when set.
     pub sender_id: Option<String>,
+    /// The notice after a password reset or change (`SMS_NOTICE_PASSWORD`): no code, no link.
+    pub password_notice: String,
+    /// The notice to the old number after a mobile change (`SMS_NOTICE_MOBILE`).
+    pub mobile_notice: String,
 }
 
 impl Default for SmsConfig {
@@ -31,6 +35,10 @@ impl Default for SmsConfig {
             template: "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
                 .into(),
             sender_id: None,
+            password_notice: "您的学分银行账户密码已修改。如非本人操作，请立即联系所属院校。"
+                .into(),
+            mobile_notice: "您的学分银行账户已更换绑定手机号。如非本人操作，请立即联系所属院校。"
+                .into(),
         }
     }
 }
@@ -46,6 +54,60 @@ impl SmsConfig {
                 .replace("{minutes}", &minutes.to_string())
         )
     }
+}
+
+impl SmsConfig {
+    /// The full text of a notice (`template` is one of the notice templates).
+    pub fn notice_text(&self, template: &str) -> String {
+        format!("【{}】{}", self.signature, template)
+    }
+}
+
+/// At most `max` requests in each fixed window of `seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub max: u32,
+    pub seconds: i64,
+}
+
+/// Per-client-address limits of the routes anyone may call (`THROTTLE_CAPTCHA`,
+/// `THROTTLE_LOGIN`, `THROTTLE_RESET_CODE`: `max/seconds` windows, comma-separated), and the
+/// least time `POST /password/reset/code` takes (`RESET_CODE_MIN_MS`), so that known and
+/// unknown accounts take the same time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Throttles {
+    pub captcha: Vec<Window>,
+    pub login: Vec<Window>,
+    pub reset_code: Vec<Window>,
+    pub reset_code_min_ms: u64,
+}
+
+impl Default for Throttles {
+    /// A school's class behind one address logs in within a minute (60 learners, a captcha
+    /// and a login each, with room for mistakes); one address cannot mint thousands.
+    fn default() -> Self {
+        let w = |max, seconds| Window { max, seconds };
+        Throttles {
+            captcha: vec![w(150, 60), w(1000, 3600)],
+            login: vec![w(150, 60), w(1000, 3600)],
+            reset_code: vec![w(10, 60), w(50, 3600)],
+            reset_code_min_ms: 400,
+        }
+    }
+}
+
+/// Parses `max/seconds[,max/seconds…]`.
+pub fn parse_windows(text: &str) -> Option<Vec<Window>> {
+    let windows: Option<Vec<Window>> = text
+        .split(',')
+        .map(|part| {
+            let (max, seconds) = part.trim().split_once('/')?;
+            let max: u32 = max.trim().parse().ok()?;
+            let seconds: i64 = seconds.trim().parse().ok()?;
+            (max > 0 && seconds > 0).then_some(Window { max, seconds })
+        })
+        .collect();
+    windows.filter(|w| !w.is_empty())
 }
 
 /// Where records live.
@@ -166,6 +228,7 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Time budgets ([`Budgets::HTTP`] unless the import function or `BUDGET_*` say otherwise).
     pub budgets: Budgets,
+    pub throttles: Throttles,
 }
 
 /// The pepper of the dev server when `ID_PEPPER` is not set: not a secret, never deployed.
@@ -188,6 +251,7 @@ impl Config {
             keys: keys(pepper)?,
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
+            throttles: throttles(&non_empty)?,
         })
     }
 
@@ -216,6 +280,7 @@ impl Config {
             keys: keys(pepper)?,
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
+            throttles: throttles(&non_empty)?,
         })
     }
 
@@ -227,6 +292,7 @@ impl Config {
             keys,
             sms: SmsConfig::default(),
             budgets: Budgets::HTTP,
+            throttles: Throttles::default(),
         }
     }
 }
@@ -242,11 +308,35 @@ fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, C
         signature: non_empty("SMS_SIGNATURE").unwrap_or(defaults.signature),
         template: non_empty("SMS_TEMPLATE").unwrap_or(defaults.template),
         sender_id: non_empty("SMS_SENDER_ID"),
+        password_notice: non_empty("SMS_NOTICE_PASSWORD").unwrap_or(defaults.password_notice),
+        mobile_notice: non_empty("SMS_NOTICE_MOBILE").unwrap_or(defaults.mobile_notice),
     };
     if !sms.template.contains("{code}") {
         return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));
     }
     Ok(sms)
+}
+
+fn throttles(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<Throttles, ConfigError> {
+    let d = Throttles::default();
+    let windows = |name: &'static str, default: Vec<Window>| match non_empty(name) {
+        None => Ok(default),
+        Some(text) => {
+            parse_windows(&text).ok_or(ConfigError::Invalid(name, "must be max/seconds[,…]"))
+        }
+    };
+    Ok(Throttles {
+        captcha: windows("THROTTLE_CAPTCHA", d.captcha)?,
+        login: windows("THROTTLE_LOGIN", d.login)?,
+        reset_code: windows("THROTTLE_RESET_CODE", d.reset_code)?,
+        reset_code_min_ms: match non_empty("RESET_CODE_MIN_MS") {
+            None => d.reset_code_min_ms,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::Invalid("RESET_CODE_MIN_MS", "must be milliseconds"))?,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -325,6 +415,37 @@ mod tests {
             ("BUDGET_ATTEMPT_MS", "soon"),
         ]))
         .is_err());
+    }
+
+    #[test]
+    fn throttles_parse_and_default() {
+        assert_eq!(
+            parse_windows("5/60, 100/3600"),
+            Some(vec![
+                Window {
+                    max: 5,
+                    seconds: 60
+                },
+                Window {
+                    max: 100,
+                    seconds: 3600
+                }
+            ])
+        );
+        assert_eq!(parse_windows("5"), None);
+        assert_eq!(parse_windows("0/60"), None);
+        let c = Config::dev_server(lookup(&[("THROTTLE_LOGIN", "3/60")])).unwrap();
+        assert_eq!(
+            c.throttles.login,
+            vec![Window {
+                max: 3,
+                seconds: 60
+            }]
+        );
+        assert_eq!(c.throttles.captcha, Throttles::default().captcha);
+        assert!(Config::dev_server(lookup(&[("THROTTLE_CAPTCHA", "x")])).is_err());
+        let notice = SmsConfig::default().notice_text(&SmsConfig::default().password_notice);
+        assert!(notice.starts_with("【学分银行】") && !notice.contains('{'));
     }
 
     #[test]

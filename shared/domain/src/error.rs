@@ -81,6 +81,9 @@ pub enum DomainError {
     PasswordWeak(WeakReason),
     #[error("mobile taken")]
     MobileTaken,
+    /// Too many requests of one kind from one client address.
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: u64 },
     /// A dependency (storage, SMS provider) failed or is overloaded; trying again may work.
     #[error("dependency unavailable")]
     Unavailable(#[source] BoxError),

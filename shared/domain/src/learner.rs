@@ -42,6 +42,10 @@ pub struct Learner {
     pub id_long_term: bool,
     pub mobile_key: Option<String>,
     pub mobile_masked: Option<String>,
+    /// The bound number's 11 digits, to send reset codes and notices to (learners who bound
+    /// their number before this field existed have none until they change it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
     /// Bumped by every password change: sessions made before it stop working.
     pub cred_version: u64,
     /// Totals over the learner's achievements; credits in tenths (exact decimals).
@@ -83,6 +87,7 @@ impl Learner {
             id_long_term: false,
             mobile_key: None,
             mobile_masked: None,
+            mobile: None,
             cred_version: 1,
             total_credit_tenths: 0,
             total_points: 0,
@@ -108,6 +113,13 @@ impl Stored {
     /// The item replacing this one with `learner`'s data, for a conditional write.
     pub fn replaced_by(&self, learner: &Learner) -> Item {
         self.item.next(learner)
+    }
+}
+
+impl Learner {
+    /// The bound number, where it is known.
+    pub fn bound_mobile(&self) -> Option<Mobile> {
+        self.mobile.as_deref().and_then(|m| Mobile::parse(m).ok())
     }
 }
 

@@ -9,7 +9,9 @@
 //!   with the in-memory [`sms::Outbox`]), [`clock`], [`random`]; [`schema`] names every item key;
 //!   [`retry`] is the one contention policy.
 //! - **use cases** — [`captcha`], [`auth`] (login), [`session`], [`verification`] (SMS codes),
-//!   [`profile`], [`achievements`], [`import`], [`audit`], [`learner`]: typed commands in, domain
+//!   [`recovery`] (forgotten password), [`settings`] (password and mobile changes), [`notice`],
+//!   [`throttle`] (per-address limits), [`profile`], [`achievements`], [`import`], [`audit`],
+//!   [`learner`]: typed commands in, domain
 //!   results or a [`DomainError`] out.
 //!
 //! [`App`] is the dependency bundle every use case runs against; `aws-infra` builds it from
@@ -34,17 +36,21 @@ pub mod lang;
 pub mod learner;
 pub mod lockout;
 pub mod mobile;
+pub mod notice;
 pub mod password;
 pub mod password_policy;
 pub mod profile;
 pub mod quota;
 pub mod random;
+pub mod recovery;
 pub mod retry;
 pub mod schema;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod sms;
 pub mod store;
+pub mod throttle;
 pub mod verification;
 
 pub use app::App;

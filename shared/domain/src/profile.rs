@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::{DomainError, Problem};
-use crate::input::{required, SecretText};
+use crate::input::{absent, required, SecretText};
 use crate::learner::{self, Learner, MobileClaim, Stored};
 use crate::mobile::Mobile;
 use crate::retry::Contention;
@@ -68,7 +68,8 @@ pub struct ProfileSubmission {
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
     pub long_term: bool,
-    pub mobile: Mobile,
+    /// Required on the first login; not allowed once the profile is complete.
+    pub mobile: Option<Mobile>,
     pub sms_code: Option<SecretString>,
     pub new_password: Option<SecretString>,
 }
@@ -84,9 +85,16 @@ impl TryFrom<ProfileUpdate> for ProfileSubmission {
         let from = date("idValidFrom", body.id_valid_from)?
             .ok_or_else(|| DomainError::validation("idValidFrom", Problem::Missing))?;
         let to = date("idValidTo", body.id_valid_to)?;
-        let mobile = required("mobile", body.mobile, 32)?;
-        let mobile = Mobile::parse(&mobile)
-            .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
+        let mobile = match body.mobile {
+            None => None,
+            Some(m) => {
+                let m = required("mobile", Some(m), 32)?;
+                Some(
+                    Mobile::parse(&m)
+                        .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?,
+                )
+            }
+        };
         Ok(ProfileSubmission {
             from,
             to,
@@ -141,8 +149,10 @@ pub fn get(authed: &Authenticated) -> ProfileView {
     ProfileView::from(&authed.learner.learner)
 }
 
-/// Saves a submission for the learner of `authed`: validity, the mobile (with its code unless it
-/// is already theirs) and, required while the initial password is in use, a new password.
+/// Saves a submission for the learner of `authed`. On the first login: validity, the mobile (with
+/// its code unless it is already theirs) and, required while the initial password is in use, a
+/// new password. Once the profile is complete, only the validity: passwords change through
+/// `PUT /password` or a reset, numbers through `PUT /mobile` (both re-authenticate).
 pub async fn put(
     app: &App,
     authed: Authenticated,
@@ -158,9 +168,15 @@ pub async fn put(
         new_password,
     } = body;
     check_validity(from, to, long_term, app.today())?;
+    let current = &authed.learner.learner;
+    if current.profile_completed {
+        absent("newPassword", &new_password)?;
+        absent("mobile", &mobile)?;
+        return save_validity(app, authed, from, to, long_term).await;
+    }
+    let mobile = mobile.ok_or_else(|| DomainError::validation("mobile", Problem::Missing))?;
     let mobile_key = learner::mobile_key(app, &mobile);
 
-    let current = &authed.learner.learner;
     if current.password_change_required() && new_password.is_none() {
         return Err(DomainError::validation("newPassword", Problem::Missing));
     }
@@ -208,6 +224,40 @@ pub async fn put(
                 contention.lost().await?;
                 authed = authed.reload(app).await?;
             }
+        }
+    }
+}
+
+/// A complete profile's only change: the document validity.
+async fn save_validity(
+    app: &App,
+    authed: Authenticated,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    long_term: bool,
+) -> Result<ProfileView, DomainError> {
+    let mut authed = authed;
+    let mut contention = Contention::new("profile validity");
+    loop {
+        let stored = &authed.learner;
+        let mut next = stored.learner.clone();
+        next.id_valid_from = Some(from);
+        next.id_valid_to = to;
+        next.id_long_term = long_term;
+        match app
+            .store
+            .put(
+                stored.replaced_by(&next),
+                Condition::Version(stored.item.version),
+            )
+            .await
+        {
+            Ok(()) => return Ok(ProfileView::from(&next)),
+            Err(e) if e.is_contention() => {
+                contention.lost().await?;
+                authed = authed.reload(app).await?;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -260,6 +310,7 @@ async fn try_save(
     next.id_long_term = changes.long_term;
     next.mobile_key = Some(mobile_key.to_string());
     next.mobile_masked = Some(changes.mobile.masked());
+    next.mobile = Some(changes.mobile.digits().to_string());
     next.profile_completed = true;
     if let Some(hash) = &changes.new_hash {
         next.password_hash = Some(hash.clone());

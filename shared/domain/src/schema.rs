@@ -14,7 +14,11 @@
 //! | captcha | `CAPTCHA#<id>` | `CAPTCHA` |
 //! | login lock | `LOCK#<identifierKey>` | `LOCK` |
 //! | mobile claim | `MOBILE#<mobileKey>` | `MOBILE` |
+//! | account event (password reset or changed, mobile changed) | `LEARNER#<idKey>` | `EVENT#<ms, 15 digits>#<rand>` |
 //! | SMS send log | `SMSQ#MOBILE#<mobileKey>`, `SMSQ#LEARNER#<idKey>`, `SMSQ#IP#<ipKey>` | `QUOTA` |
+//! | reset-code log per typed identifier | `SMSQ#RESET#<identifierKey>` | `QUOTA` |
+//! | notice SMS log per number | `SMSQ#NOTICE#<mobileKey>` | `QUOTA` |
+//! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>#<shard 0-3>` |
 //! | external-id claim | `EXT#<sha256(institution, externalId)>` | `EXT` |
 
 use crate::crypto::sha256_hex;
@@ -41,6 +45,13 @@ pub fn audit_sk(at_millis: i64, rand_hex: &str) -> String {
 /// Attempts on accounts nobody has, one partition a day.
 pub fn unmatched_audit_pk(day: &str) -> String {
     format!("AUDIT#UNMATCHED#{day}")
+}
+
+pub const EVENT_SK_PREFIX: &str = "EVENT#";
+
+/// An account event (password reset or change, mobile change) in the learner's partition.
+pub fn account_event_sk(at_millis: i64, rand_hex: &str) -> String {
+    format!("{EVENT_SK_PREFIX}{at_millis:015}#{rand_hex}")
 }
 
 pub fn achievement_sk(achievement_id: &str) -> String {
@@ -78,6 +89,26 @@ pub fn quota_learner_pk(id_key: &str) -> String {
 
 pub fn quota_ip_pk(ip_key: &str) -> String {
     format!("SMSQ#IP#{ip_key}")
+}
+
+/// Reset codes asked for one typed identifier (known or not).
+pub fn quota_reset_pk(identifier_key: &str) -> String {
+    format!("SMSQ#RESET#{identifier_key}")
+}
+
+/// Notices sent to one number (their own cap, apart from the codes').
+pub fn quota_notice_pk(mobile_key: &str) -> String {
+    format!("SMSQ#NOTICE#{mobile_key}")
+}
+
+/// Requests of one route from one client address, one item per window.
+pub fn rate_pk(route: &str, ip_key: &str) -> String {
+    format!("RATE#{route}#{ip_key}")
+}
+
+/// One shard of a window's count (see `throttle`).
+pub fn rate_sk(window_seconds: i64, window_start: i64, shard: u32) -> String {
+    format!("WIN#{window_seconds}#{window_start}#{shard}")
 }
 
 pub fn external_claim_pk(institution: &str, external_id: &str) -> String {

@@ -6,9 +6,25 @@ use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
+/// Why a send did not succeed. The difference matters: a refused message was certainly not
+/// delivered (its code can be voided and its quota given back), while after an unknown outcome
+/// (a timeout, a dropped connection) the message may have gone out.
 #[derive(Debug, thiserror::Error)]
-#[error("SMS not sent: {0}")]
-pub struct SmsError(pub String);
+pub enum SmsError {
+    /// The provider answered and did not take the message.
+    #[error("SMS refused by the provider: {0}")]
+    Refused(String),
+    /// No definite answer: the message may or may not have been sent.
+    #[error("SMS outcome unknown: {0}")]
+    Unknown(String),
+}
+
+impl SmsError {
+    /// Whether the message was certainly not sent.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, SmsError::Refused(_))
+    }
+}
 
 #[async_trait]
 pub trait SmsSender: Send + Sync {
@@ -25,11 +41,13 @@ pub struct SentSms {
 }
 
 /// Keeps every message; prints each one when `print` is set (the dev server). Can be told to
-/// fail, to try what clients see when the provider is down.
+/// refuse (`set_failing`), to try what clients see when the provider is down, or to time out
+/// after keeping the message (`set_timing_out`: delivered, but the sender never heard back).
 #[derive(Debug, Default)]
 pub struct Outbox {
     messages: Mutex<Vec<SentSms>>,
     failing: AtomicBool,
+    timing_out: AtomicBool,
     print: bool,
 }
 
@@ -47,6 +65,14 @@ impl Outbox {
 
     pub fn is_failing(&self) -> bool {
         self.failing.load(Ordering::SeqCst)
+    }
+
+    pub fn set_timing_out(&self, timing_out: bool) {
+        self.timing_out.store(timing_out, Ordering::SeqCst);
+    }
+
+    pub fn is_timing_out(&self) -> bool {
+        self.timing_out.load(Ordering::SeqCst)
     }
 
     /// Messages sent to `to` (E.164), oldest first.
@@ -67,7 +93,7 @@ impl Outbox {
 impl SmsSender for Outbox {
     async fn send(&self, to: &str, text: &str) -> Result<(), SmsError> {
         if self.failing.load(Ordering::SeqCst) {
-            return Err(SmsError("the outbox was told to fail".into()));
+            return Err(SmsError::Refused("the outbox was told to refuse".into()));
         }
         let sms = SentSms {
             mobile: to.to_string(),
@@ -81,6 +107,9 @@ impl SmsSender for Outbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(sms);
+        if self.timing_out.load(Ordering::SeqCst) {
+            return Err(SmsError::Unknown("the outbox was told to time out".into()));
+        }
         Ok(())
     }
 }

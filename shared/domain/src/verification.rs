@@ -12,6 +12,7 @@ use crate::quota::{Denied, Limit, Rule, SendLog, Sent};
 use crate::retry::Contention;
 use crate::schema::{self, QUOTA_SK};
 use crate::secret::{ExposeSecret, SecretString};
+use crate::session::Authenticated;
 use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
 use serde::{Deserialize, Serialize};
 
@@ -50,16 +51,24 @@ pub const PER_IP: Rule = Rule {
     }],
 };
 
+/// What a code is for. A code is only good for the purpose it was sent for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Purpose {
+    /// The first login's mobile (`POST /sms/code` without a purpose).
     BindMobile,
+    /// A new number for an active learner (`PUT /mobile`).
+    ChangeMobile,
+    /// Forgotten password (`POST /password/reset/code`, never through `POST /sms/code`).
+    ResetPassword,
 }
 
 impl Purpose {
+    /// The purposes `POST /sms/code` takes.
     pub fn parse(s: Option<&str>) -> Result<Purpose, DomainError> {
         match s.map(str::trim) {
             None | Some("") | Some("BIND_MOBILE") => Ok(Purpose::BindMobile),
+            Some("CHANGE_MOBILE") => Ok(Purpose::ChangeMobile),
             Some(_) => Err(DomainError::validation("purpose", Problem::Invalid)),
         }
     }
@@ -67,6 +76,8 @@ impl Purpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::BindMobile => "BIND_MOBILE",
+            Purpose::ChangeMobile => "CHANGE_MOBILE",
+            Purpose::ResetPassword => "RESET_PASSWORD",
         }
     }
 }
@@ -133,8 +144,8 @@ fn code_hash(
     )
 }
 
-fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> [(String, Rule); 3] {
-    [
+fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> Vec<(String, Rule)> {
+    vec![
         (
             schema::quota_mobile_pk(&learner::mobile_key(app, mobile)),
             PER_NUMBER,
@@ -144,18 +155,23 @@ fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> [(Stri
     ]
 }
 
-fn denied(d: Denied) -> DomainError {
+pub(crate) fn denied(d: Denied) -> DomainError {
     match d {
         Denied::Cooldown { retry_after } => DomainError::SmsCooldown { retry_after },
         Denied::Limit { retry_after } => DomainError::SmsLimitExceeded { retry_after },
     }
 }
 
-/// Reserves one send in all three logs at once (one transaction, conditional on what was read).
-async fn reserve(app: &App, keys: &[(String, Rule); 3], sent: &Sent) -> Result<(), DomainError> {
+/// Reserves one send in every log of `keys` at once (one transaction, conditional on what was
+/// read).
+pub(crate) async fn reserve(
+    app: &App,
+    keys: &[(String, Rule)],
+    sent: &Sent,
+) -> Result<(), DomainError> {
     let mut contention = Contention::new("SMS quota");
     loop {
-        let mut ops = Vec::with_capacity(3);
+        let mut ops = Vec::with_capacity(keys.len());
         for (pk, rule) in keys {
             let current = app.store.get(pk, QUOTA_SK).await?;
             let log: SendLog = match &current {
@@ -182,8 +198,12 @@ async fn reserve(app: &App, keys: &[(String, Rule); 3], sent: &Sent) -> Result<(
     }
 }
 
-/// Gives a reservation back (the SMS was not sent).
-async fn release(app: &App, keys: &[(String, Rule); 3], id: &str) -> Result<(), DomainError> {
+/// Gives a reservation back (the SMS was certainly not sent).
+pub(crate) async fn release(
+    app: &App,
+    keys: &[(String, Rule)],
+    id: &str,
+) -> Result<(), DomainError> {
     for (pk, rule) in keys {
         read_modify_write(app.store.as_ref(), pk, QUOTA_SK, |item| {
             let Some(item) = item else {
@@ -202,7 +222,23 @@ async fn release(app: &App, keys: &[(String, Rule); 3], id: &str) -> Result<(), 
     Ok(())
 }
 
-/// Sends a code to the authenticated learner `learner_key`, asked from `client_ip`.
+/// Sends a code to the authenticated learner, asked from `client_ip`. A new number for an
+/// active learner (`CHANGE_MOBILE`) needs an active learner.
+pub async fn request_code(
+    app: &App,
+    authed: &Authenticated,
+    cmd: SendCode,
+    client_ip: &str,
+) -> Result<SendCodeResponse, DomainError> {
+    if cmd.purpose == Purpose::ChangeMobile && !authed.learner.learner.is_active() {
+        return Err(DomainError::ProfileIncomplete);
+    }
+    send_code(app, &authed.learner.learner.id_key, cmd, client_ip).await
+}
+
+/// Sends a code to the learner `learner_key`, asked from `client_ip`: reserves the quota, stores
+/// the code's keyed hash, then sends. A refused SMS voids the code and gives the quota back; an
+/// SMS whose outcome is unknown keeps both (it may have been delivered). Either is 503.
 pub async fn send_code(
     app: &App,
     learner_key: &str,
@@ -210,35 +246,57 @@ pub async fn send_code(
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
     let SendCode { mobile, purpose } = cmd;
-    let now = app.now_unix();
-
     let keys = quota_keys(app, learner_key, &mobile, client_ip);
-    let reservation = Sent {
-        at: now,
-        id: app.rng().hex(8),
-    };
-    reserve(app, &keys, &reservation).await?;
-
-    let code = app.rng().digits(CODE_DIGITS);
-    let text = app.sms_config.code_text(&code, CODE_TTL_SECONDS / 60);
-    if let Err(e) = app.sms.send(&mobile.e164(), &text).await {
-        tracing::warn!(mobile = %mobile.masked(), error = %e, "SMS provider failed; quota released");
-        release(app, &keys, &reservation.id).await?;
-        return Err(e.into());
-    }
-    tracing::info!(mobile = %mobile.masked(), purpose = purpose.as_str(), "verification code sent");
-
-    // A new code replaces the previous one for this learner and purpose.
-    store_code(app, learner_key, &mobile, purpose, &code).await?;
+    deliver(app, learner_key, &mobile, purpose, &keys).await?;
     Ok(SendCodeResponse {
         expires_in: CODE_TTL_SECONDS,
         resend_after: PER_NUMBER.cooldown,
     })
 }
 
+/// Reserve quota in `keys` → store the code → send it; see [`send_code`].
+pub(crate) async fn deliver(
+    app: &App,
+    learner_key: &str,
+    mobile: &Mobile,
+    purpose: Purpose,
+    keys: &[(String, Rule)],
+) -> Result<(), DomainError> {
+    let reservation = Sent {
+        at: app.now_unix(),
+        id: app.rng().hex(8),
+    };
+    reserve(app, keys, &reservation).await?;
+
+    let code = app.rng().digits(CODE_DIGITS);
+    // A new code replaces the previous one for this learner and purpose.
+    if let Err(e) = store_code(app, learner_key, mobile, purpose, &code).await {
+        release(app, keys, &reservation.id).await?;
+        return Err(e);
+    }
+    let text = app.sms_config.code_text(&code, CODE_TTL_SECONDS / 60);
+    match app.sms.send(&mobile.e164(), &text).await {
+        Ok(()) => {
+            tracing::info!(mobile = %mobile.masked(), purpose = purpose.as_str(), "verification code sent");
+            Ok(())
+        }
+        Err(e) if e.is_refused() => {
+            tracing::warn!(mobile = %mobile.masked(), error = %e, "SMS refused; code voided, quota released");
+            void_code(app, learner_key, mobile, purpose, &code).await?;
+            release(app, keys, &reservation.id).await?;
+            Err(e.into())
+        }
+        Err(e) => {
+            tracing::warn!(mobile = %mobile.masked(), error = %e, "SMS outcome unknown; code kept, quota spent");
+            Err(e.into())
+        }
+    }
+}
+
 /// Stores `code` as the live code of the learner for `mobile` and `purpose`, replacing any
-/// previous one. [`send_code`] calls it after the SMS went out; fixtures (the sample events carry
-/// a fixed code) call it directly.
+/// previous one (the item's version moves on, so a code verified before is no longer consumable).
+/// [`send_code`] calls it before the SMS goes out; fixtures (the sample events carry a fixed
+/// code) call it directly.
 pub async fn store_code(
     app: &App,
     learner_key: &str,
@@ -254,10 +312,55 @@ pub async fn store_code(
         wrong_tries: 0,
         sent_at: now,
     };
-    let item = Item::new(learner::pk(learner_key), code_sk(purpose), &record)
-        .expiring(now + CODE_TTL_SECONDS);
-    app.store.put(item, Condition::None).await?;
-    Ok(())
+    let data = serde_json::to_value(&record).expect("serialisable");
+    read_modify_write(
+        app.store.as_ref(),
+        &learner::pk(learner_key),
+        &code_sk(purpose),
+        |_| {
+            Ok::<_, DomainError>(Decision::Write {
+                data: data.clone(),
+                expires_at: Some(now + CODE_TTL_SECONDS),
+                result: (),
+            })
+        },
+    )
+    .await
+}
+
+/// Deletes the stored code if it is still `code` (a refused SMS: nobody can have it).
+async fn void_code(
+    app: &App,
+    learner_key: &str,
+    mobile: &Mobile,
+    purpose: Purpose,
+    code: &str,
+) -> Result<(), DomainError> {
+    let pk = learner::pk(learner_key);
+    let sk = code_sk(purpose);
+    let expected = code_hash(
+        app,
+        learner_key,
+        &learner::mobile_key(app, mobile),
+        purpose,
+        code,
+    );
+    let Some(item) = app.store.get(&pk, &sk).await? else {
+        return Ok(());
+    };
+    let record: CodeRecord = item.parse()?;
+    if !constant_time_eq(record.code_hash.as_bytes(), expected.as_bytes()) {
+        return Ok(()); // replaced by a newer send meanwhile
+    }
+    match app
+        .store
+        .delete(&pk, &sk, Condition::Version(item.version))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_contention() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A code that matched: consume it with [`VerifiedCode::consume`] in the transaction that uses it.
@@ -331,4 +434,189 @@ pub async fn verify_code(
         })
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SmsConfig;
+    use crate::crypto::Keys;
+    use crate::sms::{Outbox, SmsError, SmsSender};
+    use crate::store::memory::MemoryStore;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    const LEARNER: &str = "learner-key";
+    const IP: &str = "203.0.113.9";
+
+    fn app_with(sms: Arc<dyn SmsSender>, store: Arc<MemoryStore>) -> App {
+        App::new(
+            store,
+            sms,
+            SmsConfig::default(),
+            Keys::new(vec![7u8; 32]).unwrap(),
+        )
+    }
+
+    fn cmd(mobile: &Mobile) -> SendCode {
+        SendCode {
+            mobile: mobile.clone(),
+            purpose: Purpose::BindMobile,
+        }
+    }
+
+    fn code_in(outbox: &Outbox, mobile: &Mobile) -> String {
+        let text = outbox
+            .messages_to(&mobile.e164())
+            .last()
+            .unwrap()
+            .text
+            .clone();
+        text.split("验证码为")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect()
+    }
+
+    async fn stored_code(app: &App) -> Option<Item> {
+        app.store
+            .get(&learner::pk(LEARNER), &code_sk(Purpose::BindMobile))
+            .await
+            .unwrap()
+    }
+
+    async fn sends_logged(app: &App, mobile: &Mobile) -> usize {
+        let mut n = 0;
+        for (pk, _) in quota_keys(app, LEARNER, mobile, IP) {
+            if let Some(item) = app.store.get(&pk, QUOTA_SK).await.unwrap() {
+                n += item.parse::<SendLog>().unwrap().sends.len();
+            }
+        }
+        n
+    }
+
+    /// Checks, at the moment of sending, that the code is already stored.
+    struct Witness {
+        store: Arc<MemoryStore>,
+        seen_stored: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl SmsSender for Witness {
+        async fn send(&self, _: &str, _: &str) -> Result<(), SmsError> {
+            let item = self
+                .store
+                .get(&learner::pk(LEARNER), &code_sk(Purpose::BindMobile))
+                .await
+                .unwrap();
+            self.seen_stored
+                .store(item.is_some(), std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_code_is_stored_before_the_sms_goes_out() {
+        let store = Arc::new(MemoryStore::new());
+        let witness = Arc::new(Witness {
+            store: store.clone(),
+            seen_stored: Default::default(),
+        });
+        let app = app_with(witness.clone(), store);
+        let mobile = Mobile::parse("13800138000").unwrap();
+        send_code(&app, LEARNER, cmd(&mobile), IP).await.unwrap();
+        assert!(witness
+            .seen_stored
+            .load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_refused_sms_voids_the_code_and_gives_the_quota_back() {
+        let store = Arc::new(MemoryStore::new());
+        let outbox = Arc::new(Outbox::new(false));
+        let app = app_with(outbox.clone(), store);
+        let mobile = Mobile::parse("13800138000").unwrap();
+        outbox.set_failing(true);
+        for _ in 0..12 {
+            let e = send_code(&app, LEARNER, cmd(&mobile), IP)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, DomainError::Unavailable(_)), "{e:?}");
+        }
+        assert!(stored_code(&app).await.is_none(), "no code left behind");
+        assert_eq!(sends_logged(&app, &mobile).await, 0, "nothing counted");
+        assert_eq!(outbox.count(), 0);
+        // No cooldown: the next send goes out at once, and its code works.
+        outbox.set_failing(false);
+        send_code(&app, LEARNER, cmd(&mobile), IP).await.unwrap();
+        let code = code_in(&outbox, &mobile);
+        verify_code(
+            &app,
+            LEARNER,
+            &mobile,
+            Purpose::BindMobile,
+            Some(code.into()),
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_outcome_keeps_the_code_valid_and_the_quota_spent() {
+        let store = Arc::new(MemoryStore::new());
+        let outbox = Arc::new(Outbox::new(false));
+        let app = app_with(outbox.clone(), store);
+        let mobile = Mobile::parse("13800138000").unwrap();
+        outbox.set_timing_out(true);
+        let e = send_code(&app, LEARNER, cmd(&mobile), IP)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, DomainError::Unavailable(_)), "{e:?}");
+        // The message went out after all: its code is usable.
+        let code = code_in(&outbox, &mobile);
+        assert_eq!(
+            sends_logged(&app, &mobile).await,
+            3,
+            "spent in all three logs"
+        );
+        let verified = verify_code(
+            &app,
+            LEARNER,
+            &mobile,
+            Purpose::BindMobile,
+            Some(code.into()),
+        )
+        .await
+        .unwrap();
+        assert!(verified.still_valid(&app).await.unwrap());
+        // The reservation counts: the number's cooldown applies.
+        outbox.set_timing_out(false);
+        let e = send_code(&app, LEARNER, cmd(&mobile), IP)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, DomainError::SmsCooldown { .. }), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_code_is_only_good_for_its_purpose() {
+        let store = Arc::new(MemoryStore::new());
+        let outbox = Arc::new(Outbox::new(false));
+        let app = app_with(outbox.clone(), store);
+        let mobile = Mobile::parse("13800138000").unwrap();
+        send_code(&app, LEARNER, cmd(&mobile), IP).await.unwrap();
+        let code = code_in(&outbox, &mobile);
+        for other in [Purpose::ChangeMobile, Purpose::ResetPassword] {
+            let e = verify_code(&app, LEARNER, &mobile, other, Some(code.clone().into()))
+                .await
+                .unwrap_err();
+            assert!(matches!(e, DomainError::SmsCodeInvalid));
+        }
+        assert!(Purpose::parse(Some("RESET_PASSWORD")).is_err());
+        assert_eq!(
+            Purpose::parse(Some("CHANGE_MOBILE")).unwrap(),
+            Purpose::ChangeMobile
+        );
+    }
 }

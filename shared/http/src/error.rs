@@ -63,9 +63,10 @@ impl ApiError {
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
             ProfileIncomplete => StatusCode::FORBIDDEN,
             MobileTaken => StatusCode::CONFLICT,
-            AccountLocked { .. } | SmsCooldown { .. } | SmsLimitExceeded { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            AccountLocked { .. }
+            | SmsCooldown { .. }
+            | SmsLimitExceeded { .. }
+            | RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +96,7 @@ impl ApiError {
             IdValidityInvalid => "ID_VALIDITY_INVALID",
             PasswordWeak(_) => "PASSWORD_WEAK",
             MobileTaken => "MOBILE_TAKEN",
+            RateLimited { .. } => "RATE_LIMITED",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Internal(_) => "INTERNAL",
         }
@@ -105,7 +107,8 @@ impl ApiError {
         match self.domain()? {
             DomainError::AccountLocked { retry_after }
             | DomainError::SmsCooldown { retry_after }
-            | DomainError::SmsLimitExceeded { retry_after } => Some((*retry_after).max(1)),
+            | DomainError::SmsLimitExceeded { retry_after }
+            | DomainError::RateLimited { retry_after } => Some((*retry_after).max(1)),
             DomainError::Unavailable(_) => Some(1),
             _ => None,
         }
@@ -183,6 +186,12 @@ impl ApiError {
                 "该手机号已被其他账户绑定",
                 "This mobile number is bound to another account",
             ),
+            RateLimited { retry_after } => match lang {
+                Lang::Zh => format!("请求过于频繁，请 {retry_after} 秒后再试"),
+                Lang::En => format!(
+                    "Too many requests from this address; try again in {retry_after} seconds"
+                ),
+            },
             Unavailable(_) => s("服务繁忙，请稍后再试", "The service is busy; try again shortly"),
             Internal(_) => s("服务器内部错误", "Internal server error"),
         }
