@@ -2,8 +2,12 @@
 # Release builds of every function as the zip Lambda takes (provided.al2023, `bootstrap`), with
 # cargo-lambda (from PyPI, with zig) installed into the git-ignored $REPO/.venv when missing.
 #
-#   scripts/build-zips.sh            # x86_64 (this machine cannot fetch the aarch64 std)
-#   ARCH=arm64 scripts/build-zips.sh # needs `rustup target add aarch64-unknown-linux-gnu`
+#   scripts/build-zips.sh            # arm64 (Graviton, the template's default Architecture)
+#   scripts/build-zips.sh --x86-64   # x86_64 (also: ARCH=x86_64 scripts/build-zips.sh)
+#
+# arm64 needs the aarch64 standard library: the script runs `rustup target add
+# aarch64-unknown-linux-gnu` when it is missing (as `sam build` does); zig, from the ziglang
+# package, is the cross linker for both architectures.
 #
 # Output: target/lambda/<bin>/bootstrap.zip for each function, with its size printed. The binary
 # names are read from the [[bin]] targets of the packages under functions/.
@@ -30,9 +34,28 @@ fi
 # cargo-lambda finds zig through the venv's python (`python -m ziglang`).
 export PATH="$venv/bin:$PATH"
 
-case "${ARCH:-x86_64}" in
+arch="${ARCH:-arm64}"
+for a in "$@"; do
+    case "$a" in
+        --x86-64 | --x86_64) arch=x86_64 ;;
+        --arm64) arch=arm64 ;;
+        *)
+            echo "build-zips: unknown argument $a (--arm64, the default, or --x86-64)" >&2
+            exit 2
+            ;;
+    esac
+done
+
+case "$arch" in
     x86_64 | x86-64 | amd64) arch_flag=--x86-64 ;;
-    arm64 | aarch64) arch_flag=--arm64 ;;
+    arm64 | aarch64)
+        arch_flag=--arm64
+        if command -v rustup >/dev/null &&
+            ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+            echo "build-zips: rustup target add aarch64-unknown-linux-gnu" >&2
+            rustup target add aarch64-unknown-linux-gnu
+        fi
+        ;;
     *)
         echo "build-zips: ARCH must be x86_64 or arm64" >&2
         exit 2

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every test against the in-memory store
-# and against DynamoDB/SNS on the moto emulator (installed into .venv and started here), and a
-# smoke test of the dev server over real HTTP.
+# and against DynamoDB/SNS on the moto emulator (installed into .venv and started here), every
+# sample event of events/ through the real function binaries on moto, the arm64 release zips
+# (smoke-tested under qemu-user when it is installed), and a smoke test of the dev server over
+# real HTTP.
 #
 #   ./scripts/test.sh            # everything
-#   ./scripts/test.sh --quick    # tests only (no fmt/clippy/smoke)
+#   ./scripts/test.sh --quick    # tests only (cargo test and the sample events; no fmt/clippy/
+#                                # template lint/zips/smoke)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,11 +37,19 @@ cargo test --workspace --quiet 2>&1 | tee .tmp/cargo-test.log
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
               END { printf "%d passed, %d failed", p, f }' .tmp/cargo-test.log)
 
+step "every sample event through its function's binary (seed-events, local Runtime API, moto)"
+events_started=$SECONDS
+TABLE_NAME="events-$RANDOM$RANDOM" ID_PEPPER="test-sh-pepper-0123456789abcdef-0123456789" \
+    scripts/invoke-events.sh
+echo "(sample events: $((SECONDS - events_started))s)"
+
 if ! $quick; then
     step "template.yaml (cfn-lint, sam validate --lint) and openapi.yaml, offline"
     scripts/lint-template.sh
-    step "release zips of every function (cargo lambda, x86_64)"
+    step "release zips of every function (cargo lambda, arm64: the template's default)"
     scripts/build-zips.sh
+    step "the arm64 bootstraps under qemu-user, through the local Runtime API"
+    scripts/arm64-smoke.sh
 fi
 
 if ! $quick; then
