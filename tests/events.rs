@@ -29,7 +29,11 @@ fn every_event_file_has_one_declaration_and_every_declaration_a_file() {
     names.sort();
     let before = names.len();
     names.dedup();
-    assert_eq!(before, names.len(), "events/expected.json names a file twice");
+    assert_eq!(
+        before,
+        names.len(),
+        "events/expected.json names a file twice"
+    );
     assert_eq!(
         names,
         event_files(),
@@ -107,10 +111,7 @@ app_test!(every_sample_event_answers_as_declared, |t| {
     for e in expected_events() {
         let (expected, got) = run_event(&t, &e).await;
         if expected != got {
-            wrong.push(format!(
-                "events/{}: expected {expected}, got {got}",
-                e.file
-            ));
+            wrong.push(format!("events/{}: expected {expected}, got {got}", e.file));
         }
     }
     assert!(wrong.is_empty(), "{:?}: {wrong:#?}", t.backend);
@@ -150,6 +151,10 @@ async fn the_fixture_learners_are_the_import_events_learners() {
         .collect();
     imports.sort();
     let mut files = event_files();
-    files.retain(|f| expected_events().iter().any(|e| &e.file == f && e.function.is_some()));
+    files.retain(|f| {
+        expected_events()
+            .iter()
+            .any(|e| &e.file == f && e.function.is_some())
+    });
     assert_eq!(imports, files, "devserver::fixtures::IMPORT_EVENTS");
 }

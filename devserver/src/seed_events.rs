@@ -29,7 +29,9 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let built = aws_infra::wiring::build(&config).await;
-    let store = built.dynamo.expect("Config::from_env names a DynamoDB table");
+    let store = built
+        .dynamo
+        .expect("Config::from_env names a DynamoDB table");
     let table = store.table().to_string();
     let emulated = std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty());
     if emulated {
