@@ -4,6 +4,7 @@
 #
 #   scripts/build-zips.sh            # arm64 (Graviton, the template's default Architecture)
 #   scripts/build-zips.sh --x86-64   # x86_64 (also: ARCH=x86_64 scripts/build-zips.sh)
+#   scripts/build-zips.sh --tools-only  # only install cargo-lambda and zig into .venv
 #
 # arm64 needs the aarch64 standard library: the script runs `rustup target add
 # aarch64-unknown-linux-gnu` when it is missing (as `sam build` does); zig, from the ziglang
@@ -14,6 +15,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
+
+arch="${ARCH:-arm64}"
+tools_only=false
+for a in "$@"; do
+    case "$a" in
+        --x86-64 | --x86_64) arch=x86_64 ;;
+        --arm64) arch=arm64 ;;
+        --tools-only) tools_only=true ;;
+        *)
+            echo "build-zips: unknown argument $a (--arm64, the default, --x86-64, --tools-only)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
@@ -33,18 +48,10 @@ sys.exit(m.version("cargo-lambda") != sys.argv[1] or m.version("ziglang") != sys
 fi
 # cargo-lambda finds zig through the venv's python (`python -m ziglang`).
 export PATH="$venv/bin:$PATH"
-
-arch="${ARCH:-arm64}"
-for a in "$@"; do
-    case "$a" in
-        --x86-64 | --x86_64) arch=x86_64 ;;
-        --arm64) arch=arm64 ;;
-        *)
-            echo "build-zips: unknown argument $a (--arm64, the default, or --x86-64)" >&2
-            exit 2
-            ;;
-    esac
-done
+if $tools_only; then
+    echo "build-zips: cargo-lambda $CARGO_LAMBDA_VERSION and zig (ziglang $ZIGLANG_VERSION) are in $venv/bin"
+    exit 0
+fi
 
 case "$arch" in
     x86_64 | x86-64 | amd64) arch_flag=--x86-64 ;;
@@ -98,5 +105,5 @@ for b in "${bins[@]}"; do
         status=1
     fi
 done
-echo "build-zips: built ${#bins[@]} functions in ${elapsed}s"
+echo "build-zips: built ${#bins[@]} functions ($arch) in ${elapsed}s"
 exit "$status"
