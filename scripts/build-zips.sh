@@ -2,14 +2,33 @@
 # Release builds of every function as the zip Lambda takes (provided.al2023, `bootstrap`), with
 # cargo-lambda (from PyPI, with zig) installed into the git-ignored $REPO/.venv when missing.
 #
-#   scripts/build-zips.sh            # x86_64 (this machine cannot fetch the aarch64 std)
-#   ARCH=arm64 scripts/build-zips.sh # needs `rustup target add aarch64-unknown-linux-gnu`
+#   scripts/build-zips.sh            # arm64 (Graviton, the template's default Architecture)
+#   scripts/build-zips.sh --x86-64   # x86_64 (also: ARCH=x86_64 scripts/build-zips.sh)
+#   scripts/build-zips.sh --tools-only  # only install cargo-lambda and zig into .venv
+#
+# arm64 needs the aarch64 standard library: the script runs `rustup target add
+# aarch64-unknown-linux-gnu` when it is missing (as `sam build` does); zig, from the ziglang
+# package, is the cross linker for both architectures.
 #
 # Output: target/lambda/<bin>/bootstrap.zip for each function, with its size printed. The binary
 # names are read from the [[bin]] targets of the packages under functions/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
+
+arch="${ARCH:-arm64}"
+tools_only=false
+for a in "$@"; do
+    case "$a" in
+        --x86-64 | --x86_64) arch=x86_64 ;;
+        --arm64) arch=arm64 ;;
+        --tools-only) tools_only=true ;;
+        *)
+            echo "build-zips: unknown argument $a (--arm64, the default, --x86-64, --tools-only)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 CARGO_LAMBDA_VERSION=1.9.2
 ZIGLANG_VERSION=0.17.1
@@ -29,10 +48,21 @@ sys.exit(m.version("cargo-lambda") != sys.argv[1] or m.version("ziglang") != sys
 fi
 # cargo-lambda finds zig through the venv's python (`python -m ziglang`).
 export PATH="$venv/bin:$PATH"
+if $tools_only; then
+    echo "build-zips: cargo-lambda $CARGO_LAMBDA_VERSION and zig (ziglang $ZIGLANG_VERSION) are in $venv/bin"
+    exit 0
+fi
 
-case "${ARCH:-x86_64}" in
+case "$arch" in
     x86_64 | x86-64 | amd64) arch_flag=--x86-64 ;;
-    arm64 | aarch64) arch_flag=--arm64 ;;
+    arm64 | aarch64)
+        arch_flag=--arm64
+        if command -v rustup >/dev/null &&
+            ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+            echo "build-zips: rustup target add aarch64-unknown-linux-gnu" >&2
+            rustup target add aarch64-unknown-linux-gnu
+        fi
+        ;;
     *)
         echo "build-zips: ARCH must be x86_64 or arm64" >&2
         exit 2
@@ -75,5 +105,5 @@ for b in "${bins[@]}"; do
         status=1
     fi
 done
-echo "build-zips: built ${#bins[@]} functions in ${elapsed}s"
+echo "build-zips: built ${#bins[@]} functions ($arch) in ${elapsed}s"
 exit "$status"

@@ -2,10 +2,13 @@
 # The whole test suite, as CI runs it: formatting, lints, every test against the in-memory store
 # and against DynamoDB/SNS on the moto emulator (installed into .venv and started here) — the
 # fault-injection tests (tests/faults.rs, scripts/fault_proxy.py in front of moto) among them —,
-# a smoke test of the dev server over real HTTP, and contract fuzzing with Schemathesis.
+# every sample event of events/ through the real function binaries on moto, the arm64 release
+# zips (smoke-tested under qemu-user when it is installed), a smoke test of the dev server over
+# real HTTP, contract fuzzing with Schemathesis, and the web client in headless Chromium.
 #
 #   ./scripts/test.sh            # everything
-#   ./scripts/test.sh --quick    # tests only (no fmt/clippy/smoke)
+#   ./scripts/test.sh --quick    # tests only (cargo test and the sample events; no fmt/clippy/
+#                                # template lint/zips/smoke)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,11 +47,22 @@ cat .tmp/fault-table.txt
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
               END { printf "%d passed, %d failed", p, f }' .tmp/cargo-test.log)
 
+step "every sample event through its function's binary (seed-events, local Runtime API, moto)"
+events_started=$SECONDS
+TABLE_NAME="events-$RANDOM$RANDOM" ID_PEPPER="test-sh-pepper-0123456789abcdef-0123456789" \
+    scripts/invoke-events.sh 2>&1 | tee .tmp/invoke-events.out
+echo "(sample events: $((SECONDS - events_started))s)"
+# Each event is one more test in the summary.
+events_passed=$(awk '/^events: [0-9]+ passed/ { print $2 }' .tmp/invoke-events.out)
+summary=$(awk -v e="${events_passed:-0}" '{ print $1 + e, $2, $3, $4 }' <<<"$summary")
+
 if ! $quick; then
     step "template.yaml (cfn-lint, sam validate --lint) and openapi.yaml, offline"
     scripts/lint-template.sh
-    step "release zips of every function (cargo lambda, x86_64)"
+    step "release zips of every function (cargo lambda, arm64: the template's default)"
     scripts/build-zips.sh
+    step "the arm64 bootstraps under qemu-user, through the local Runtime API"
+    scripts/arm64-smoke.sh
 fi
 
 browser_summary=""

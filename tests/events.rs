@@ -1,129 +1,130 @@
 //! Every sample event in `events/` goes through its function's own handler (the Lambda's code, not
-//! the dev server's wrappers) against the in-memory store, and answers the status it is there to
-//! show. A file that is not a valid API Gateway event, or has no expectation here, fails.
+//! the dev server's wrappers), on the in-memory store and on DynamoDB (moto), after one seeding
+//! with `devserver::fixtures` (what the `seed-events` command writes into a table), one after
+//! another in the order of `events/expected.json`, and answers what that file declares. This is
+//! what `scripts/invoke-events.sh` does with the real binaries. A file in `events/` without a
+//! line there, or a line without its file, fails.
 
 use integration_tests::*;
 use std::path::PathBuf;
-
-/// file → expected status.
-const EXPECTED: &[(&str, u16)] = &[
-    ("captcha.json", 200),
-    ("captcha-wrong-method.json", 405),
-    ("login.json", 200),
-    ("login-wrong-password.json", 401),
-    ("login-missing-captcha.json", 400),
-    ("logout.json", 204),
-    ("logout-no-token.json", 401),
-    ("sms-code.json", 200),
-    ("sms-code-invalid-mobile.json", 400),
-    ("profile-get.json", 200),
-    ("profile-get-no-token.json", 401),
-    ("profile-put.json", 200),
-    ("profile-put-weak-password.json", 400),
-    ("profile-put-expired-id.json", 400),
-    ("me.json", 200),
-    ("me-profile-incomplete.json", 403),
-    ("achievements.json", 200),
-    ("achievements-filtered.json", 200),
-    ("achievements-invalid-subtype.json", 400),
-    ("achievements-no-token.json", 401),
-    ("achievement-types.json", 200),
-    ("achievement-types-en.json", 200),
-    ("password-reset-code.json", 202),
-    ("password-reset.json", 204),
-    ("password-reset-invalid-code.json", 400),
-    ("password-change.json", 204),
-    ("password-change-wrong-password.json", 401),
-    ("mobile-put.json", 200),
-    // Issue 9: URL parts lambda_http would panic on are a 400 from the Lambda's own entry.
-    ("me-hostile-host-colon.json", 400),
-    ("me-hostile-host-port.json", 400),
-    ("me-hostile-host-bracket.json", 400),
-    ("me-hostile-forwarded-proto.json", 400),
-    ("achievements-hostile-query.json", 400),
-];
-
-/// The events above that `lambda_http`'s own conversion (what `lambda_http::run` does) panics on.
-const HOSTILE: &[&str] = &[
-    "me-hostile-host-colon.json",
-    "me-hostile-host-port.json",
-    "me-hostile-host-bracket.json",
-    "me-hostile-forwarded-proto.json",
-    "achievements-hostile-query.json",
-];
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-/// The personal-centre and account-settings events need a learner who completed the profile.
-fn needs_active_learner(name: &str) -> bool {
-    (name.starts_with("me")
-        || name.starts_with("achievements")
-        || name.starts_with("password")
-        || name.starts_with("mobile"))
-        && !name.contains("incomplete")
-}
-
-#[tokio::test]
-async fn every_sample_event_answers_its_expected_status() {
+fn event_files() -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(events_dir())
         .expect("events/ exists")
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".json") && !n.starts_with("import"))
+        .filter(|n| n.ends_with(".json") && n != "expected.json")
         .collect();
     files.sort();
-    for (name, _) in EXPECTED {
-        assert!(
-            files.contains(&name.to_string()),
-            "events/{name} is missing"
-        );
-    }
-    for name in &files {
-        let expected = EXPECTED
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("events/{name} has no expected status in tests/events.rs"))
-            .1;
-        let text = std::fs::read_to_string(events_dir().join(name)).unwrap();
-        let event: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("events/{name} is not JSON: {e}"));
-        assert_eq!(event["version"], "2.0", "events/{name}: payload format 2.0");
-        let route_key = event["routeKey"].as_str().expect("routeKey");
-        let (method, path) = route_key
-            .split_once(' ')
-            .expect("routeKey is 'METHOD /path'");
-        assert!(
-            devserver::FUNCTIONS
-                .iter()
-                .any(|(_, routes)| routes.iter().any(|r| r.path == path)),
-            "events/{name}: no function serves {path}"
-        );
-        assert_eq!(
-            event["requestContext"]["http"]["method"], method,
-            "events/{name}: routeKey and method agree"
-        );
-        // The Lambda's own entry: the raw event, checked, converted, dispatched by the function
-        // that serves the path over its own route table.
-        let t = sample_event_app(needs_active_learner(name)).await;
-        let resp = invoke_event(t.dev.app.clone(), event).await;
-        let body = String::from_utf8_lossy(&resp.raw).into_owned();
-        assert_eq!(resp.status, expected, "events/{name}: {body}");
-        assert_eq!(
-            resp.headers["x-content-type-options"], "nosniff",
-            "events/{name}"
-        );
-        if resp.status >= 400 {
-            assert!(
-                resp.body["error"]["code"].is_string(),
-                "events/{name}: error body"
-            );
+    files
+}
+
+#[test]
+fn every_event_file_has_one_declaration_and_every_declaration_a_file() {
+    let declared = expected_events();
+    let mut names: Vec<String> = declared.iter().map(|e| e.file.clone()).collect();
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(
+        before,
+        names.len(),
+        "events/expected.json names a file twice"
+    );
+    assert_eq!(
+        names,
+        event_files(),
+        "events/*.json and events/expected.json list different files"
+    );
+    for e in &declared {
+        match (&e.function, e.status, e.errors) {
+            (None, Some(status), None) => assert_eq!(
+                e.code.is_some(),
+                status >= 400,
+                "events/expected.json: {}: an error code with every error status, and only then",
+                e.file
+            ),
+            (Some(f), None, Some(_)) => {
+                assert_eq!(f, "import", "{}: only import events are not HTTP", e.file)
+            }
+            _ => panic!(
+                "events/expected.json: {}: an HTTP event has `status` (and `code`), an import \
+                 event `function` and `errors`",
+                e.file
+            ),
         }
     }
 }
 
+/// The function API Gateway hands this event to: the one serving its exact `routeKey`.
+fn function_for(name: &str, event: &serde_json::Value) -> &'static [http_edge::Route] {
+    assert_eq!(event["version"], "2.0", "events/{name}: payload format 2.0");
+    let route_key = event["routeKey"].as_str().expect("routeKey");
+    let (method, path) = route_key
+        .split_once(' ')
+        .expect("routeKey is 'METHOD /path'");
+    devserver::FUNCTIONS
+        .iter()
+        .find(|(_, routes)| {
+            routes
+                .iter()
+                .any(|r| r.method.as_str() == method && r.path == path)
+        })
+        .unwrap_or_else(|| {
+            panic!("events/{name}: {route_key} is no route: API Gateway never delivers it")
+        })
+        .1
+}
+
+/// What an event answered, in the words of events/expected.json.
+async fn run_event(t: &TestApp, e: &ExpectedEvent) -> (String, String) {
+    let text = std::fs::read_to_string(events_dir().join(&e.file)).unwrap();
+    let event: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|err| panic!("events/{}: {err}", e.file));
+    if e.function.is_some() {
+        let expected = format!("{} errors", e.errors.unwrap());
+        let got = match fn_import::handle(t.app(), event).await {
+            Ok(r) => format!("{} errors", r.errors.len()),
+            Err(err) => format!("failed: {err}"),
+        };
+        return (expected, got);
+    }
+    function_for(&e.file, &event);
+    // The Lambda's own entry: the raw event, checked, converted, dispatched by the function that
+    // serves its route over its own route table (hostile events are refused before lambda_http
+    // would panic on them).
+    let resp = invoke_event(t.dev.app.clone(), event).await;
+    assert_eq!(
+        resp.headers["x-content-type-options"], "nosniff",
+        "events/{}",
+        e.file
+    );
+    let show = |status: u16, code: &str| format!("{status} {code}").trim().to_string();
+    (
+        show(e.status.unwrap(), e.code.as_deref().unwrap_or("")),
+        show(resp.status, resp.code()),
+    )
+}
+
+app_test!(every_sample_event_answers_as_declared, |t| {
+    devserver::fixtures::seed(t.app())
+        .await
+        .expect("seed the sample events' fixtures");
+    let mut wrong = Vec::new();
+    for e in expected_events() {
+        let (expected, got) = run_event(&t, &e).await;
+        if expected != got {
+            wrong.push(format!("events/{}: expected {expected}, got {got}", e.file));
+        }
+    }
+    assert!(wrong.is_empty(), "{:?}: {wrong:#?}", t.backend);
+});
+
 #[tokio::test]
-async fn the_import_events_run_through_the_import_function() {
+async fn the_import_events_on_an_empty_table() {
     let t = TestApp::spawn(Backend::Memory).await.unwrap();
     let demo = fn_import::handle(t.app(), event_file("import-demo.json"))
         .await
@@ -135,18 +136,45 @@ async fn the_import_events_run_through_the_import_function() {
         .unwrap();
     assert_eq!(bad.errors.len(), 8, "{:?}", bad.errors);
     assert_eq!((bad.learners_created, bad.achievements_created), (1, 1));
-    let mut files: Vec<String> = std::fs::read_dir(events_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("import"))
-        .collect();
-    files.sort();
-    assert_eq!(
-        files,
-        ["import-bad-records.json", "import-demo.json"],
-        "every import event is run above"
-    );
 }
+
+#[tokio::test]
+async fn the_fixture_learners_are_the_import_events_learners() {
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    let allowed = devserver::fixtures::fixture_learner_pks(t.app());
+    for id in [
+        devserver::fixtures::NEW_LEARNER,
+        devserver::fixtures::PROFILE_LEARNER,
+        devserver::fixtures::ACTIVE_LEARNER,
+        devserver::fixtures::SETTINGS_LEARNER,
+        devserver::fixtures::RESET_LEARNER,
+    ] {
+        let id = domain::id_number::IdNumber::parse(id, t.app().today()).unwrap();
+        let pk = domain::schema::learner_pk(&domain::learner::id_key(t.app(), &id));
+        assert!(allowed.contains(&pk), "{}", id.masked());
+    }
+    let mut imports: Vec<&str> = devserver::fixtures::IMPORT_EVENTS
+        .iter()
+        .map(|(f, _)| *f)
+        .collect();
+    imports.sort();
+    let mut files = event_files();
+    files.retain(|f| {
+        expected_events()
+            .iter()
+            .any(|e| &e.file == f && e.function.is_some())
+    });
+    assert_eq!(imports, files, "devserver::fixtures::IMPORT_EVENTS");
+}
+
+/// The events that `lambda_http`'s own conversion (what `lambda_http::run` does) panics on.
+const HOSTILE: &[&str] = &[
+    "me-hostile-host-colon.json",
+    "me-hostile-host-port.json",
+    "me-hostile-host-bracket.json",
+    "me-hostile-forwarded-proto.json",
+    "achievements-hostile-query.json",
+];
 
 #[test]
 fn the_hostile_events_would_panic_in_lambda_http_itself() {

@@ -624,111 +624,47 @@ pub fn event_file(name: &str) -> serde_json::Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What the sample events in events/ assume.
+// The sample events of events/: what they answer (events/expected.json) and what they refer to
+// (devserver::fixtures, which the `seed-events` command writes into a table).
 
-pub const SAMPLE_CAPTCHA_ID: &str = "5f0c3b6e9a8d4c21b7e0f1a2c3d4e5f6";
-pub const SAMPLE_CAPTCHA_ANSWER: u32 = 17;
-pub const SAMPLE_TOKEN: &str = "sample-token-b1Qk3v7HnXo2c9Lr4Wm8Tz5Pa0Ye6Ud";
-pub const SAMPLE_MOBILE: &str = "13800138000";
-pub const SAMPLE_SMS_CODE: &str = "246810";
-/// The number `events/mobile-put.json` moves to (its `CHANGE_MOBILE` code is the sample code).
-pub const SAMPLE_NEW_MOBILE: &str = "13900139000";
-/// The reset code of `events/password-reset.json` (active learner, bound to the sample number).
-pub const SAMPLE_RESET_CODE: &str = "135790";
+/// One line of `events/expected.json`.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedEvent {
+    pub file: String,
+    /// HTTP events: the status.
+    pub status: Option<u16>,
+    /// HTTP error answers: the error code.
+    pub code: Option<String>,
+    /// Events that are not HTTP events: the function that takes them (`import`).
+    pub function: Option<String>,
+    /// Import events: how many bad records the answer lists.
+    pub errors: Option<usize>,
+}
 
-/// A fresh in-memory app with what the sample events assume: the demo data, the sample captcha,
-/// a session under the sample token, the sample SMS code for the sample number; with `active`,
-/// the demo learner has completed the profile with the sample number bound (for the
-/// personal-centre and account-settings events), and holds a reset code and a number-change
-/// code.
-pub async fn sample_event_app(active: bool) -> TestApp {
-    use domain::store::{Condition, Item};
-    let t = TestApp::spawn(Backend::Memory).await.unwrap();
-    t.import_demo().await;
-    let id = IdNumber::parse(DEMO_ID, t.app().today()).unwrap();
-    if active {
-        let stored = domain::learner::load_by_id(t.app(), &id)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut learner = stored.learner.clone();
-        learner.profile_completed = true;
-        learner.password_hash = Some(domain::password::hash("Gd7-river-lantern", t.app().rng()));
-        let mobile = domain::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
-        let mobile_key = domain::learner::mobile_key(t.app(), &mobile);
-        learner.mobile_key = Some(mobile_key.clone());
-        learner.mobile_masked = Some(mobile.masked());
-        learner.mobile = Some(SAMPLE_MOBILE.into());
-        let item = stored.replaced_by(&learner);
-        t.app()
-            .store
-            .put(item, Condition::Version(stored.item.version))
-            .await
-            .unwrap();
-        let claim = Item::new(
-            domain::schema::mobile_pk(&mobile_key),
-            domain::schema::MOBILE_SK,
-            &domain::learner::MobileClaim {
-                learner: learner.id_key.clone(),
-            },
-        );
-        t.app()
-            .store
-            .put(claim, Condition::NotExists)
-            .await
-            .unwrap();
-        for (number, purpose, code) in [
-            (
-                SAMPLE_MOBILE,
-                domain::verification::Purpose::ResetPassword,
-                SAMPLE_RESET_CODE,
-            ),
-            (
-                SAMPLE_NEW_MOBILE,
-                domain::verification::Purpose::ChangeMobile,
-                SAMPLE_SMS_CODE,
-            ),
-        ] {
-            domain::verification::store_code(
-                t.app(),
-                &learner.id_key,
-                &domain::mobile::Mobile::parse(number).unwrap(),
-                purpose,
-                code,
-            )
-            .await
-            .unwrap();
-        }
+/// `events/expected.json`, in its order.
+pub fn expected_events() -> Vec<ExpectedEvent> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[allow(dead_code)]
+        about: String,
+        events: Vec<ExpectedEvent>,
     }
-    let captcha = Item::new(
-        domain::schema::captcha_pk(SAMPLE_CAPTCHA_ID),
-        domain::schema::CAPTCHA_SK,
-        &serde_json::json!({ "answer": SAMPLE_CAPTCHA_ANSWER }),
-    )
-    .expiring(t.app().now_unix() + 120);
-    t.app()
-        .store
-        .put(captcha, Condition::NotExists)
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/expected.json");
+    let text = std::fs::read_to_string(&path).expect("events/expected.json exists");
+    let file: File = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("events/expected.json does not parse: {e}"));
+    file.events
+}
+
+/// A fresh app on `backend` holding what the sample events refer to (`devserver::fixtures`),
+/// or `None` when the DynamoDB half is skipped.
+pub async fn seeded_app(backend: Backend) -> Option<TestApp> {
+    let t = TestApp::spawn(backend).await?;
+    devserver::fixtures::seed(t.app())
         .await
-        .unwrap();
-    let learner = domain::learner::load_by_id(t.app(), &id)
-        .await
-        .unwrap()
-        .unwrap();
-    domain::session::create_with_token(t.app(), &learner.learner, SAMPLE_TOKEN.into())
-        .await
-        .unwrap();
-    let mobile = domain::mobile::Mobile::parse(SAMPLE_MOBILE).unwrap();
-    domain::verification::store_code(
-        t.app(),
-        &learner.learner.id_key,
-        &mobile,
-        domain::verification::Purpose::BindMobile,
-        SAMPLE_SMS_CODE,
-    )
-    .await
-    .unwrap();
-    t
+        .expect("seed the sample events' fixtures");
+    Some(t)
 }
 
 // ---------------------------------------------------------------------------------------------

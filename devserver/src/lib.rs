@@ -2,6 +2,8 @@
 //! handed to the handlers as the `lambda_http::Request` API Gateway (HTTP API, payload 2.0)
 //! would make of it.
 
+pub mod fixtures;
+
 use domain::error::Problem;
 use domain::sms::Outbox;
 use domain::App;

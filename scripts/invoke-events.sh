@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every sample event of events/ through the real function binaries, as a tester would run them:
+# builds the binaries (debug), seeds the table with what the events refer to
+# (`seed-events`, devserver/src/fixtures.rs), then serves each event to its function's binary
+# through a local Lambda Runtime API (scripts/invoke_events.py) and prints
+# event -> function -> expected -> got, as declared in events/expected.json.
+#
+#   source scripts/moto.sh                      # or real AWS credentials and a real table
+#   export TABLE_NAME=learners-local ID_PEPPER=local-pepper-0123456789abcdef-0123456789
+#   scripts/invoke-events.sh                    # extra arguments go to scripts/invoke_events.py
+#
+# The seeding empties the table first, and refuses a table that holds learners other than the
+# fixtures'. Exits non-zero if any event answers otherwise than declared.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${TABLE_NAME:?set TABLE_NAME (the table the functions use)}"
+: "${ID_PEPPER:?set ID_PEPPER (32 bytes or more; the seeding and the functions must share it)}"
+
+echo "invoke-events: cargo build --workspace --bins (the functions and seed-events)" >&2
+cargo build --quiet --workspace --bins
+target/debug/seed-events
+python3 scripts/invoke_events.py "$@"
