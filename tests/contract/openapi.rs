@@ -1,0 +1,218 @@
+//! openapi.yaml: its examples, and the sample requests, fit its schemas.
+
+#![allow(unused_imports)]
+use super::*;
+
+#[test]
+fn openapi_examples_validate_against_their_schemas() {
+    let spec = Spec::load();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    let check_media = |place: String, media: &Value, problems: &mut Vec<String>| {
+        let examples = spec.examples(media);
+        for (name, example) in &examples {
+            for p in spec.check(&media["schema"], example) {
+                problems.push(format!("{place} {name}: {p}"));
+            }
+        }
+        examples.len()
+    };
+    for (route, op) in spec.operations() {
+        let r = show(&route);
+        if let Some(media) = op.get("requestBody").and_then(|b| spec.json_content(b)) {
+            checked += check_media(format!("{r} request"), media, &mut problems);
+        }
+        for (status, resp) in op["responses"].as_object().into_iter().flatten() {
+            if let Some(media) = spec.json_content(resp) {
+                checked += check_media(format!("{r} {status}"), media, &mut problems);
+            }
+        }
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let param = spec.resolve(param);
+            if let Some(example) = param.get("example") {
+                checked += 1;
+                for p in spec.check(&param["schema"], example) {
+                    problems.push(format!("{r} parameter {}: {p}", param["name"]));
+                }
+            }
+        }
+    }
+    for (name, schema) in spec.doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        for (i, example) in schema["examples"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            checked += 1;
+            for p in spec.check(schema, example) {
+                problems.push(format!("components.schemas.{name}.examples[{i}]: {p}"));
+            }
+        }
+    }
+    assert_no_problems("openapi.yaml examples", &problems);
+    assert!(
+        checked >= 20,
+        "only {checked} examples found in openapi.yaml"
+    );
+}
+
+#[test]
+fn request_examples_are_sample_event_bodies() {
+    let spec = Spec::load();
+    let events = api_events();
+    let mut problems = Vec::new();
+    for (route, op) in spec.operations() {
+        let Some(media) = op.get("requestBody").and_then(|b| spec.json_content(b)) else {
+            continue;
+        };
+        let bodies: Vec<&Value> = events
+            .iter()
+            .filter(|e| e.route == route)
+            .filter_map(|e| e.body.as_ref())
+            .collect();
+        for (name, example) in spec.examples(media) {
+            if !bodies.contains(&example) {
+                problems.push(format!(
+                    "{} request {name} is not the body of any events/ sample of the route",
+                    show(&route)
+                ));
+            }
+        }
+    }
+    assert_no_problems("openapi.yaml request examples", &problems);
+}
+
+#[test]
+fn successful_sample_events_fit_their_request_description() {
+    let spec = Spec::load();
+    let ops = spec.operations();
+    let mut problems = Vec::new();
+    for e in api_events().iter().filter(|e| e.succeeds()) {
+        let Some(op) = ops.get(&e.route) else {
+            continue; // reported by the route test
+        };
+        let f = &e.file;
+        match (op.get("requestBody"), &e.body) {
+            (Some(rb), Some(body)) => match spec.json_content(rb) {
+                Some(media) => {
+                    for p in spec.check(&media["schema"], body) {
+                        problems.push(format!("events/{f}: body: {p}"));
+                    }
+                    let ct = e.headers.get("content-type").and_then(Value::as_str);
+                    if !ct.is_some_and(|c| c.starts_with("application/json")) {
+                        problems.push(format!(
+                            "events/{f}: content-type application/json expected"
+                        ));
+                    }
+                }
+                None => problems.push(format!("events/{f}: the route takes no JSON body")),
+            },
+            (Some(rb), None) if spec.resolve(rb)["required"] == true => {
+                problems.push(format!("events/{f}: the route requires a body"))
+            }
+            (None, Some(_)) => problems.push(format!(
+                "events/{f}: a body, but openapi.yaml gives {} none",
+                show(&e.route)
+            )),
+            _ => {}
+        }
+        let params: BTreeMap<&str, &Value> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| spec.resolve(p))
+            .filter(|p| p["in"] == "query")
+            .map(|p| (p["name"].as_str().unwrap_or(""), &p["schema"]))
+            .collect();
+        for (name, value) in &e.query {
+            let Some(schema) = params.get(name.as_str()) else {
+                problems.push(format!(
+                    "events/{f}: query parameter {name} is not documented"
+                ));
+                continue;
+            };
+            let raw = value.as_str().unwrap_or_default();
+            // Query values are strings on the wire: a number is also tried as a number.
+            let mut found = spec.check(schema, &json!(raw));
+            if !found.is_empty() {
+                if let Some(n) = serde_json::from_str::<Value>(raw)
+                    .ok()
+                    .filter(Value::is_number)
+                {
+                    let as_number = spec.check(schema, &n);
+                    if as_number.is_empty() {
+                        found = as_number;
+                    }
+                }
+            }
+            for p in found {
+                problems.push(format!("events/{f}: query parameter {name}: {p}"));
+            }
+        }
+        let secured = op
+            .get("security")
+            .unwrap_or(&spec.doc["security"])
+            .as_array()
+            .is_some_and(|s| !s.is_empty());
+        let bearer = e
+            .headers
+            .get("authorization")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.starts_with("Bearer "));
+        if secured && !bearer {
+            problems.push(format!(
+                "events/{f}: {} needs a Bearer token, and the sample has none",
+                show(&e.route)
+            ));
+        }
+    }
+    assert_no_problems("sample events vs openapi.yaml requests", &problems);
+}
+
+#[test]
+fn import_events_fit_the_import_schema() {
+    let spec = Spec::load();
+    let schema = json!({ "$ref": "#/components/schemas/ImportEvent" });
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in event_files().into_iter().filter(|f| is_import_event(f)) {
+        let text = std::fs::read_to_string(events_dir().join(&file)).unwrap();
+        let event: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("events/{file} is not JSON: {e}"));
+        assert!(
+            text.len() < 6 * 1024 * 1024,
+            "events/{file}: over Lambda's 6 MB payload limit"
+        );
+        if FAILURE_WORDS.iter().any(|w| file.contains(w)) {
+            // Bad records on purpose: only the envelope must hold.
+            let envelope = json!({
+                "type": "object",
+                "required": ["institution"],
+                "properties": {
+                    "institution": { "$ref": "#/components/schemas/ImportEvent/properties/institution" },
+                    "learners": { "type": "array" },
+                    "achievements": { "type": "array" }
+                }
+            });
+            problems.extend(
+                spec.check(&envelope, &event)
+                    .into_iter()
+                    .map(|p| format!("events/{file}: {p}")),
+            );
+        } else {
+            problems.extend(
+                spec.check(&schema, &event)
+                    .into_iter()
+                    .map(|p| format!("events/{file}: {p}")),
+            );
+        }
+        checked += 1;
+    }
+    assert_no_problems("import events vs openapi.yaml ImportEvent", &problems);
+    assert!(checked > 0, "no events/import*.json sample");
+}

@@ -1,0 +1,185 @@
+//! The same routes everywhere: functions, template, events, OpenAPI.
+
+#![allow(unused_imports)]
+use super::*;
+
+#[test]
+fn every_function_package_is_one_template_function() {
+    let template = read_yaml("template.yaml");
+    let functions = template_functions(&template);
+    let packages = packages();
+    let mut problems = Vec::new();
+    for (dir, bin) in &packages {
+        let ids: Vec<&str> = functions
+            .iter()
+            .filter(|f| &f.package == dir)
+            .map(|f| f.id.as_str())
+            .collect();
+        if ids.len() != 1 {
+            problems.push(format!(
+                "functions/{dir} must be exactly one template function (CodeUri: functions/{dir}), found {ids:?}"
+            ));
+        }
+        for f in functions.iter().filter(|f| &f.package == dir) {
+            if f.binary.as_deref() != Some(bin.as_str()) {
+                problems.push(format!(
+                    "{}: Metadata.BuildProperties.Binary is {:?}, functions/{dir} builds {bin:?}",
+                    f.id, f.binary
+                ));
+            }
+        }
+    }
+    for f in &functions {
+        if !packages.contains_key(&f.package) {
+            problems.push(format!(
+                "{}: CodeUri is not a package directory functions/<name> (package {:?})",
+                f.id, f.package
+            ));
+        }
+        if f.build_method.as_deref() != Some("rust-cargolambda") {
+            problems.push(format!(
+                "{}: Metadata.BuildMethod must be rust-cargolambda",
+                f.id
+            ));
+        }
+        if f.runtime.as_deref() != Some("provided.al2023")
+            || f.handler.as_deref() != Some("bootstrap")
+        {
+            problems.push(format!(
+                "{}: Runtime provided.al2023 and Handler bootstrap expected, got {:?} / {:?}",
+                f.id, f.runtime, f.handler
+            ));
+        }
+        problems.extend(f.bad_events.iter().cloned());
+        // Least privilege: table actions on the table only, SNS only for the functions that send
+        // (sms: codes; login: reset codes and password notices; profile: mobile notices).
+        for (action, resource) in &f.grants {
+            let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
+            let ok = if action == "sns:Publish" {
+                ["sms", "login", "profile"].contains(&f.package.as_str())
+            } else {
+                action.starts_with("dynamodb:") && !action.contains('*') && on_table
+            };
+            if !ok {
+                problems.push(format!("{}: grants {action} on {resource}", f.id));
+            }
+        }
+    }
+    assert_eq!(
+        template["Parameters"]["Architecture"]["Default"], "arm64",
+        "template.yaml: the Architecture parameter defaults to arm64"
+    );
+    assert_eq!(
+        template["Globals"]["Function"]["Architectures"],
+        json!([{ "!Ref": "Architecture" }]),
+        "template.yaml: every function's architecture is the Architecture parameter"
+    );
+    assert_no_problems("template.yaml vs functions/", &problems);
+}
+
+#[test]
+fn template_routes_events_and_openapi_match_devserver_routes() {
+    let code = code_routes();
+    let template = read_yaml("template.yaml");
+    let functions = template_functions(&template);
+    let events = api_events();
+    let spec = Spec::load();
+    let mut problems = Vec::new();
+
+    // template.yaml: each route once, on the function ROUTES names.
+    let mut template_routes: BTreeMap<RouteKey, &str> = BTreeMap::new();
+    for f in &functions {
+        for r in &f.routes {
+            if let Some(other) = template_routes.insert(r.clone(), &f.id) {
+                problems.push(format!(
+                    "template.yaml: {} is an event of both {other} and {}",
+                    show(r),
+                    f.id
+                ));
+            }
+            if let Some(owner) = code.get(r) {
+                if *owner != f.package {
+                    problems.push(format!(
+                        "template.yaml: {} is an event of {} (functions/{}), but ROUTES serves it with function {owner:?}",
+                        show(r),
+                        f.id,
+                        f.package
+                    ));
+                }
+            }
+        }
+    }
+
+    // The sample events: each route has one, and one that succeeds.
+    let mut event_routes: BTreeMap<RouteKey, Vec<&Event>> = BTreeMap::new();
+    // Every event names a route of the API: API Gateway never hands a function any other
+    // (it answers an unknown method or path itself, 404 {"message":"Not Found"}).
+    for e in &events {
+        event_routes.entry(e.route.clone()).or_default().push(e);
+    }
+    for (route, evs) in &event_routes {
+        if code.contains_key(route) && !evs.iter().any(|e| e.succeeds()) {
+            problems.push(format!(
+                "events/: {} has no sample that succeeds (only {:?})",
+                show(route),
+                evs.iter().map(|e| &e.file).collect::<Vec<_>>()
+            ));
+        }
+    }
+
+    let sets: [(&str, BTreeSet<RouteKey>); 3] = [
+        ("template.yaml", template_routes.keys().cloned().collect()),
+        ("events/", event_routes.keys().cloned().collect()),
+        ("openapi.yaml", spec.operations().keys().cloned().collect()),
+    ];
+    let routes: BTreeSet<RouteKey> = code.keys().cloned().collect();
+    for (name, set) in &sets {
+        for r in routes.difference(set) {
+            problems.push(format!(
+                "{} (function {}) is in the functions' ROUTES but not in {name}",
+                show(r),
+                code[r]
+            ));
+        }
+        for r in set.difference(&routes) {
+            problems.push(format!(
+                "{} is in {name} but not a (non-dev) route of the functions' ROUTES",
+                show(r)
+            ));
+        }
+    }
+    for r in devserver::DEV_ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/_dev"))
+    {
+        let key = (r.method.as_str().to_string(), r.path.to_string());
+        if sets.iter().any(|(_, s)| s.contains(&key)) {
+            problems.push(format!(
+                "{} is dev-only and must not be deployed or documented",
+                show(&key)
+            ));
+        }
+    }
+    assert_no_problems(
+        "routes: template.yaml / the functions' ROUTES / events/ / openapi.yaml",
+        &problems,
+    );
+}
+
+#[test]
+fn every_route_is_in_the_readme_api_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let table: String = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("## API"))
+        .take_while(|l| !l.starts_with("## ") || l.starts_with("## API"))
+        .filter(|l| l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let problems: Vec<String> = code_routes()
+        .keys()
+        .filter(|(m, p)| !table.contains(&format!("`{m} {p}`")))
+        .map(|r| format!("{} is not in README.md's API table", show(r)))
+        .collect();
+    assert_no_problems("README.md API table", &problems);
+}
