@@ -1065,3 +1065,181 @@ integration_tests::both_backends!(query_limit_zero, |store| {
         .unwrap()
         .is_empty());
 });
+
+// ---------------------------------------------------------------------------------------------
+// get_many (one BatchGetItem)
+
+integration_tests::both_backends!(get_many_reads_in_key_order, |store| {
+    let a = item("GM", "a", json!({"v": 1}));
+    let expired = item("GM", "old", json!({"v": 2})).expiring(1_000);
+    let other = item("GM2", "a", json!({"v": 3}));
+    for it in [&a, &expired, &other] {
+        put(&*store, it.clone()).await;
+    }
+    let got = store
+        .get_many(&[
+            ("GM2", "a"),
+            ("GM", "missing"),
+            ("GM", "a"),
+            ("GM", "old"),
+            ("X", "a"),
+        ])
+        .await
+        .expect("get_many");
+    assert_eq!(
+        got,
+        vec![Some(other), None, Some(a.clone()), Some(expired), None],
+        "each key's item (expired ones too: expiry is advisory), in the order asked"
+    );
+    // A write is seen by the next batch read (strongly consistent).
+    let next = a.next(&json!({"v": 9}));
+    store
+        .put(next.clone(), Condition::Version(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_many(&[("GM", "a")]).await.unwrap(),
+        vec![Some(next)]
+    );
+});
+
+integration_tests::both_backends!(get_many_takes_up_to_a_hundred_distinct_keys, |store| {
+    let items: Vec<Item> = (0..100)
+        .map(|i| {
+            item(
+                "GMH",
+                &format!("{i:03}"),
+                json!({"pad": "x".repeat(3000), "i": i}),
+            )
+        })
+        .collect();
+    store.batch_put(items.clone()).await.unwrap();
+    let sks: Vec<String> = (0..100).rev().map(|i| format!("{i:03}")).collect();
+    let keys: Vec<(&str, &str)> = sks.iter().map(|s| ("GMH", s.as_str())).collect();
+    let got = store.get_many(&keys).await.unwrap();
+    let want: Vec<Option<Item>> = items.into_iter().rev().map(Some).collect();
+    assert_eq!(got, want);
+
+    let mut too_many = keys.clone();
+    too_many.push(("GMH", "100"));
+    assert_invalid(store.get_many(&too_many).await);
+    assert_invalid(store.get_many(&[]).await);
+    assert_invalid(store.get_many(&[("GMH", "001"), ("GMH", "001")]).await);
+    assert_invalid(store.get_many(&[("", "001")]).await);
+    assert_invalid(store.get_many(&[("GMH", "")]).await);
+});
+
+// ---------------------------------------------------------------------------------------------
+// WriteOp::Increment (a bounded counter: one conditional update, no read)
+
+fn increment(pk: &str, sk: &str, max: u64, expires_at: Option<i64>) -> WriteOp {
+    WriteOp::Increment {
+        pk: pk.into(),
+        sk: sk.into(),
+        field: "count".into(),
+        max,
+        expires_at,
+    }
+}
+
+integration_tests::both_backends!(increment_counts_up_to_its_bound, |store| {
+    // Absent: created at 1, version 1, with the expiry.
+    store
+        .transact(vec![increment("INC", "w", 3, Some(4_000_000_000))])
+        .await
+        .unwrap();
+    let it = get(&*store, "INC", "w").await.unwrap();
+    assert_eq!(
+        (it.data.clone(), it.version, it.expires_at),
+        (json!({"count": 1}), 1, Some(4_000_000_000))
+    );
+    for _ in 0..2 {
+        store
+            .transact(vec![increment("INC", "w", 3, Some(4_000_000_000))])
+            .await
+            .unwrap();
+    }
+    let it = get(&*store, "INC", "w").await.unwrap();
+    assert_eq!((it.data["count"].as_u64(), it.version), (Some(3), 3));
+
+    // At the bound: the op fails with its index, and nothing of the transaction is written.
+    let r = store
+        .transact(vec![
+            put_op(item("INC", "side", json!({})), Condition::None),
+            increment("INC", "w", 3, Some(4_000_000_000)),
+        ])
+        .await;
+    match r {
+        Err(StoreError::ConditionFailed { index: Some(1) }) => {}
+        other => panic!("expected ConditionFailed at op 1, got {other:?}"),
+    }
+    assert_eq!(get(&*store, "INC", "side").await, None);
+    assert_eq!(
+        get(&*store, "INC", "w").await.unwrap().data["count"].as_u64(),
+        Some(3)
+    );
+
+    // An existing item without the counter counts from 0 and keeps its other attributes; no
+    // expiry given keeps the item's own.
+    put(
+        &*store,
+        item("INC", "plain", json!({"name": "x"})).expiring(3_000_000_000),
+    )
+    .await;
+    store
+        .transact(vec![increment("INC", "plain", 1, None)])
+        .await
+        .unwrap();
+    let it = get(&*store, "INC", "plain").await.unwrap();
+    assert_eq!(
+        (it.data, it.version, it.expires_at),
+        (json!({"name": "x", "count": 1}), 2, Some(3_000_000_000))
+    );
+
+    // The counter may not be a reserved attribute.
+    for reserved in ["PK", "SK", "ver", "ttl", ""] {
+        assert_invalid(
+            store
+                .transact(vec![WriteOp::Increment {
+                    pk: "INC".into(),
+                    sk: "bad".into(),
+                    field: reserved.into(),
+                    max: 5,
+                    expires_at: None,
+                }])
+                .await,
+        );
+    }
+});
+
+integration_tests::both_backends!(concurrent_increments_never_pass_the_bound, |store| {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                loop {
+                    match store
+                        .transact(vec![increment("INC", "race", 10, Some(4_000_000_000))])
+                        .await
+                    {
+                        Ok(()) => return true,
+                        Err(StoreError::ConditionFailed { .. }) => return false,
+                        // Transactions on one item at once may conflict: try again.
+                        Err(StoreError::Conflict) => tokio::task::yield_now().await,
+                        Err(e) => panic!("unexpected increment result {e:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut counted = 0;
+    for t in tasks {
+        counted += u64::from(t.await.expect("task"));
+    }
+    assert_eq!(
+        counted, 10,
+        "exactly the bound's worth of increments succeed"
+    );
+    let it = get(&*store, "INC", "race").await.unwrap();
+    assert_eq!((it.data["count"].as_u64(), it.version), (Some(10), 10));
+});

@@ -8,7 +8,6 @@ use domain::auth::{self, LoginCommand, LoginRequest};
 use domain::recovery::{self, Reset, ResetCode, ResetCodeRequest, ResetRequest};
 use domain::session::Gate;
 use domain::settings::{self, PasswordChange, PasswordChangeRequest};
-use domain::throttle::{self, Action};
 use domain::App;
 use http_edge::{
     authenticate, bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route,
@@ -25,7 +24,6 @@ pub static ROUTES: &[Route] = &[
 ];
 
 pub async fn login(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
-    throttle::admit(&app, Action::Login, &info.client_ip).await?;
     let cmd = LoginCommand::try_from(json_body::<LoginRequest>(&req)?)?;
     Ok(Reply::ok(&auth::login(&app, cmd, &info.client_ip).await?))
 }

@@ -6,14 +6,14 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
-    KeyType, Put, PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
-    TransactWriteItem, WriteRequest,
+    KeyType, KeysAndAttributes, Put, PutRequest, ReturnValue, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use domain::error::Cause;
 use domain::store::{
-    prepare_batch, validate_item, validate_transaction, Condition, Item, QueryOpts, Store,
-    StoreError, WriteOp, MAX_BATCH_WRITE_ITEMS,
+    prepare_batch, validate_item, validate_keys, validate_transaction, Condition, Item, QueryOpts,
+    Store, StoreError, WriteOp, MAX_BATCH_WRITE_ITEMS,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -281,6 +281,58 @@ impl Store for DynamoStore {
         out.item.map(from_attrs).transpose()
     }
 
+    async fn get_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Item>>, StoreError> {
+        validate_keys(keys)?;
+        let request = |keys: Vec<Attrs>| {
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Invalid(e.to_string()))
+        };
+        let mut pending = HashMap::from([(
+            self.table.clone(),
+            request(keys.iter().map(|(pk, sk)| key(pk, sk)).collect())?,
+        )]);
+        let mut found: HashMap<(String, String), Item> = HashMap::with_capacity(keys.len());
+        let mut delay = Duration::from_millis(25);
+        for attempt in 0.. {
+            let out = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(pending))
+                .send()
+                .await
+                .map_err(map_err)?;
+            for attrs in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let item = from_attrs(attrs)?;
+                found.insert((item.pk.clone(), item.sk.clone()), item);
+            }
+            // Keys DynamoDB did not get to (throttling, size): asked again, as AWS advises.
+            pending = out.unprocessed_keys.unwrap_or_default();
+            pending.retain(|_, k| !k.keys().is_empty());
+            if pending.is_empty() {
+                break;
+            }
+            if attempt >= 8 {
+                return Err(StoreError::unavailable(
+                    "DynamoDB BatchGetItem",
+                    Cause("keys still unprocessed after retries".into()),
+                ));
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(3));
+        }
+        Ok(keys
+            .iter()
+            .map(|(pk, sk)| found.remove(&(pk.to_string(), sk.to_string())))
+            .collect())
+    }
+
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
         validate_item(&item)?;
         let mut req = self
@@ -393,6 +445,43 @@ impl Store for DynamoStore {
                         .build()
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
                     TransactWriteItem::builder().condition_check(check).build()
+                }
+                WriteOp::Increment {
+                    pk,
+                    sk,
+                    field,
+                    max,
+                    expires_at,
+                } => {
+                    let mut set = "#f = if_not_exists(#f, :zero) + :one, \
+                                   #ver = if_not_exists(#ver, :zero) + :one"
+                        .to_string();
+                    let mut names = HashMap::from([
+                        ("#f".to_string(), field),
+                        ("#ver".to_string(), "ver".to_string()),
+                    ]);
+                    let mut values = HashMap::from([
+                        (":zero".to_string(), n(0)),
+                        (":one".to_string(), n(1)),
+                        (":max".to_string(), n(max)),
+                    ]);
+                    if let Some(t) = expires_at {
+                        set.push_str(", #ttl = :ttl");
+                        names.insert("#ttl".into(), TTL_ATTRIBUTE.into());
+                        values.insert(":ttl".into(), n(t));
+                    }
+                    let update = Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(&pk, &sk)))
+                        .update_expression(format!("SET {set}"))
+                        .condition_expression(
+                            "attribute_not_exists(PK) OR attribute_not_exists(#f) OR #f < :max",
+                        )
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
+                        .build()
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    TransactWriteItem::builder().update(update).build()
                 }
             };
             items.push(built);

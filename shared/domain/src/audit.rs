@@ -37,6 +37,21 @@ pub async fn record(
     masked_account: &str,
     result: LoginResult,
 ) -> Result<(), DomainError> {
+    let item = attempt(app, learner_key, at, ip, masked_account, result);
+    app.store.put(item, Condition::NotExists).await?;
+    Ok(())
+}
+
+/// The item that records one attempt (written new: `Condition::NotExists`), for the transaction
+/// that decides the attempt; logs the attempt.
+pub fn attempt(
+    app: &App,
+    learner_key: Option<&str>,
+    at: DateTime<Utc>,
+    ip: &str,
+    masked_account: &str,
+    result: LoginResult,
+) -> Item {
     let pk = match learner_key {
         Some(key) => schema::learner_pk(key),
         None => schema::unmatched_audit_pk(&at.format("%Y-%m-%d").to_string()),
@@ -49,9 +64,7 @@ pub async fn record(
         result,
     };
     tracing::info!(account = %entry.account, ip = %entry.ip, result = ?entry.result, "login attempt");
-    let item = Item::new(pk, sk, &entry).expiring(at.timestamp() + RETENTION_SECONDS);
-    app.store.put(item, Condition::NotExists).await?;
-    Ok(())
+    Item::new(pk, sk, &entry).expiring(at.timestamp() + RETENTION_SECONDS)
 }
 
 /// The learner's most recent attempts, newest first.

@@ -6,14 +6,15 @@ use crate::crypto::constant_time_eq;
 use crate::error::DomainError;
 use crate::id_number::{mask_account, IdNumber};
 use crate::input::{required, required_secret, SecretText};
-use crate::learner::{self, Stored};
+use crate::learner::{self, Stored, PROFILE_SK};
 use crate::lockout::{Claim, LockState};
 use crate::mobile::Mobile;
 use crate::password;
 use crate::schema::{lock_pk, LOCK_SK};
 use crate::secret::{ExposeSecret, SecretString};
 use crate::session;
-use crate::store::{read_modify_write, Condition, Decision, WriteOp};
+use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
+use crate::throttle::{Action, Throttle};
 use serde::{Deserialize, Serialize};
 
 /// `POST /login`'s body as sent.
@@ -162,7 +163,24 @@ pub(crate) async fn claim_attempt(app: &App, key: &str) -> Result<Claim, DomainE
     .await
 }
 
+/// What the attempt's first write decided.
+enum Decided {
+    CaptchaInvalid,
+    Locked {
+        retry_after: u64,
+    },
+    /// A try is claimed: the password may be checked.
+    Claimed,
+}
+
 /// Logs in from `client_ip`: a session token, or why not.
+///
+/// Three round trips by ID number (four by mobile): one read of the captcha, the lock and the
+/// learner; one transaction that counts the request against the address's windows, uses up the
+/// captcha and claims a try on the lock (so at most five passwords are ever checked before the
+/// lock); after the one Argon2 verification, one transaction that clears the lock and stores
+/// the session and the audit entry (a failure: the audit entry alone). A lost race re-reads
+/// the captcha and the lock and decides again.
 pub async fn login(
     app: &App,
     cmd: LoginCommand,
@@ -175,20 +193,105 @@ pub async fn login(
         captcha_answer,
     } = cmd;
 
-    // A wrong captcha is not a password failure: checked first, counted nowhere.
-    crate::captcha::redeem(app, captcha_id.trim(), captcha_answer.expose_secret()).await?;
-
     let masked = mask_account(&account);
     let parsed = Account::parse(app, &account);
     let at = app.now();
-    let found: Option<Stored> = parsed.find(app).await?;
-    let learner_key = found.as_ref().map(|s| s.learner.id_key.clone());
-    let note = |result| audit::record(app, learner_key.as_deref(), at, client_ip, &masked, result);
+    let now = app.now_unix();
+    let lock_pk = lock_pk(&parsed.throttle_key(app, &account));
+    let captcha_key = crate::captcha::key(&captcha_id);
 
-    let lock_key = parsed.throttle_key(app, &account);
-    if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
-        note(LoginResult::Locked).await?;
-        return Err(DomainError::AccountLocked { retry_after });
+    // The one read: [lock, captcha?, learner or the number's claim?].
+    let mut keys: Vec<(String, &str)> = vec![(lock_pk.clone(), LOCK_SK)];
+    keys.extend(captcha_key.clone());
+    match &parsed {
+        Account::Id(id) => keys.push((learner::pk(&learner::id_key(app, id)), PROFILE_SK)),
+        Account::Mobile(m) => keys.push(learner::claim_key(app, m)),
+        Account::Neither => {}
+    }
+    let key_refs: Vec<(&str, &str)> = keys.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let mut got = app.store.get_many(&key_refs).await?.into_iter();
+    let mut lock = got.next().flatten();
+    let mut captcha = captcha_key.as_ref().and_then(|_| got.next().flatten());
+    let found: Option<Stored> = match &parsed {
+        Account::Id(_) => got.next().flatten().map(Stored::from_item).transpose()?,
+        Account::Mobile(m) => learner::load_by_claim(app, m, got.next().flatten()).await?,
+        Account::Neither => None,
+    };
+    let learner_key = found.as_ref().map(|s| s.learner.id_key.clone());
+    let note = |result| audit::attempt(app, learner_key.as_deref(), at, client_ip, &masked, result);
+
+    // The decision's write: counted, captcha used up (right or wrong), try claimed.
+    let mut throttle = Throttle::new(app, Action::Login, client_ip);
+    let mut contention = crate::retry::Contention::new("login");
+    let decided = loop {
+        let mut ops = throttle.ops();
+        let captcha_at = captcha.as_ref().map(|c| {
+            ops.push(crate::captcha::consume(c));
+            ops.len() - 1
+        });
+        let decided =
+            if !crate::captcha::answered(captcha.as_ref(), captcha_answer.expose_secret(), now)? {
+                // A wrong captcha is not a password failure: counted nowhere but the address's window.
+                Decided::CaptchaInvalid
+            } else {
+                let state: LockState = match &lock {
+                    Some(item) => item.parse()?,
+                    None => LockState::default(),
+                };
+                match state.claim(now) {
+                    Claim::Allowed { next } => {
+                        let (item, condition) = match &lock {
+                            Some(old) => (old.next(&next), Condition::Version(old.version)),
+                            None => (
+                                Item::new(lock_pk.clone(), LOCK_SK, &next),
+                                Condition::NotExists,
+                            ),
+                        };
+                        ops.push(WriteOp::Put {
+                            item: Item {
+                                expires_at: Some(next.expires_at()),
+                                ..item
+                            },
+                            condition,
+                        });
+                        Decided::Claimed
+                    }
+                    Claim::Locked { retry_after } => {
+                        ops.push(WriteOp::Put {
+                            item: note(LoginResult::Locked),
+                            condition: Condition::NotExists,
+                        });
+                        Decided::Locked { retry_after }
+                    }
+                }
+            };
+        if ops.is_empty() {
+            break decided;
+        }
+        match app.store.transact(ops).await {
+            Ok(()) => break decided,
+            Err(e) if throttle.on_failure(&e)? => {}
+            // Another attempt used the captcha first.
+            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == captcha_at => {
+                return Err(DomainError::CaptchaInvalid)
+            }
+            Err(e) if e.is_contention() => {
+                contention.lost().await?;
+                let mut again: Vec<(&str, &str)> = vec![(&lock_pk, LOCK_SK)];
+                if let Some((pk, sk)) = &captcha_key {
+                    again.push((pk, sk));
+                }
+                let mut got = app.store.get_many(&again).await?.into_iter();
+                lock = got.next().flatten();
+                captcha = got.next().flatten();
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    match decided {
+        Decided::CaptchaInvalid => return Err(DomainError::CaptchaInvalid),
+        Decided::Locked { retry_after } => return Err(DomainError::AccountLocked { retry_after }),
+        Decided::Claimed => {}
     }
 
     // Exactly one Argon2 verification per attempt, whatever the account.
@@ -203,15 +306,27 @@ pub async fn login(
     };
 
     let Some(stored) = found.filter(|_| verified) else {
-        note(LoginResult::Failure).await?;
+        app.store
+            .put(note(LoginResult::Failure), Condition::NotExists)
+            .await?;
         return Err(DomainError::CredentialsInvalid);
     };
 
+    let (new, session_op) = session::start(app, &stored.learner);
     app.store
-        .delete(&lock_pk(&lock_key), LOCK_SK, Condition::None)
+        .transact(vec![
+            WriteOp::Delete {
+                pk: lock_pk,
+                sk: LOCK_SK.into(),
+                condition: Condition::None,
+            },
+            session_op,
+            WriteOp::Put {
+                item: note(LoginResult::Success),
+                condition: Condition::NotExists,
+            },
+        ])
         .await?;
-    let new = session::create(app, &stored.learner).await?;
-    note(LoginResult::Success).await?;
     Ok(LoginResponse {
         token: new.token,
         token_type: "Bearer",

@@ -4,7 +4,8 @@
 use crate::app::App;
 use crate::error::DomainError;
 use crate::random::Random;
-use crate::store::{Condition, Item};
+use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::throttle::{Action, Throttle};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +68,18 @@ pub struct CaptchaResponse {
     pub expires_in: i64,
 }
 
+/// A new captcha for `client_ip`, counted against the address's captcha windows in the same
+/// round trip that stores it (one `TransactWriteItems`).
+pub async fn issue_to(app: &App, client_ip: &str) -> Result<CaptchaResponse, DomainError> {
+    issue_counted(app, Throttle::new(app, Action::Captcha, client_ip)).await
+}
+
+/// A new captcha, counted nowhere (fixtures and tests).
 pub async fn issue(app: &App) -> Result<CaptchaResponse, DomainError> {
+    issue_counted(app, Throttle::none()).await
+}
+
+async fn issue_counted(app: &App, mut throttle: Throttle) -> Result<CaptchaResponse, DomainError> {
     let question = Question::generate(app.rng());
     let id = app.rng().hex(ID_BYTES);
     let item = Item::new(
@@ -78,7 +90,20 @@ pub async fn issue(app: &App) -> Result<CaptchaResponse, DomainError> {
         },
     )
     .expiring(app.now_unix() + TTL_SECONDS);
-    app.store.put(item, Condition::NotExists).await?;
+    let mut contention = crate::retry::Contention::new("captcha");
+    loop {
+        let mut ops = throttle.ops();
+        ops.push(WriteOp::Put {
+            item: item.clone(),
+            condition: Condition::NotExists,
+        });
+        match app.store.transact(ops).await {
+            Ok(()) => break,
+            Err(e) if throttle.on_failure(&e)? => {}
+            Err(StoreError::Conflict) => contention.lost().await?,
+            Err(e) => return Err(e.into()),
+        }
+    }
     let png = crate::captcha_image::render_png(&question.text, app.rng());
     Ok(CaptchaResponse {
         captcha_id: id,
@@ -94,6 +119,32 @@ fn well_formed_id(id: &str) -> bool {
     id.len() == ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The key of the captcha `id` names, if it is well-formed (anything else is not looked up).
+pub fn key(id: &str) -> Option<(String, &'static str)> {
+    let id = id.trim();
+    well_formed_id(id).then(|| (pk(id), SK))
+}
+
+/// Whether `item`, the captcha as read at `now`, is live and answered by `answer`. Reading it does
+/// not redeem it: the redeeming write is [`consume`], conditional on the version read.
+pub fn answered(item: Option<&Item>, answer: &str, now: i64) -> Result<bool, DomainError> {
+    let Some(item) = item.filter(|i| i.is_live(now)) else {
+        return Ok(false);
+    };
+    let record: CaptchaRecord = item.parse()?;
+    Ok(matches!(answer.trim().parse::<u32>(), Ok(given) if given == record.answer))
+}
+
+/// The write that uses up the captcha read as `item`, right or wrong: it fails when another
+/// attempt used it first, so exactly one of any number of concurrent attempts gets it.
+pub fn consume(item: &Item) -> WriteOp {
+    WriteOp::Delete {
+        pk: item.pk.clone(),
+        sk: item.sk.clone(),
+        condition: Condition::Version(item.version),
+    }
+}
+
 /// Consumes the captcha and checks the answer. Wrong, expired, unknown or already used: all
 /// `CAPTCHA_INVALID`. Exactly one of any number of concurrent attempts can succeed.
 pub async fn redeem(app: &App, id: &str, answer: &str) -> Result<(), DomainError> {
@@ -106,13 +157,10 @@ pub async fn redeem(app: &App, id: &str, answer: &str) -> Result<(), DomainError
         Err(e) if e.is_contention() => return Err(DomainError::CaptchaInvalid),
         Err(e) => return Err(e.into()),
     };
-    if !taken.is_live(app.now_unix()) {
-        return Err(DomainError::CaptchaInvalid);
-    }
-    let record: CaptchaRecord = taken.parse()?;
-    match answer.trim().parse::<u32>() {
-        Ok(given) if given == record.answer => Ok(()),
-        _ => Err(DomainError::CaptchaInvalid),
+    if answered(Some(&taken), answer, app.now_unix())? {
+        Ok(())
+    } else {
+        Err(DomainError::CaptchaInvalid)
     }
 }
 

@@ -110,6 +110,13 @@ pub struct Stored {
 }
 
 impl Stored {
+    pub fn from_item(item: Item) -> Result<Stored, DomainError> {
+        Ok(Stored {
+            learner: item.parse()?,
+            item,
+        })
+    }
+
     /// The item replacing this one with `learner`'s data, for a conditional write.
     pub fn replaced_by(&self, learner: &Learner) -> Item {
         self.item.next(learner)
@@ -124,13 +131,11 @@ impl Learner {
 }
 
 pub async fn load_by_key(app: &App, id_key: &str) -> Result<Option<Stored>, DomainError> {
-    match app.store.get(&pk(id_key), PROFILE_SK).await? {
-        Some(item) => Ok(Some(Stored {
-            learner: item.parse()?,
-            item,
-        })),
-        None => Ok(None),
-    }
+    app.store
+        .get(&pk(id_key), PROFILE_SK)
+        .await?
+        .map(Stored::from_item)
+        .transpose()
 }
 
 pub async fn load_by_id(app: &App, id: &IdNumber) -> Result<Option<Stored>, DomainError> {
@@ -143,12 +148,24 @@ pub struct MobileClaim {
     pub learner: String,
 }
 
+/// The key of the claim item of `mobile` (which names the learner who bound it).
+pub fn claim_key(app: &App, mobile: &Mobile) -> (String, &'static str) {
+    (mobile_pk(&mobile_key(app, mobile)), MOBILE_SK)
+}
+
 pub async fn load_by_mobile(app: &App, mobile: &Mobile) -> Result<Option<Stored>, DomainError> {
-    let Some(claim) = app
-        .store
-        .get(&mobile_pk(&mobile_key(app, mobile)), MOBILE_SK)
-        .await?
-    else {
+    let (pk, sk) = claim_key(app, mobile);
+    let claim = app.store.get(&pk, sk).await?;
+    load_by_claim(app, mobile, claim).await
+}
+
+/// The learner the claim item of `mobile` (as read) names, if they still hold the number.
+pub async fn load_by_claim(
+    app: &App,
+    mobile: &Mobile,
+    claim: Option<Item>,
+) -> Result<Option<Stored>, DomainError> {
+    let Some(claim) = claim else {
         return Ok(None);
     };
     let claim: MobileClaim = claim.parse()?;

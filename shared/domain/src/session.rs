@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::error::DomainError;
 use crate::learner::{self, Learner, Stored};
 use crate::schema::{session_pk as pk, SESSION_SK as SK};
-use crate::store::{Condition, Item};
+use crate::store::{Condition, Item, WriteOp};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -42,20 +42,24 @@ pub struct NewSession {
     pub expires_in: i64,
 }
 
-pub async fn create(app: &App, learner: &Learner) -> Result<NewSession, DomainError> {
+/// A new session of `learner`, and the write that stores it (for the transaction that logs in).
+///
+/// The token is `<learner key>.<256 random bits, base64url>`: the learner part lets a request
+/// read its session and its learner in one round trip ([`authenticate`]); it is the keyed hash
+/// of the ID number that keys the learner's partition, never the number. Only the token's
+/// SHA-256 is stored, and a token whose learner part does not match its session is refused.
+pub fn start(app: &App, learner: &Learner) -> (NewSession, WriteOp) {
     let mut raw = [0u8; TOKEN_BYTES];
     app.rng().fill(&mut raw);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    create_with_token(app, learner, token).await
+    let token = format!(
+        "{}.{}",
+        learner.id_key,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
+    start_with_token(app, learner, token)
 }
 
-/// Starts a session under a token the caller chose. Only for fixtures (sample events carry a
-/// fixed token); real sessions come from [`create`].
-pub async fn create_with_token(
-    app: &App,
-    learner: &Learner,
-    token: String,
-) -> Result<NewSession, DomainError> {
+fn start_with_token(app: &App, learner: &Learner, token: String) -> (NewSession, WriteOp) {
     let now = app.now_unix();
     let record = SessionRecord {
         learner: learner.id_key.clone(),
@@ -64,11 +68,39 @@ pub async fn create_with_token(
         cred_version: learner.cred_version,
     };
     let item = Item::new(pk(&token), SK, &record).expiring(now + ABSOLUTE_SECONDS);
-    app.store.put(item, Condition::NotExists).await?;
-    Ok(NewSession {
+    let new = NewSession {
         token,
         expires_in: record.expires_in(now),
-    })
+    };
+    (
+        new,
+        WriteOp::Put {
+            item,
+            condition: Condition::NotExists,
+        },
+    )
+}
+
+/// Starts a session under a token the caller chose. Only for fixtures (sample events carry a
+/// fixed token); real sessions come from [`start`].
+pub async fn create_with_token(
+    app: &App,
+    learner: &Learner,
+    token: String,
+) -> Result<NewSession, DomainError> {
+    let (new, op) = start_with_token(app, learner, token);
+    app.store.transact(vec![op]).await?;
+    Ok(new)
+}
+
+/// The learner key a token names, if it has the shape [`start`] gives it.
+fn learner_part(token: &str) -> Option<&str> {
+    let (learner, _) = token.split_once('.')?;
+    (learner.len() == 64
+        && learner
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    .then_some(learner)
 }
 
 /// Which learners a route admits.
@@ -112,25 +144,17 @@ impl Authenticated {
     /// The same session and learner read again (after losing a race with another write): still
     /// `UNAUTHENTICATED` if the session ended meanwhile.
     pub async fn reload(&self, app: &App) -> Result<Authenticated, DomainError> {
-        let Some(item) = app
-            .store
-            .get(&self.session_item.pk, &self.session_item.sk)
-            .await?
-        else {
-            return Err(DomainError::Unauthenticated);
-        };
-        check(app, item, app.now_unix()).await
+        let pk = self.session_item.pk.clone();
+        fetch(app, &pk, Some(&self.session.learner), app.now_unix()).await
     }
 }
 
 /// The learner behind `token`, if the session is live and the learner's credentials have not
-/// changed since it began. Any failure is `UNAUTHENTICATED`.
+/// changed since it began: one read of the session and the learner together (plus, at most once
+/// a minute, the write of the session's last use). Any failure is `UNAUTHENTICATED`.
 pub async fn authenticate(app: &App, token: &str) -> Result<Authenticated, DomainError> {
-    let Some(item) = app.store.get(&pk(token), SK).await? else {
-        return Err(DomainError::Unauthenticated);
-    };
     let now = app.now_unix();
-    let mut authed = check(app, item, now).await?;
+    let mut authed = fetch(app, &pk(token), learner_part(token), now).await?;
     if now - authed.session.last_seen >= TOUCH_AFTER_SECONDS {
         let mut touched = authed.session.clone();
         touched.last_seen = now;
@@ -155,19 +179,47 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Authenticated, Domai
     Ok(authed)
 }
 
-/// [`authenticate`], then the gate.
-pub async fn require(app: &App, token: &str, gate: Gate) -> Result<Authenticated, DomainError> {
-    authenticate(app, token).await?.admit(gate)
-}
-
-/// The session of `item` and its learner, if the session is live at `now` and the learner's
-/// credentials have not changed since it began.
-async fn check(app: &App, item: Item, now: i64) -> Result<Authenticated, DomainError> {
+/// Reads the session `session_pk` and its learner: together when the learner is known
+/// (`learner_hint`, from the token), else one after the other (tokens from before the learner
+/// part). Checks that the session is live at `now`, is the hinted learner's, and began under
+/// the learner's current credentials.
+async fn fetch(
+    app: &App,
+    session_pk: &str,
+    learner_hint: Option<&str>,
+    now: i64,
+) -> Result<Authenticated, DomainError> {
+    let (session_item, learner_item) = match learner_hint {
+        Some(key) => {
+            let learner_pk = learner::pk(key);
+            let mut got = app
+                .store
+                .get_many(&[(session_pk, SK), (&learner_pk, learner::PROFILE_SK)])
+                .await?
+                .into_iter();
+            let session_item = got.next().flatten();
+            (session_item, got.next().flatten())
+        }
+        None => match app.store.get(session_pk, SK).await? {
+            Some(item) => {
+                let record: SessionRecord = item.parse()?;
+                let learner = app
+                    .store
+                    .get(&learner::pk(&record.learner), learner::PROFILE_SK)
+                    .await?;
+                (Some(item), learner)
+            }
+            None => (None, None),
+        },
+    };
+    let Some(item) = session_item else {
+        return Err(DomainError::Unauthenticated);
+    };
     let record: SessionRecord = item.parse()?;
-    if !record.is_valid_at(now) {
+    if !record.is_valid_at(now) || learner_hint.is_some_and(|k| k != record.learner) {
         return Err(DomainError::Unauthenticated);
     }
-    let Some(learner) = learner::load_by_key(app, &record.learner).await? else {
+    let Some(learner) = learner_item.map(Stored::from_item).transpose()? else {
         return Err(DomainError::Unauthenticated);
     };
     if learner.learner.cred_version != record.cred_version {
@@ -178,6 +230,11 @@ async fn check(app: &App, item: Item, now: i64) -> Result<Authenticated, DomainE
         session: record,
         session_item: item,
     })
+}
+
+/// [`authenticate`], then the gate.
+pub async fn require(app: &App, token: &str, gate: Gate) -> Result<Authenticated, DomainError> {
+    authenticate(app, token).await?.admit(gate)
 }
 
 /// Ends the session of `token` for good. Unknown tokens are `UNAUTHENTICATED`.

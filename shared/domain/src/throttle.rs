@@ -1,19 +1,21 @@
 //! Per-client-address limits of the routes anyone may call (`GET /captcha`, `POST /login`,
-//! `POST /password/reset/code`): counters per (address, route, fixed window), raised with
-//! compare-and-swap writes ([`read_modify_write`]). Past the limit: `RATE_LIMITED` with the
-//! seconds until the window ends. The limits are configuration ([`crate::config::Throttles`]).
+//! `POST /password/reset/code`): counters per (address, route, fixed window), each raised by one
+//! bounded increment ([`WriteOp::Increment`]: no read first). Past the limit: `RATE_LIMITED`
+//! with the seconds until the window ends. The limits are configuration
+//! ([`crate::config::Throttles`]).
 //!
 //! A window's count is split over [`SHARDS`] items, each with its share of the limit: a request
-//! starts at a random shard and takes the first with room, so a class logging in at once from
-//! one school address contends on four items instead of one, and the total never exceeds the
-//! limit.
+//! starts at a random shard and moves on to the next when one is full, so a class logging in at
+//! once from one school address contends on four items instead of one, and the total never
+//! exceeds the limit. The increments are write ops, so a route puts them in the same transaction
+//! as its own first write ([`Throttle::ops`]): the captcha is stored, and the login attempt
+//! claimed, in the round trip that counts it.
 
 use crate::app::App;
 use crate::config::Window;
 use crate::error::DomainError;
 use crate::schema;
-use crate::store::{read_modify_write, Decision};
-use serde::{Deserialize, Serialize};
+use crate::store::{StoreError, WriteOp};
 
 /// A throttled route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,62 +43,135 @@ impl Action {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Counter {
-    count: u32,
-}
-
 /// Items a window's count is split over.
 pub const SHARDS: u32 = 4;
+
+/// The counter attribute of a window's shard.
+const COUNT: &str = "count";
 
 /// Shard `i`'s share of `max` (the shares add up to `max`).
 fn share(max: u32, i: u32) -> u32 {
     max / SHARDS + u32::from(i < max % SHARDS)
 }
 
-/// Counts one request of `action` from `client_ip` in each window, or refuses it.
-pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), DomainError> {
-    let ip_key = app.keys.keyed("ip", client_ip);
-    let pk = schema::rate_pk(action.as_str(), &ip_key);
-    let now = app.now_unix();
-    for window in action.windows(app) {
-        let start = now - now.rem_euclid(window.seconds);
-        let end = start + window.seconds;
-        let first = app.rng().below(SHARDS);
-        let mut admitted = false;
-        for k in 0..SHARDS {
-            let shard = (first + k) % SHARDS;
-            let cap = share(window.max, shard);
-            if cap == 0 {
-                continue;
-            }
-            let sk = schema::rate_sk(window.seconds, start, shard);
-            admitted = read_modify_write(app.store.as_ref(), &pk, &sk, |item| {
-                let count = match item {
-                    Some(i) if i.is_live(now) => i.parse::<Counter>()?.count,
-                    _ => 0,
-                };
-                if count >= cap {
-                    return Ok::<_, DomainError>(Decision::Keep(false));
+/// One window of one request: where it is being counted.
+#[derive(Debug)]
+struct Slot {
+    seconds: i64,
+    max: u32,
+    start: i64,
+    /// The shards with a share, starting at a random one; the request is counted in the first.
+    shards: Vec<u32>,
+}
+
+/// The counting of one request of `action` from one address, in each of its windows.
+#[derive(Debug)]
+pub struct Throttle {
+    pk: String,
+    now: i64,
+    slots: Vec<Slot>,
+}
+
+impl Throttle {
+    pub fn new(app: &App, action: Action, client_ip: &str) -> Throttle {
+        let now = app.now_unix();
+        let slots = action
+            .windows(app)
+            .iter()
+            .map(|w| {
+                let first = app.rng().below(SHARDS);
+                Slot {
+                    seconds: w.seconds,
+                    max: w.max,
+                    start: now - now.rem_euclid(w.seconds),
+                    shards: (0..SHARDS)
+                        .map(|k| (first + k) % SHARDS)
+                        .filter(|&i| share(w.max, i) > 0)
+                        .collect(),
                 }
-                Ok(Decision::Write {
-                    data: serde_json::to_value(Counter { count: count + 1 }).expect("serialisable"),
-                    expires_at: Some(end),
-                    result: true,
-                })
             })
-            .await?;
-            if admitted {
-                break;
-            }
-        }
-        if !admitted {
-            return Err(DomainError::RateLimited {
-                retry_after: (end - now).max(1) as u64,
-            });
+            .collect();
+        Throttle {
+            pk: schema::rate_pk(action.as_str(), &app.keys.keyed("ip", client_ip)),
+            now,
+            slots,
         }
     }
-    Ok(())
+
+    /// Counting nothing (for callers that are not a client request).
+    pub fn none() -> Throttle {
+        Throttle {
+            pk: String::new(),
+            now: 0,
+            slots: Vec::new(),
+        }
+    }
+
+    /// The increments that count this request, one per window: put them first in the
+    /// transaction of the route's own write.
+    pub fn ops(&self) -> Vec<WriteOp> {
+        self.slots
+            .iter()
+            .map(|slot| {
+                let shard = slot.shards[0];
+                WriteOp::Increment {
+                    pk: self.pk.clone(),
+                    sk: schema::rate_sk(slot.seconds, slot.start, shard),
+                    field: COUNT.into(),
+                    max: share(slot.max, shard).into(),
+                    expires_at: Some(slot.start + slot.seconds),
+                }
+            })
+            .collect()
+    }
+
+    /// How many ops [`Throttle::ops`] gives.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// After a transaction failed: whether it failed on one of this throttle's increments (the
+    /// first [`Throttle::len`] ops), in which case the window moves on to its next shard, or
+    /// refuses the request (`RATE_LIMITED`) when every shard is full. `Ok(false)`: the failure
+    /// was not the throttle's.
+    pub fn on_failure(&mut self, error: &StoreError) -> Result<bool, DomainError> {
+        let StoreError::ConditionFailed { index: Some(i) } = error else {
+            return Ok(false);
+        };
+        let Some(slot) = self.slots.get_mut(*i) else {
+            return Ok(false);
+        };
+        slot.shards.remove(0);
+        if slot.shards.is_empty() {
+            let end = slot.start + slot.seconds;
+            return Err(DomainError::RateLimited {
+                retry_after: (end - self.now).max(1) as u64,
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// Counts one request of `action` from `client_ip` in each window (one round trip), or refuses
+/// it. For routes whose own writes cannot join the count's transaction.
+pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), DomainError> {
+    let mut throttle = Throttle::new(app, action, client_ip);
+    if throttle.is_empty() {
+        return Ok(());
+    }
+    let mut contention = crate::retry::Contention::new("throttle");
+    loop {
+        match app.store.transact(throttle.ops()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if throttle.on_failure(&e)? => {}
+            Err(e) if e.is_contention() => contention.lost().await?,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The embedded store: the same semantics as the DynamoDB table, in one process's memory.
 
 use super::{
-    prepare_batch, validate_item, validate_transaction, Condition, Item, QueryOpts, Store,
-    StoreError, WriteOp,
+    prepare_batch, validate_item, validate_keys, validate_transaction, Condition, Item, QueryOpts,
+    Store, StoreError, WriteOp,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -46,6 +46,31 @@ fn holds(table: &Table, pk: &str, sk: &str, condition: Condition) -> bool {
     }
 }
 
+/// The counter of an [`WriteOp::Increment`]: the attribute's integer value, 0 when absent.
+fn counter(item: &Item, field: &str) -> u64 {
+    item.data.get(field).and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+fn increment(table: &mut Table, pk: String, sk: String, field: &str, expires_at: Option<i64>) {
+    let item = table
+        .entry(pk.clone())
+        .or_default()
+        .entry(sk.clone())
+        .or_insert_with(|| Item {
+            pk,
+            sk,
+            version: 0,
+            expires_at: None,
+            data: serde_json::json!({}),
+        });
+    item.version += 1;
+    let next = counter(item, field) + 1;
+    item.data[field] = next.into();
+    if expires_at.is_some() {
+        item.expires_at = expires_at;
+    }
+}
+
 fn remove(table: &mut Table, pk: &str, sk: &str) -> Option<Item> {
     let part = table.get_mut(pk)?;
     let old = part.remove(sk);
@@ -66,6 +91,15 @@ fn insert(table: &mut Table, item: Item) {
 impl Store for MemoryStore {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         Ok(self.lock().get(pk).and_then(|p| p.get(sk)).cloned())
+    }
+
+    async fn get_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Item>>, StoreError> {
+        validate_keys(keys)?;
+        let table = self.lock();
+        Ok(keys
+            .iter()
+            .map(|(pk, sk)| table.get(*pk).and_then(|p| p.get(*sk)).cloned())
+            .collect())
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
@@ -124,12 +158,16 @@ impl Store for MemoryStore {
         let mut table = self.lock();
         for (index, op) in ops.iter().enumerate() {
             let (pk, sk) = op.keys();
-            let condition = match op {
+            let ok = match op {
                 WriteOp::Put { condition, .. }
                 | WriteOp::Delete { condition, .. }
-                | WriteOp::Check { condition, .. } => *condition,
+                | WriteOp::Check { condition, .. } => holds(&table, pk, sk, *condition),
+                WriteOp::Increment { field, max, .. } => table
+                    .get(pk)
+                    .and_then(|p| p.get(sk))
+                    .is_none_or(|item| counter(item, field) < *max),
             };
-            if !holds(&table, pk, sk, condition) {
+            if !ok {
                 return Err(StoreError::ConditionFailed { index: Some(index) });
             }
         }
@@ -140,6 +178,13 @@ impl Store for MemoryStore {
                     remove(&mut table, &pk, &sk);
                 }
                 WriteOp::Check { .. } => {}
+                WriteOp::Increment {
+                    pk,
+                    sk,
+                    field,
+                    expires_at,
+                    ..
+                } => increment(&mut table, pk, sk, &field, expires_at),
             }
         }
         Ok(())

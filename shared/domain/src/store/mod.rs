@@ -19,6 +19,8 @@ use serde::{de::DeserializeOwned, Serialize};
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 /// DynamoDB's limit on the items in one `BatchWriteItem` call.
 pub const MAX_BATCH_WRITE_ITEMS: usize = 25;
+/// DynamoDB's limit on the keys in one `BatchGetItem` call.
+pub const MAX_BATCH_GET_ITEMS: usize = 100;
 
 /// Attribute names the table reserves; item data must not use them.
 pub const RESERVED_ATTRIBUTES: [&str; 4] = ["PK", "SK", "ver", "ttl"];
@@ -105,13 +107,26 @@ pub enum WriteOp {
         sk: String,
         condition: Condition,
     },
+    /// A bounded counter: adds one to the integer attribute `field` (0 when absent) and to the
+    /// version (an absent item is created at version 1 with only `field`), and sets the expiry
+    /// when given, if the item is absent or `field` is below `max`; otherwise the condition fails.
+    /// One conditional update, no read: per-address request windows are counted this way.
+    Increment {
+        pk: String,
+        sk: String,
+        field: String,
+        max: u64,
+        expires_at: Option<i64>,
+    },
 }
 
 impl WriteOp {
     pub fn keys(&self) -> (&str, &str) {
         match self {
             WriteOp::Put { item, .. } => (&item.pk, &item.sk),
-            WriteOp::Delete { pk, sk, .. } | WriteOp::Check { pk, sk, .. } => (pk, sk),
+            WriteOp::Delete { pk, sk, .. }
+            | WriteOp::Check { pk, sk, .. }
+            | WriteOp::Increment { pk, sk, .. } => (pk, sk),
         }
     }
 }
@@ -213,6 +228,10 @@ pub trait Store: Send + Sync {
         opts: QueryOpts,
     ) -> Result<Vec<Item>, StoreError>;
 
+    /// Several items in one round trip, each as [`Store::get`] reads it (strongly consistent),
+    /// in the order of `keys`: at most [`MAX_BATCH_GET_ITEMS`] keys, each at most once.
+    async fn get_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Item>>, StoreError>;
+
     /// All ops or none; at most [`MAX_TRANSACTION_ITEMS`], each item at most once.
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
 
@@ -247,9 +266,58 @@ pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
                 "item {pk}/{sk} twice in one transaction"
             )));
         }
-        if let WriteOp::Put { item, .. } = op {
-            validate_item(item)?;
+        match op {
+            WriteOp::Put { item, .. } => validate_item(item)?,
+            WriteOp::Increment { field, .. } => validate_attribute_name(field)?,
+            _ => {}
         }
+        let (pk, sk) = op.keys();
+        validate_key(pk, sk)?;
+    }
+    Ok(())
+}
+
+/// Checks what AWS checks before a batch read.
+pub fn validate_keys(keys: &[(&str, &str)]) -> Result<(), StoreError> {
+    if keys.is_empty() {
+        return Err(StoreError::Invalid("no keys to read".into()));
+    }
+    if keys.len() > MAX_BATCH_GET_ITEMS {
+        return Err(StoreError::Invalid(format!(
+            "{} keys in one batch read (limit {MAX_BATCH_GET_ITEMS})",
+            keys.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for &(pk, sk) in keys {
+        validate_key(pk, sk)?;
+        if !seen.insert((pk, sk)) {
+            return Err(StoreError::Invalid(format!(
+                "item {pk}/{sk} twice in one batch read"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_key(pk: &str, sk: &str) -> Result<(), StoreError> {
+    if pk.is_empty() || sk.is_empty() {
+        return Err(StoreError::Invalid("empty key".into()));
+    }
+    if pk.len() > MAX_PK_BYTES || sk.len() > MAX_SK_BYTES {
+        return Err(StoreError::Invalid("key too long".into()));
+    }
+    Ok(())
+}
+
+fn validate_attribute_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty() {
+        return Err(StoreError::Invalid("empty attribute name".into()));
+    }
+    if RESERVED_ATTRIBUTES.contains(&name) {
+        return Err(StoreError::Invalid(format!(
+            "attribute name {name} is reserved"
+        )));
     }
     Ok(())
 }
@@ -260,12 +328,7 @@ pub const MAX_SK_BYTES: usize = 1024;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 pub fn validate_item(item: &Item) -> Result<(), StoreError> {
-    if item.pk.is_empty() || item.sk.is_empty() {
-        return Err(StoreError::Invalid("empty key".into()));
-    }
-    if item.pk.len() > MAX_PK_BYTES || item.sk.len() > MAX_SK_BYTES {
-        return Err(StoreError::Invalid("key too long".into()));
-    }
+    validate_key(&item.pk, &item.sk)?;
     let Some(obj) = item.data.as_object() else {
         return Err(StoreError::Invalid(
             "item data must be a JSON object".into(),
