@@ -7,9 +7,14 @@
 //! lines and curves (some behind the text, some across it) and speckle dots in varied colours make
 //! simple threshold-and-template OCR unreliable while a person can still read the text easily.
 //!
-//! All randomness comes from the injected [`Random`], so a seeded source gives identical images.
+//! All randomness comes from the injected [`Random`], so a seeded source gives identical images:
+//! one draw of 32 bytes per image seeds the image's own generator ([`Noise`]), which draws the
+//! several hundred values of the noise in process. With the OS generator that is one `getrandom`
+//! syscall per image instead of one per value.
 
 use crate::random::Random;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// Width and height of every captcha image in pixels.
 pub const WIDTH: u32 = 120;
@@ -86,19 +91,38 @@ fn glyph_bit(g: &Glyph, u: f32, v: f32) -> bool {
     (g[row] >> (GLYPH_W - 1 - col)) & 1 == 1
 }
 
-/// A uniformly distributed value in `lo..=hi` (to 1/10 000 of the range).
-fn uniform(rng: &dyn Random, lo: f32, hi: f32) -> f32 {
-    lo + (hi - lo) * rng.below(10_001) as f32 / 10_000.0
-}
+/// The noise source of one image: a ChaCha12 generator (`rand`'s `StdRng`) seeded once from the
+/// injected [`Random`]. Cryptographic quality is more than noise needs, but it costs nanoseconds
+/// per value and keeps the noise as unpredictable as before: the image does not reveal a state
+/// from which the rest of its noise could be computed and removed.
+struct Noise(StdRng);
 
-/// A uniformly distributed integer in `lo..=hi`.
-fn between(rng: &dyn Random, lo: u32, hi: u32) -> u32 {
-    lo + rng.below(hi - lo + 1)
-}
+impl Noise {
+    fn new(rng: &dyn Random) -> Self {
+        let mut seed = [0u8; 32];
+        rng.fill(&mut seed);
+        Self(StdRng::from_seed(seed))
+    }
 
-/// A random colour with every channel in `lo..=hi`.
-fn colour(rng: &dyn Random, lo: u32, hi: u32) -> [f32; 3] {
-    [0; 3].map(|_: u8| between(rng, lo, hi) as f32)
+    /// A uniformly distributed integer in `0..n`. `n > 0`.
+    fn below(&mut self, n: u32) -> u32 {
+        self.0.random_range(0..n)
+    }
+
+    /// A uniformly distributed value in `lo..=hi` (to 1/10 000 of the range).
+    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.below(10_001) as f32 / 10_000.0
+    }
+
+    /// A uniformly distributed integer in `lo..=hi`.
+    fn between(&mut self, lo: u32, hi: u32) -> u32 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// A random colour with every channel in `lo..=hi`.
+    fn colour(&mut self, lo: u32, hi: u32) -> [f32; 3] {
+        [0; 3].map(|_: u8| self.between(lo, hi) as f32)
+    }
 }
 
 /// Floating-point RGB pixels plus a scratch coverage mask for compositing.
@@ -163,9 +187,9 @@ impl Canvas {
 }
 
 /// A light horizontal gradient between two random pale colours.
-fn background(canvas: &mut Canvas, rng: &dyn Random) {
-    let left = colour(rng, 215, 252);
-    let right = colour(rng, 215, 252);
+fn background(canvas: &mut Canvas, rng: &mut Noise) {
+    let left = rng.colour(215, 252);
+    let right = rng.colour(215, 252);
     for y in 0..H {
         for x in 0..W {
             let t = x as f32 / (W - 1) as f32;
@@ -175,21 +199,21 @@ fn background(canvas: &mut Canvas, rng: &dyn Random) {
 }
 
 /// A straight line from the left edge to the right edge, or a sine curve across the width.
-fn noise_stroke(canvas: &mut Canvas, rng: &dyn Random, y_lo: f32, y_hi: f32, r: f32) {
+fn noise_stroke(canvas: &mut Canvas, rng: &mut Noise, y_lo: f32, y_hi: f32, r: f32) {
     if rng.below(2) == 0 {
-        let a = (uniform(rng, -4.0, 10.0), uniform(rng, y_lo, y_hi));
+        let a = (rng.uniform(-4.0, 10.0), rng.uniform(y_lo, y_hi));
         let b = (
-            uniform(rng, W as f32 - 10.0, W as f32 + 4.0),
-            uniform(rng, y_lo, y_hi),
+            rng.uniform(W as f32 - 10.0, W as f32 + 4.0),
+            rng.uniform(y_lo, y_hi),
         );
         canvas.segment(a, b, r);
     } else {
-        let base = uniform(rng, y_lo, y_hi);
-        let amp = uniform(rng, 3.0, 9.0);
-        let period = uniform(rng, 40.0, 110.0);
-        let phase = uniform(rng, 0.0, std::f32::consts::TAU);
-        let x_start = uniform(rng, -4.0, 20.0);
-        let x_end = uniform(rng, W as f32 - 20.0, W as f32 + 4.0);
+        let base = rng.uniform(y_lo, y_hi);
+        let amp = rng.uniform(3.0, 9.0);
+        let period = rng.uniform(40.0, 110.0);
+        let phase = rng.uniform(0.0, std::f32::consts::TAU);
+        let x_start = rng.uniform(-4.0, 20.0);
+        let x_end = rng.uniform(W as f32 - 20.0, W as f32 + 4.0);
         let mut x = x_start;
         while x <= x_end {
             let y = base + amp * (x / period * std::f32::consts::TAU + phase).sin();
@@ -200,31 +224,31 @@ fn noise_stroke(canvas: &mut Canvas, rng: &dyn Random, y_lo: f32, y_hi: f32, r: 
 }
 
 /// Draws the glyphs with per-glyph jitter, rotation, shear and colour plus a shared wave.
-fn draw_text(canvas: &mut Canvas, rng: &dyn Random, glyphs: &[(char, Glyph)]) {
+fn draw_text(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)]) {
     if glyphs.is_empty() {
         return;
     }
     let n = glyphs.len() as f32;
     let advance = ((W as f32 - 8.0) / n).min(19.0);
     let scale_x = (advance / 6.0).min(3.0);
-    let wave_amp = uniform(rng, 0.8, 2.2);
-    let wave_period = uniform(rng, 30.0, 70.0);
-    let wave_phase = uniform(rng, 0.0, std::f32::consts::TAU);
+    let wave_amp = rng.uniform(0.8, 2.2);
+    let wave_period = rng.uniform(30.0, 70.0);
+    let wave_phase = rng.uniform(0.0, std::f32::consts::TAU);
     let first_centre = (W as f32 - advance * n) / 2.0 + advance / 2.0;
 
     for (i, (c, g)) in glyphs.iter().enumerate() {
-        let cx = first_centre + i as f32 * advance + uniform(rng, -1.5, 1.5);
-        let cy = H as f32 / 2.0 + uniform(rng, -3.0, 3.0);
-        let sx = scale_x * uniform(rng, 0.9, 1.05);
-        let sy = uniform(rng, 3.0, 3.5);
+        let cx = first_centre + i as f32 * advance + rng.uniform(-1.5, 1.5);
+        let cy = H as f32 / 2.0 + rng.uniform(-3.0, 3.0);
+        let sx = scale_x * rng.uniform(0.9, 1.05);
+        let sy = rng.uniform(3.0, 3.5);
         // Operators tilt less: a steep `-` reads like `/`, a steep `+` like `×`.
         let max_angle = if c.is_ascii_digit() || *c == '?' {
             0.2
         } else {
             0.08
         };
-        let angle = uniform(rng, -max_angle, max_angle);
-        let shear = uniform(rng, -0.25, 0.25);
+        let angle = rng.uniform(-max_angle, max_angle);
+        let shear = rng.uniform(-0.25, 0.25);
         let (sin, cos) = angle.sin_cos();
 
         let reach = ((GLYPH_W as f32 / 2.0 * sx + 2.0).powi(2)
@@ -258,7 +282,7 @@ fn draw_text(canvas: &mut Canvas, rng: &dyn Random, glyphs: &[(char, Glyph)]) {
                 }
             }
         }
-        canvas.composite(colour(rng, 0, 95), 1.0);
+        canvas.composite(rng.colour(0, 95), 1.0);
     }
 }
 
@@ -273,19 +297,15 @@ pub fn render_png(text: &str, rng: &dyn Random) -> Vec<u8> {
         })
         .collect();
 
+    let rng = &mut Noise::new(rng);
     let mut canvas = Canvas::new();
     background(&mut canvas, rng);
 
     // Behind the text: a few mid-tone strokes anywhere.
-    for _ in 0..between(rng, 2, 3) {
-        noise_stroke(
-            &mut canvas,
-            rng,
-            2.0,
-            H as f32 - 2.0,
-            uniform(rng, 0.4, 0.8),
-        );
-        canvas.composite(colour(rng, 90, 200), uniform(rng, 0.5, 0.9));
+    for _ in 0..rng.between(2, 3) {
+        let width = rng.uniform(0.4, 0.8);
+        noise_stroke(&mut canvas, rng, 2.0, H as f32 - 2.0, width);
+        canvas.composite(rng.colour(90, 200), rng.uniform(0.5, 0.9));
     }
 
     draw_text(&mut canvas, rng, &glyphs);
@@ -293,20 +313,15 @@ pub fn render_png(text: &str, rng: &dyn Random) -> Vec<u8> {
     // Across the text: strokes in text-like colours through the text band, clearly thinner than
     // the ~3 px glyph strokes so a person can tell them apart (notably from `-` and `=`).
     for _ in 0..2 {
-        noise_stroke(
-            &mut canvas,
-            rng,
-            11.0,
-            H as f32 - 11.0,
-            uniform(rng, 0.3, 0.5),
-        );
-        canvas.composite(colour(rng, 30, 130), uniform(rng, 0.8, 1.0));
+        let width = rng.uniform(0.3, 0.5);
+        noise_stroke(&mut canvas, rng, 11.0, H as f32 - 11.0, width);
+        canvas.composite(rng.colour(30, 130), rng.uniform(0.8, 1.0));
     }
 
     // Speckle: single pixels of random colour, light and dark.
-    for _ in 0..between(rng, 150, 220) {
+    for _ in 0..rng.between(150, 220) {
         let i = rng.below((W * H) as u32) as usize;
-        canvas.px[i] = colour(rng, 0, 255);
+        canvas.px[i] = rng.colour(0, 255);
     }
 
     encode(&canvas.to_rgb8())
@@ -410,11 +425,28 @@ mod tests {
         let r: &dyn Random = &SeededRandom::new(8);
         for c in SUPPORTED.chars() {
             let mut canvas = Canvas::new();
-            draw_text(&mut canvas, r, &[(c, glyph(c).unwrap())]);
+            draw_text(&mut canvas, &mut Noise::new(r), &[(c, glyph(c).unwrap())]);
             let lum = luminances(&canvas.to_rgb8());
             let dark = lum.iter().filter(|l| **l < 150).count();
             // The smallest glyph ('-') is one 5-pixel row: about 15x3 pixels at 3x scale.
             assert!(dark >= 30, "{c:?} drew only {dark} dark pixels");
+        }
+    }
+
+    #[test]
+    fn one_draw_from_the_injected_random_per_image() {
+        struct Counting(SeededRandom, std::sync::atomic::AtomicUsize);
+        impl Random for Counting {
+            fn fill(&self, buf: &mut [u8]) {
+                self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.0.fill(buf);
+            }
+        }
+        let r = Counting(SeededRandom::new(10), Default::default());
+        for text in ["9+8=?", "12×3=?", ""] {
+            let before = r.1.load(std::sync::atomic::Ordering::Relaxed);
+            render_png(text, &r);
+            assert_eq!(r.1.load(std::sync::atomic::Ordering::Relaxed), before + 1);
         }
     }
 
