@@ -147,8 +147,12 @@ impl Canvas {
         let x1 = ((x + r + 1.0).ceil().max(0.0) as usize).min(W - 1);
         for iy in y0..=y1 {
             for ix in x0..=x1 {
-                let d = ((ix as f32 + 0.5 - x).powi(2) + (iy as f32 + 0.5 - y).powi(2)).sqrt();
-                let a = (r + 0.5 - d).clamp(0.0, 1.0);
+                let d2 = (ix as f32 + 0.5 - x).powi(2) + (iy as f32 + 0.5 - y).powi(2);
+                // Outside the disc's soft edge the coverage is 0: no square root needed.
+                if d2 >= (r + 0.5) * (r + 0.5) {
+                    continue;
+                }
+                let a = (r + 0.5 - d2.sqrt()).clamp(0.0, 1.0);
                 let m = &mut self.mask[iy * W + ix];
                 *m = m.max(a);
             }
@@ -223,8 +227,19 @@ fn noise_stroke(canvas: &mut Canvas, rng: &mut Noise, y_lo: f32, y_hi: f32, r: f
     }
 }
 
+/// Sub-sample `sub` (0, 1 or 2) of pixel column (or row) `x`: the 3x3 supersampling grid.
+fn sub_x(x: usize, sub: usize) -> f32 {
+    x as f32 + sub as f32 / 3.0 + 1.0 / 6.0
+}
+
 /// Draws the glyphs with per-glyph jitter, rotation, shear and colour plus a shared wave.
 fn draw_text(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)]) {
+    draw_glyphs(canvas, rng, glyphs, true);
+}
+
+/// [`draw_text`]; with `prune` false, every pixel of the image is sampled (the reference the
+/// tests compare the pruned drawing with).
+fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], prune: bool) {
     if glyphs.is_empty() {
         return;
     }
@@ -235,6 +250,14 @@ fn draw_text(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)]) {
     let wave_period = rng.uniform(30.0, 70.0);
     let wave_phase = rng.uniform(0.0, std::f32::consts::TAU);
     let first_centre = (W as f32 - advance * n) / 2.0 + advance / 2.0;
+    // The wave depends only on a sub-sample's x: one sine per sub-sample column of the image,
+    // not one per sub-sample of every glyph's box.
+    let wave: Vec<f32> = (0..W * 3)
+        .map(|col| {
+            let px = sub_x(col / 3, col % 3);
+            wave_amp * (px / wave_period * std::f32::consts::TAU + wave_phase).sin()
+        })
+        .collect();
 
     for (i, (c, g)) in glyphs.iter().enumerate() {
         let cx = first_centre + i as f32 * advance + rng.uniform(-1.5, 1.5);
@@ -251,30 +274,59 @@ fn draw_text(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)]) {
         let shear = rng.uniform(-0.25, 0.25);
         let (sin, cos) = angle.sin_cos();
 
-        let reach = ((GLYPH_W as f32 / 2.0 * sx + 2.0).powi(2)
-            + (GLYPH_H as f32 / 2.0 * sy).powi(2))
-        .sqrt()
-            + wave_amp
-            + 2.0;
-        let x0 = (cx - reach).floor().max(0.0) as usize;
-        let x1 = ((cx + reach).ceil().max(0.0) as usize).min(W - 1);
-        let y0 = (cy - reach).floor().max(0.0) as usize;
-        let y1 = ((cy + reach).ceil().max(0.0) as usize).min(H - 1);
+        // Glyph coordinates (u across, v down) of an image point at (dx, dy) from the glyph's
+        // centre after the wave: rotate by -angle, scale, undo the shear; affine, so
+        // u = ux·dx + uy·dy + hw and v = vx·dx + vy·dy + hh.
+        let (hw, hh) = (GLYPH_W as f32 / 2.0, GLYPH_H as f32 / 2.0);
+        let (vx, vy) = (-sin / sy, cos / sy);
+        let (ux, uy) = (cos / sx - shear * vx, sin / sx - shear * vy);
+        // A pixel's sub-samples lie within 0.6 px of its centre (a third of a pixel each way
+        // plus the wave's change over a third of a pixel, at most 0.16 px). In glyph units that
+        // is at most `mu` across and `mv` down: a pixel whose centre is farther than that outside
+        // the glyph has no hit, and its nine samples are skipped.
+        let mv = 0.6 / sy + 0.05;
+        let mu = 0.6 / sx + shear.abs() * mv + 0.05;
+        // The image-space box of those centres: the corners of the widened glyph mapped back
+        // (the inverse of the map above), then the wave's reach up and down.
+        let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
+        for (u, v) in [(-mu, -mv), (2.0 * hw + mu, -mv), (-mu, 2.0 * hh + mv)]
+            .into_iter()
+            .chain([(2.0 * hw + mu, 2.0 * hh + mv)])
+        {
+            let ry = (v - hh) * sy;
+            let rx = (u - hw + shear * (v - hh)) * sx;
+            let (dx, dy) = (cos * rx - sin * ry, sin * rx + cos * ry);
+            lo = (lo.0.min(dx), lo.1.min(dy));
+            hi = (hi.0.max(dx), hi.1.max(dy));
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (0, 0, W - 1, H - 1);
+        if prune {
+            x0 = (cx + lo.0 - 0.5).floor().max(0.0) as usize;
+            x1 = ((cx + hi.0 - 0.5).ceil().max(0.0) as usize).min(W - 1);
+            y0 = (cy + lo.1 - wave_amp - 0.5).floor().max(0.0) as usize;
+            y1 = ((cy + hi.1 + wave_amp - 0.5).ceil().max(0.0) as usize).min(H - 1);
+        }
         for y in y0..=y1 {
             for x in x0..=x1 {
+                let wave = &wave[x * 3..x * 3 + 3];
+                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - wave[1] - cy);
+                let u = ux * dx + uy * dy + hw;
+                let v = vx * dx + vy * dy + hh;
+                if prune
+                    && (!(-mu..2.0 * hw + mu).contains(&u) || !(-mv..2.0 * hh + mv).contains(&v))
+                {
+                    continue;
+                }
                 let mut hits = 0u32;
-                for sub in 0..9 {
-                    let px = x as f32 + (sub % 3) as f32 / 3.0 + 1.0 / 6.0;
-                    let py = y as f32 + (sub / 3) as f32 / 3.0 + 1.0 / 6.0;
-                    let wy = py
-                        - wave_amp * (px / wave_period * std::f32::consts::TAU + wave_phase).sin();
-                    let (dx, dy) = (px - cx, wy - cy);
-                    let rx = cos * dx + sin * dy;
-                    let ry = -sin * dx + cos * dy;
-                    let v = ry / sy + GLYPH_H as f32 / 2.0;
-                    let u = rx / sx + GLYPH_W as f32 / 2.0 - shear * (v - GLYPH_H as f32 / 2.0);
-                    if glyph_bit(g, u, v) {
-                        hits += 1;
+                for (col, w) in wave.iter().enumerate() {
+                    let dx = sub_x(x, col) - cx;
+                    for row in 0..3 {
+                        let dy = sub_x(y, row) - w - cy;
+                        let u = ux * dx + uy * dy + hw;
+                        let v = vx * dx + vy * dy + hh;
+                        if glyph_bit(g, u, v) {
+                            hits += 1;
+                        }
                     }
                 }
                 if hits > 0 {
@@ -430,6 +482,30 @@ mod tests {
             let dark = lum.iter().filter(|l| **l < 150).count();
             // The smallest glyph ('-') is one 5-pixel row: about 15x3 pixels at 3x scale.
             assert!(dark >= 30, "{c:?} drew only {dark} dark pixels");
+        }
+    }
+
+    #[test]
+    fn pruned_glyph_drawing_equals_sampling_every_pixel() {
+        let texts = [
+            "9+8=?",
+            "12×3=?",
+            "7-3=?",
+            "0",
+            SUPPORTED,
+            "88888888888888888888",
+        ];
+        for seed in 0..10 {
+            for text in texts {
+                let glyphs: Vec<_> = text.chars().map(|c| (c, glyph(c).unwrap())).collect();
+                let draw = |prune| {
+                    let mut canvas = Canvas::new();
+                    let rng = &mut Noise::new(&SeededRandom::new(seed));
+                    draw_glyphs(&mut canvas, rng, &glyphs, prune);
+                    canvas.to_rgb8()
+                };
+                assert!(draw(true) == draw(false), "seed {seed}, {text:?}");
+            }
         }
     }
 
