@@ -171,7 +171,13 @@ impl Canvas {
 
     /// Paints the mask in `c` with the given opacity, then clears the mask.
     fn composite(&mut self, c: [f32; 3], opacity: f32) {
-        for (p, m) in self.px.iter_mut().zip(self.mask.iter_mut()) {
+        self.composite_rows(c, opacity, 0, H - 1);
+    }
+
+    /// [`Canvas::composite`] when the mask is clear outside rows `y0..=y1`.
+    fn composite_rows(&mut self, c: [f32; 3], opacity: f32, y0: usize, y1: usize) {
+        let rows = y0 * W..(y1 + 1) * W;
+        for (p, m) in self.px[rows.clone()].iter_mut().zip(&mut self.mask[rows]) {
             let a = *m * opacity;
             if a > 0.0 {
                 for ch in 0..3 {
@@ -183,10 +189,12 @@ impl Canvas {
     }
 
     fn to_rgb8(&self) -> Vec<u8> {
-        self.px
-            .iter()
-            .flat_map(|p| p.map(|v| v.round().clamp(0.0, 255.0) as u8))
-            .collect()
+        let mut out = Vec::with_capacity(W * H * 3);
+        for p in &self.px {
+            // Rounds to the nearest value; `as` saturates, clamping to 0..=255.
+            out.extend(p.map(|v| (v + 0.5) as u8));
+        }
+        out
     }
 }
 
@@ -334,7 +342,7 @@ fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], p
                 }
             }
         }
-        canvas.composite(rng.colour(0, 95), 1.0);
+        canvas.composite_rows(rng.colour(0, 95), 1.0, y0, y1);
     }
 }
 
