@@ -7,9 +7,14 @@
 //! lines and curves (some behind the text, some across it) and speckle dots in varied colours make
 //! simple threshold-and-template OCR unreliable while a person can still read the text easily.
 //!
-//! All randomness comes from the injected [`Random`], so a seeded source gives identical images.
+//! All randomness comes from the injected [`Random`], so a seeded source gives identical images:
+//! one draw of 32 bytes per image seeds the image's own generator ([`Noise`]), which draws the
+//! several hundred values of the noise in process. With the OS generator that is one `getrandom`
+//! syscall per image instead of one per value.
 
 use crate::random::Random;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// Width and height of every captcha image in pixels.
 pub const WIDTH: u32 = 120;
@@ -86,19 +91,38 @@ fn glyph_bit(g: &Glyph, u: f32, v: f32) -> bool {
     (g[row] >> (GLYPH_W - 1 - col)) & 1 == 1
 }
 
-/// A uniformly distributed value in `lo..=hi` (to 1/10 000 of the range).
-fn uniform(rng: &dyn Random, lo: f32, hi: f32) -> f32 {
-    lo + (hi - lo) * rng.below(10_001) as f32 / 10_000.0
-}
+/// The noise source of one image: a ChaCha12 generator (`rand`'s `StdRng`) seeded once from the
+/// injected [`Random`]. Cryptographic quality is more than noise needs, but it costs nanoseconds
+/// per value and keeps the noise as unpredictable as before: the image does not reveal a state
+/// from which the rest of its noise could be computed and removed.
+struct Noise(StdRng);
 
-/// A uniformly distributed integer in `lo..=hi`.
-fn between(rng: &dyn Random, lo: u32, hi: u32) -> u32 {
-    lo + rng.below(hi - lo + 1)
-}
+impl Noise {
+    fn new(rng: &dyn Random) -> Self {
+        let mut seed = [0u8; 32];
+        rng.fill(&mut seed);
+        Self(StdRng::from_seed(seed))
+    }
 
-/// A random colour with every channel in `lo..=hi`.
-fn colour(rng: &dyn Random, lo: u32, hi: u32) -> [f32; 3] {
-    [0; 3].map(|_: u8| between(rng, lo, hi) as f32)
+    /// A uniformly distributed integer in `0..n`. `n > 0`.
+    fn below(&mut self, n: u32) -> u32 {
+        self.0.random_range(0..n)
+    }
+
+    /// A uniformly distributed value in `lo..=hi` (to 1/10 000 of the range).
+    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.below(10_001) as f32 / 10_000.0
+    }
+
+    /// A uniformly distributed integer in `lo..=hi`.
+    fn between(&mut self, lo: u32, hi: u32) -> u32 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// A random colour with every channel in `lo..=hi`.
+    fn colour(&mut self, lo: u32, hi: u32) -> [f32; 3] {
+        [0; 3].map(|_: u8| self.between(lo, hi) as f32)
+    }
 }
 
 /// Floating-point RGB pixels plus a scratch coverage mask for compositing.
@@ -123,8 +147,12 @@ impl Canvas {
         let x1 = ((x + r + 1.0).ceil().max(0.0) as usize).min(W - 1);
         for iy in y0..=y1 {
             for ix in x0..=x1 {
-                let d = ((ix as f32 + 0.5 - x).powi(2) + (iy as f32 + 0.5 - y).powi(2)).sqrt();
-                let a = (r + 0.5 - d).clamp(0.0, 1.0);
+                let d2 = (ix as f32 + 0.5 - x).powi(2) + (iy as f32 + 0.5 - y).powi(2);
+                // Outside the disc's soft edge the coverage is 0: no square root needed.
+                if d2 >= (r + 0.5) * (r + 0.5) {
+                    continue;
+                }
+                let a = (r + 0.5 - d2.sqrt()).clamp(0.0, 1.0);
                 let m = &mut self.mask[iy * W + ix];
                 *m = m.max(a);
             }
@@ -143,7 +171,13 @@ impl Canvas {
 
     /// Paints the mask in `c` with the given opacity, then clears the mask.
     fn composite(&mut self, c: [f32; 3], opacity: f32) {
-        for (p, m) in self.px.iter_mut().zip(self.mask.iter_mut()) {
+        self.composite_rows(c, opacity, 0, H - 1);
+    }
+
+    /// [`Canvas::composite`] when the mask is clear outside rows `y0..=y1`.
+    fn composite_rows(&mut self, c: [f32; 3], opacity: f32, y0: usize, y1: usize) {
+        let rows = y0 * W..(y1 + 1) * W;
+        for (p, m) in self.px[rows.clone()].iter_mut().zip(&mut self.mask[rows]) {
             let a = *m * opacity;
             if a > 0.0 {
                 for ch in 0..3 {
@@ -155,17 +189,19 @@ impl Canvas {
     }
 
     fn to_rgb8(&self) -> Vec<u8> {
-        self.px
-            .iter()
-            .flat_map(|p| p.map(|v| v.round().clamp(0.0, 255.0) as u8))
-            .collect()
+        let mut out = Vec::with_capacity(W * H * 3);
+        for p in &self.px {
+            // Rounds to the nearest value; `as` saturates, clamping to 0..=255.
+            out.extend(p.map(|v| (v + 0.5) as u8));
+        }
+        out
     }
 }
 
 /// A light horizontal gradient between two random pale colours.
-fn background(canvas: &mut Canvas, rng: &dyn Random) {
-    let left = colour(rng, 215, 252);
-    let right = colour(rng, 215, 252);
+fn background(canvas: &mut Canvas, rng: &mut Noise) {
+    let left = rng.colour(215, 252);
+    let right = rng.colour(215, 252);
     for y in 0..H {
         for x in 0..W {
             let t = x as f32 / (W - 1) as f32;
@@ -175,21 +211,21 @@ fn background(canvas: &mut Canvas, rng: &dyn Random) {
 }
 
 /// A straight line from the left edge to the right edge, or a sine curve across the width.
-fn noise_stroke(canvas: &mut Canvas, rng: &dyn Random, y_lo: f32, y_hi: f32, r: f32) {
+fn noise_stroke(canvas: &mut Canvas, rng: &mut Noise, y_lo: f32, y_hi: f32, r: f32) {
     if rng.below(2) == 0 {
-        let a = (uniform(rng, -4.0, 10.0), uniform(rng, y_lo, y_hi));
+        let a = (rng.uniform(-4.0, 10.0), rng.uniform(y_lo, y_hi));
         let b = (
-            uniform(rng, W as f32 - 10.0, W as f32 + 4.0),
-            uniform(rng, y_lo, y_hi),
+            rng.uniform(W as f32 - 10.0, W as f32 + 4.0),
+            rng.uniform(y_lo, y_hi),
         );
         canvas.segment(a, b, r);
     } else {
-        let base = uniform(rng, y_lo, y_hi);
-        let amp = uniform(rng, 3.0, 9.0);
-        let period = uniform(rng, 40.0, 110.0);
-        let phase = uniform(rng, 0.0, std::f32::consts::TAU);
-        let x_start = uniform(rng, -4.0, 20.0);
-        let x_end = uniform(rng, W as f32 - 20.0, W as f32 + 4.0);
+        let base = rng.uniform(y_lo, y_hi);
+        let amp = rng.uniform(3.0, 9.0);
+        let period = rng.uniform(40.0, 110.0);
+        let phase = rng.uniform(0.0, std::f32::consts::TAU);
+        let x_start = rng.uniform(-4.0, 20.0);
+        let x_end = rng.uniform(W as f32 - 20.0, W as f32 + 4.0);
         let mut x = x_start;
         while x <= x_end {
             let y = base + amp * (x / period * std::f32::consts::TAU + phase).sin();
@@ -199,58 +235,106 @@ fn noise_stroke(canvas: &mut Canvas, rng: &dyn Random, y_lo: f32, y_hi: f32, r: 
     }
 }
 
+/// Sub-sample `sub` (0, 1 or 2) of pixel column (or row) `x`: the 3x3 supersampling grid.
+fn sub_x(x: usize, sub: usize) -> f32 {
+    x as f32 + sub as f32 / 3.0 + 1.0 / 6.0
+}
+
 /// Draws the glyphs with per-glyph jitter, rotation, shear and colour plus a shared wave.
-fn draw_text(canvas: &mut Canvas, rng: &dyn Random, glyphs: &[(char, Glyph)]) {
+fn draw_text(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)]) {
+    draw_glyphs(canvas, rng, glyphs, true);
+}
+
+/// [`draw_text`]; with `prune` false, every pixel of the image is sampled (the reference the
+/// tests compare the pruned drawing with).
+fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], prune: bool) {
     if glyphs.is_empty() {
         return;
     }
     let n = glyphs.len() as f32;
     let advance = ((W as f32 - 8.0) / n).min(19.0);
     let scale_x = (advance / 6.0).min(3.0);
-    let wave_amp = uniform(rng, 0.8, 2.2);
-    let wave_period = uniform(rng, 30.0, 70.0);
-    let wave_phase = uniform(rng, 0.0, std::f32::consts::TAU);
+    let wave_amp = rng.uniform(0.8, 2.2);
+    let wave_period = rng.uniform(30.0, 70.0);
+    let wave_phase = rng.uniform(0.0, std::f32::consts::TAU);
     let first_centre = (W as f32 - advance * n) / 2.0 + advance / 2.0;
+    // The wave depends only on a sub-sample's x: one sine per sub-sample column of the image,
+    // not one per sub-sample of every glyph's box.
+    let wave: Vec<f32> = (0..W * 3)
+        .map(|col| {
+            let px = sub_x(col / 3, col % 3);
+            wave_amp * (px / wave_period * std::f32::consts::TAU + wave_phase).sin()
+        })
+        .collect();
 
     for (i, (c, g)) in glyphs.iter().enumerate() {
-        let cx = first_centre + i as f32 * advance + uniform(rng, -1.5, 1.5);
-        let cy = H as f32 / 2.0 + uniform(rng, -3.0, 3.0);
-        let sx = scale_x * uniform(rng, 0.9, 1.05);
-        let sy = uniform(rng, 3.0, 3.5);
+        let cx = first_centre + i as f32 * advance + rng.uniform(-1.5, 1.5);
+        let cy = H as f32 / 2.0 + rng.uniform(-3.0, 3.0);
+        let sx = scale_x * rng.uniform(0.9, 1.05);
+        let sy = rng.uniform(3.0, 3.5);
         // Operators tilt less: a steep `-` reads like `/`, a steep `+` like `×`.
         let max_angle = if c.is_ascii_digit() || *c == '?' {
             0.2
         } else {
             0.08
         };
-        let angle = uniform(rng, -max_angle, max_angle);
-        let shear = uniform(rng, -0.25, 0.25);
+        let angle = rng.uniform(-max_angle, max_angle);
+        let shear = rng.uniform(-0.25, 0.25);
         let (sin, cos) = angle.sin_cos();
 
-        let reach = ((GLYPH_W as f32 / 2.0 * sx + 2.0).powi(2)
-            + (GLYPH_H as f32 / 2.0 * sy).powi(2))
-        .sqrt()
-            + wave_amp
-            + 2.0;
-        let x0 = (cx - reach).floor().max(0.0) as usize;
-        let x1 = ((cx + reach).ceil().max(0.0) as usize).min(W - 1);
-        let y0 = (cy - reach).floor().max(0.0) as usize;
-        let y1 = ((cy + reach).ceil().max(0.0) as usize).min(H - 1);
+        // Glyph coordinates (u across, v down) of an image point at (dx, dy) from the glyph's
+        // centre after the wave: rotate by -angle, scale, undo the shear; affine, so
+        // u = ux·dx + uy·dy + hw and v = vx·dx + vy·dy + hh.
+        let (hw, hh) = (GLYPH_W as f32 / 2.0, GLYPH_H as f32 / 2.0);
+        let (vx, vy) = (-sin / sy, cos / sy);
+        let (ux, uy) = (cos / sx - shear * vx, sin / sx - shear * vy);
+        // A pixel's sub-samples lie within 0.6 px of its centre (a third of a pixel each way
+        // plus the wave's change over a third of a pixel, at most 0.16 px). In glyph units that
+        // is at most `mu` across and `mv` down: a pixel whose centre is farther than that outside
+        // the glyph has no hit, and its nine samples are skipped.
+        let mv = 0.6 / sy + 0.05;
+        let mu = 0.6 / sx + shear.abs() * mv + 0.05;
+        // The image-space box of those centres: the corners of the widened glyph mapped back
+        // (the inverse of the map above), then the wave's reach up and down.
+        let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
+        for (u, v) in [(-mu, -mv), (2.0 * hw + mu, -mv), (-mu, 2.0 * hh + mv)]
+            .into_iter()
+            .chain([(2.0 * hw + mu, 2.0 * hh + mv)])
+        {
+            let ry = (v - hh) * sy;
+            let rx = (u - hw + shear * (v - hh)) * sx;
+            let (dx, dy) = (cos * rx - sin * ry, sin * rx + cos * ry);
+            lo = (lo.0.min(dx), lo.1.min(dy));
+            hi = (hi.0.max(dx), hi.1.max(dy));
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (0, 0, W - 1, H - 1);
+        if prune {
+            x0 = (cx + lo.0 - 0.5).floor().max(0.0) as usize;
+            x1 = ((cx + hi.0 - 0.5).ceil().max(0.0) as usize).min(W - 1);
+            y0 = (cy + lo.1 - wave_amp - 0.5).floor().max(0.0) as usize;
+            y1 = ((cy + hi.1 + wave_amp - 0.5).ceil().max(0.0) as usize).min(H - 1);
+        }
         for y in y0..=y1 {
             for x in x0..=x1 {
+                let wave = &wave[x * 3..x * 3 + 3];
+                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - wave[1] - cy);
+                let u = ux * dx + uy * dy + hw;
+                let v = vx * dx + vy * dy + hh;
+                if prune
+                    && (!(-mu..2.0 * hw + mu).contains(&u) || !(-mv..2.0 * hh + mv).contains(&v))
+                {
+                    continue;
+                }
                 let mut hits = 0u32;
-                for sub in 0..9 {
-                    let px = x as f32 + (sub % 3) as f32 / 3.0 + 1.0 / 6.0;
-                    let py = y as f32 + (sub / 3) as f32 / 3.0 + 1.0 / 6.0;
-                    let wy = py
-                        - wave_amp * (px / wave_period * std::f32::consts::TAU + wave_phase).sin();
-                    let (dx, dy) = (px - cx, wy - cy);
-                    let rx = cos * dx + sin * dy;
-                    let ry = -sin * dx + cos * dy;
-                    let v = ry / sy + GLYPH_H as f32 / 2.0;
-                    let u = rx / sx + GLYPH_W as f32 / 2.0 - shear * (v - GLYPH_H as f32 / 2.0);
-                    if glyph_bit(g, u, v) {
-                        hits += 1;
+                for (col, w) in wave.iter().enumerate() {
+                    let dx = sub_x(x, col) - cx;
+                    for row in 0..3 {
+                        let dy = sub_x(y, row) - w - cy;
+                        let u = ux * dx + uy * dy + hw;
+                        let v = vx * dx + vy * dy + hh;
+                        if glyph_bit(g, u, v) {
+                            hits += 1;
+                        }
                     }
                 }
                 if hits > 0 {
@@ -258,7 +342,7 @@ fn draw_text(canvas: &mut Canvas, rng: &dyn Random, glyphs: &[(char, Glyph)]) {
                 }
             }
         }
-        canvas.composite(colour(rng, 0, 95), 1.0);
+        canvas.composite_rows(rng.colour(0, 95), 1.0, y0, y1);
     }
 }
 
@@ -273,19 +357,15 @@ pub fn render_png(text: &str, rng: &dyn Random) -> Vec<u8> {
         })
         .collect();
 
+    let rng = &mut Noise::new(rng);
     let mut canvas = Canvas::new();
     background(&mut canvas, rng);
 
     // Behind the text: a few mid-tone strokes anywhere.
-    for _ in 0..between(rng, 2, 3) {
-        noise_stroke(
-            &mut canvas,
-            rng,
-            2.0,
-            H as f32 - 2.0,
-            uniform(rng, 0.4, 0.8),
-        );
-        canvas.composite(colour(rng, 90, 200), uniform(rng, 0.5, 0.9));
+    for _ in 0..rng.between(2, 3) {
+        let width = rng.uniform(0.4, 0.8);
+        noise_stroke(&mut canvas, rng, 2.0, H as f32 - 2.0, width);
+        canvas.composite(rng.colour(90, 200), rng.uniform(0.5, 0.9));
     }
 
     draw_text(&mut canvas, rng, &glyphs);
@@ -293,20 +373,15 @@ pub fn render_png(text: &str, rng: &dyn Random) -> Vec<u8> {
     // Across the text: strokes in text-like colours through the text band, clearly thinner than
     // the ~3 px glyph strokes so a person can tell them apart (notably from `-` and `=`).
     for _ in 0..2 {
-        noise_stroke(
-            &mut canvas,
-            rng,
-            11.0,
-            H as f32 - 11.0,
-            uniform(rng, 0.3, 0.5),
-        );
-        canvas.composite(colour(rng, 30, 130), uniform(rng, 0.8, 1.0));
+        let width = rng.uniform(0.3, 0.5);
+        noise_stroke(&mut canvas, rng, 11.0, H as f32 - 11.0, width);
+        canvas.composite(rng.colour(30, 130), rng.uniform(0.8, 1.0));
     }
 
     // Speckle: single pixels of random colour, light and dark.
-    for _ in 0..between(rng, 150, 220) {
+    for _ in 0..rng.between(150, 220) {
         let i = rng.below((W * H) as u32) as usize;
-        canvas.px[i] = colour(rng, 0, 255);
+        canvas.px[i] = rng.colour(0, 255);
     }
 
     encode(&canvas.to_rgb8())
@@ -317,7 +392,10 @@ fn encode(pixels: &[u8]) -> Vec<u8> {
     let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Best);
+    // Speed over size: `Fast` (fdeflate) with the Paeth filter encodes in ~0.15 ms into ~6.9 KB;
+    // `Best` with the default Sub filter took ~1.3 ms for ~5.1 KB, more than the drawing.
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::FilterType::Paeth);
     let mut writer = encoder
         .write_header()
         .expect("writing a PNG header to memory cannot fail");
@@ -410,11 +488,52 @@ mod tests {
         let r: &dyn Random = &SeededRandom::new(8);
         for c in SUPPORTED.chars() {
             let mut canvas = Canvas::new();
-            draw_text(&mut canvas, r, &[(c, glyph(c).unwrap())]);
+            draw_text(&mut canvas, &mut Noise::new(r), &[(c, glyph(c).unwrap())]);
             let lum = luminances(&canvas.to_rgb8());
             let dark = lum.iter().filter(|l| **l < 150).count();
             // The smallest glyph ('-') is one 5-pixel row: about 15x3 pixels at 3x scale.
             assert!(dark >= 30, "{c:?} drew only {dark} dark pixels");
+        }
+    }
+
+    #[test]
+    fn pruned_glyph_drawing_equals_sampling_every_pixel() {
+        let texts = [
+            "9+8=?",
+            "12×3=?",
+            "7-3=?",
+            "0",
+            SUPPORTED,
+            "88888888888888888888",
+        ];
+        for seed in 0..10 {
+            for text in texts {
+                let glyphs: Vec<_> = text.chars().map(|c| (c, glyph(c).unwrap())).collect();
+                let draw = |prune| {
+                    let mut canvas = Canvas::new();
+                    let rng = &mut Noise::new(&SeededRandom::new(seed));
+                    draw_glyphs(&mut canvas, rng, &glyphs, prune);
+                    canvas.to_rgb8()
+                };
+                assert!(draw(true) == draw(false), "seed {seed}, {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_draw_from_the_injected_random_per_image() {
+        struct Counting(SeededRandom, std::sync::atomic::AtomicUsize);
+        impl Random for Counting {
+            fn fill(&self, buf: &mut [u8]) {
+                self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.0.fill(buf);
+            }
+        }
+        let r = Counting(SeededRandom::new(10), Default::default());
+        for text in ["9+8=?", "12×3=?", ""] {
+            let before = r.1.load(std::sync::atomic::Ordering::Relaxed);
+            render_png(text, &r);
+            assert_eq!(r.1.load(std::sync::atomic::Ordering::Relaxed), before + 1);
         }
     }
 
