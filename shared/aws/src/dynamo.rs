@@ -266,6 +266,38 @@ fn map_transaction_err<R: std::fmt::Debug>(e: SdkError<TransactWriteItemsError, 
     map_err(e)
 }
 
+/// The pauses before sending again what a batch call left unprocessed (throttling, size):
+/// exponential back-off, as AWS advises for unprocessed items (not contention, which
+/// `domain::retry::Contention` handles), at most eight times.
+struct Resend {
+    operation: &'static str,
+    attempt: u32,
+    delay: Duration,
+}
+
+impl Resend {
+    fn new(operation: &'static str) -> Self {
+        Resend {
+            operation,
+            attempt: 0,
+            delay: Duration::from_millis(25),
+        }
+    }
+
+    async fn wait(&mut self) -> Result<(), StoreError> {
+        if self.attempt >= 8 {
+            return Err(StoreError::unavailable(
+                self.operation,
+                Cause("still unprocessed after eight resends".into()),
+            ));
+        }
+        self.attempt += 1;
+        tokio::time::sleep(self.delay).await;
+        self.delay = (self.delay * 2).min(Duration::from_secs(3));
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for DynamoStore {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -295,8 +327,8 @@ impl Store for DynamoStore {
             request(keys.iter().map(|(pk, sk)| key(pk, sk)).collect())?,
         )]);
         let mut found: HashMap<(String, String), Item> = HashMap::with_capacity(keys.len());
-        let mut delay = Duration::from_millis(25);
-        for attempt in 0.. {
+        let mut resend = Resend::new("DynamoDB BatchGetItem");
+        loop {
             let out = self
                 .client
                 .batch_get_item()
@@ -318,14 +350,7 @@ impl Store for DynamoStore {
             if pending.is_empty() {
                 break;
             }
-            if attempt >= 8 {
-                return Err(StoreError::unavailable(
-                    "DynamoDB BatchGetItem",
-                    Cause("keys still unprocessed after retries".into()),
-                ));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(3));
+            resend.wait().await?;
         }
         Ok(keys
             .iter()
@@ -508,8 +533,8 @@ impl Store for DynamoStore {
                 requests.push(WriteRequest::builder().put_request(put).build());
             }
             let mut pending = HashMap::from([(self.table.clone(), requests)]);
-            let mut delay = Duration::from_millis(25);
-            for attempt in 0.. {
+            let mut resend = Resend::new("DynamoDB BatchWriteItem");
+            loop {
                 let out = self
                     .client
                     .batch_write_item()
@@ -522,14 +547,7 @@ impl Store for DynamoStore {
                 if pending.is_empty() {
                     break;
                 }
-                if attempt >= 8 {
-                    return Err(StoreError::unavailable(
-                        "DynamoDB BatchWriteItem",
-                        Cause("items still unprocessed after retries".into()),
-                    ));
-                }
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(3));
+                resend.wait().await?;
             }
         }
         Ok(())

@@ -28,22 +28,9 @@ pub struct LoginAttempt {
     pub result: LoginResult,
 }
 
-/// Records one attempt. `learner_key` is the learner's id key when the account is known.
-pub async fn record(
-    app: &App,
-    learner_key: Option<&str>,
-    at: DateTime<Utc>,
-    ip: &str,
-    masked_account: &str,
-    result: LoginResult,
-) -> Result<(), DomainError> {
-    let item = attempt(app, learner_key, at, ip, masked_account, result);
-    app.store.put(item, Condition::NotExists).await?;
-    Ok(())
-}
-
 /// The item that records one attempt (written new: `Condition::NotExists`), for the transaction
-/// that decides the attempt; logs the attempt.
+/// that decides the attempt; logs the attempt. `learner_key` is the learner's id key when the
+/// account is known.
 pub fn attempt(
     app: &App,
     learner_key: Option<&str>,
