@@ -39,13 +39,17 @@ async fn main() {
     let out = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["seed", n] => seed(n.parse().expect("seed N: a number of captchas")).await,
         ["latency"] => latency(1000, 40).await,
-        ["latency", fast, slow] => latency(
-            fast.parse().expect("iterations"),
-            slow.parse().expect("login iterations"),
-        )
-        .await,
+        ["latency", fast, slow] => {
+            latency(
+                fast.parse().expect("iterations"),
+                slow.parse().expect("login iterations"),
+            )
+            .await
+        }
         _ => {
-            eprintln!("usage: perf-bench seed N | perf-bench latency [ITERATIONS LOGIN_ITERATIONS]");
+            eprintln!(
+                "usage: perf-bench seed N | perf-bench latency [ITERATIONS LOGIN_ITERATIONS]"
+            );
             std::process::exit(2);
         }
     };
@@ -168,8 +172,16 @@ async fn latency(fast: usize, slow: usize) -> Value {
     // Reads first: the seeded session's idle window starts now, and the failing logins below
     // move the clock on by days.
     rows.push(
-        time_route(&app, account_routes, "GET /me", fast, 200, async |i| event(ME, i, None), || {})
-            .await,
+        time_route(
+            &app,
+            account_routes,
+            "GET /me",
+            fast,
+            200,
+            async |i| event(ME, i, None),
+            || {},
+        )
+        .await,
     );
     rows.push(
         time_route(
@@ -243,7 +255,11 @@ async fn latency(fast: usize, slow: usize) -> Value {
             slow,
             401,
             async |i| {
-                let body = login_body(fixtures::RESET_LEARNER, "Wrong-password-1", captcha(&a).await);
+                let body = login_body(
+                    fixtures::RESET_LEARNER,
+                    "Wrong-password-1",
+                    captcha(&a).await,
+                );
                 event(LOGIN, 200_000 + i, Some(&body))
             },
             || clock.advance(chrono::Duration::days(1)),
