@@ -77,7 +77,7 @@ class CountingProxy:
         u = urllib.parse.urlsplit(upstream)
         self.host, self.port = u.hostname, u.port or 80
         self.lock = threading.Lock()
-        self.counts = None
+        self.counts = self.items = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -94,9 +94,13 @@ class CountingProxy:
                 else:
                     m = re.search(rb"Action=([A-Za-z]+)", body)
                     op = f"SNS {m.group(1).decode()}" if m else "other"
+                kind = item_kind(body) if target else None
                 with proxy.lock:
                     if proxy.counts is not None:
                         proxy.counts[op] = proxy.counts.get(op, 0) + 1
+                        if kind:
+                            label = f"{op} {kind}"
+                            proxy.items[label] = proxy.items.get(label, 0) + 1
                 conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
@@ -122,12 +126,26 @@ class CountingProxy:
 
     def start(self):
         with self.lock:
-            self.counts = {}
+            self.counts, self.items = {}, {}
 
     def stop(self):
+        """(requests by operation, requests by operation and item kind)."""
         with self.lock:
-            counts, self.counts = self.counts, None
-        return counts
+            counts, items, self.counts, self.items = self.counts, self.items, None, None
+        return counts, items
+
+
+def item_kind(body):
+    """The kind of item a DynamoDB request is about: its sort key up to the first `#`
+    (PROFILE, SESSION, CAPTCHA, LOCK, QUOTA, AUDIT, ...; see shared/domain/src/schema.rs)."""
+    try:
+        req = json.loads(body)
+    except ValueError:
+        return None
+    key = req.get("Key") or req.get("Item")
+    if isinstance(key, dict) and isinstance(key.get("SK"), dict):
+        return str(key["SK"].get("S", "?")).split("#", 1)[0]
+    return None
 
 
 # --- a local Runtime API with a clock ----------------------------------------------------------
@@ -261,6 +279,13 @@ def status_of(kind, body):
         return "bad JSON"
 
 
+def error_code(body):
+    try:
+        return json.loads(json.loads(body).get("body") or "{}").get("error", {}).get("code", "")
+    except (ValueError, AttributeError):
+        return ""
+
+
 # --- the measurements --------------------------------------------------------------------------
 
 def measure_init(runtimes, rounds):
@@ -276,11 +301,11 @@ def measure_init(runtimes, rounds):
 
 class Events:
     """The invocation payloads of each function, numbered so that each has its own address and,
-    for logins, its own captcha."""
+    for logins, its own captcha (fresh ones, `perf-bench captchas`, as needed: they live 120 s)."""
 
-    def __init__(self, seeded):
-        self.seeded = seeded
-        self.captchas = list(seeded["captchas"])
+    def __init__(self, seeded, perf):
+        self.seeded, self.perf = seeded, perf
+        self.captchas = []
         self.n = 0
 
     def next_ip(self):
@@ -288,6 +313,9 @@ class Events:
         return self.n
 
     def captcha(self):
+        if not self.captchas:
+            self.captchas = json.loads(subprocess.run(
+                [self.perf, "captchas", "20"], check=True, capture_output=True, text=True).stdout)
         cid, answer = self.captchas.pop()
         return cid, str(answer)
 
@@ -327,7 +355,7 @@ def measure_invocations(runtimes, events, invocations):
             times.append(took)
             got = status_of(kind, body)
             if got != want:
-                unexpected.append(got)
+                unexpected.append(f"{got} {error_code(body)}".strip())
         out[name] = {
             "first": times[0],
             "warm": statistics.median(times[1:]),
@@ -367,9 +395,11 @@ def measure_requests(runtimes, events, proxy, repeat=3):
             payload, want = make[label]()
             proxy.start()
             kind, body, _took = rt.invoke(payload)
-            counts = proxy.stop()
+            counts, items = proxy.stop()
             got = status_of(kind, body)
-            runs.append({"counts": counts, "status": got, "want": want})
+            if got != want:
+                got = f"{got} {error_code(body)}".strip()
+            runs.append({"counts": counts, "items": items, "status": got, "want": want})
         out[label] = runs
     return out
 
@@ -423,9 +453,8 @@ def main():
     perf = os.path.join(args.bin_dir, "perf-bench")
 
     # Seed moto directly, before the proxy counts anything.
-    needed = args.invocations + 20
-    print(f"bench: seeding {os.environ['TABLE_NAME']} (fixtures and {needed} captchas)", file=sys.stderr)
-    seeded = json.loads(subprocess.run([perf, "seed", str(needed)], check=True,
+    print(f"bench: seeding {os.environ['TABLE_NAME']} (the sample events' fixtures)", file=sys.stderr)
+    seeded = json.loads(subprocess.run([perf, "seed", "0"], check=True,
                                        capture_output=True, text=True).stdout)
     proxy = CountingProxy(os.environ["AWS_ENDPOINT_URL"])
     env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url)
@@ -438,7 +467,7 @@ def main():
     print(f"bench: init, {args.rounds} interleaved rounds", file=sys.stderr)
     init, _ = measure_init(runtimes, args.rounds)
     print(f"bench: {args.invocations} invocations per function", file=sys.stderr)
-    events = Events(seeded)
+    events = Events(seeded, perf)
     inv = measure_invocations(runtimes, events, args.invocations)
     print("bench: DynamoDB requests per route", file=sys.stderr)
     requests = measure_requests(runtimes, events, proxy)
@@ -503,6 +532,9 @@ def main():
             extra = f" (+ {sns})" if sns else ""
             status = "" if run["status"] == run["want"] else f"  [status {run['status']}, expected {run['want']}]"
             print(f"  {label} #{i + 1}: {total} = {parts or 'none'}{extra}   goal ≤ {goal}{status}")
+            if run["items"]:
+                by_item = ", ".join(f"{k} {v}" for k, v in sorted(run["items"].items()))
+                print(f"      by item kind: {by_item}")
     problems = [(f, x["unexpected"]) for f, x in inv.items() if x["unexpected"]]
     problems += [(r["route"], r["unexpected_status"]) for r in latency["routes"] if r["unexpected_status"]]
     if problems:

@@ -5,6 +5,7 @@
 //! perf-bench seed N      # TABLE_NAME, ID_PEPPER, AWS_ENDPOINT_URL: creates the table if
 //!                        # missing, writes the fixtures of the sample events
 //!                        # (devserver/src/fixtures.rs) and N more captchas; prints JSON
+//! perf-bench captchas N  # N more captchas in that table (they live 120 s): JSON
 //! perf-bench latency     # in-process handler latency per route, as JSON
 //! ```
 //!
@@ -38,6 +39,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let out = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["seed", n] => seed(n.parse().expect("seed N: a number of captchas")).await,
+        ["captchas", n] => captchas(n.parse().expect("captchas N: a number")).await,
         ["latency"] => latency(1000, 40).await,
         ["latency", fast, slow] => {
             latency(
@@ -93,6 +95,18 @@ async fn seed(n: usize) -> Value {
         },
         "failing": {"account": fixtures::RESET_LEARNER},
     })
+}
+
+/// `n` captchas (id, answer) in the table of the environment.
+async fn captchas(n: usize) -> Value {
+    let config = Config::from_env().expect("TABLE_NAME and ID_PEPPER");
+    let app = aws_infra::wiring::build(&config).await.app;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (id, answer) = captcha(&app).await;
+        out.push(json!([id, answer]));
+    }
+    Value::Array(out)
 }
 
 /// `event` (a sample event's JSON) from client address number `i`, with `body` as its body
