@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""The benchmark of issue 11: prints one table of the service's figures next to a hello-world
+lambda_http function built with the same release profile, and the goals. Run by
+scripts/bench.sh, which builds the release binaries, starts moto and sets the environment;
+README.md, "Performance", says what each figure means.
+
+  scripts/bench.sh                 # build, start moto, run this
+  scripts/bench.py --rounds 60     # (with moto's environment, TABLE_NAME, ID_PEPPER set)
+
+What it does, in one run:
+- a counting proxy in front of moto (AWS_ENDPOINT_URL): every DynamoDB request it forwards is
+  counted by operation (the X-Amz-Target header); the functions are started with the proxy as
+  their AWS_ENDPOINT_URL;
+- `perf-bench seed N` writes the sample events' fixtures (devserver/src/fixtures.rs) and N
+  captchas with known answers into the table;
+- init: each binary (hello-world first, then the HTTP functions, interleaved, ROUNDS rounds) is
+  spawned under a local Lambda Runtime API (the one of scripts/invoke_events.py, with a clock):
+  the time from spawn to its first GET /2018-06-01/runtime/invocation/next;
+- first and warm invocations and peak RSS: one process per function serves INVOCATIONS events
+  (event handed out -> response posted); the first is "first", the median of the rest "warm";
+  then VmHWM of /proc/<pid>/status;
+- DynamoDB requests per route: one invocation at a time through the same processes, counted
+  by the proxy;
+- in-process handler latency: `perf-bench latency` (memory store, the functions' ROUTES);
+- zip sizes of target/lambda/<bin>/bootstrap.zip when they exist (scripts/build-zips.sh).
+
+Standard library only.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PREFIX = "/2018-06-01/runtime"
+FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements"]
+HELLO = "bench-hello"
+
+
+def load_event(name):
+    return open(os.path.join(REPO, "events", name), encoding="utf-8").read()
+
+
+def event(text, i, body=None):
+    """A sample event's JSON from client address number `i` (the per-address throttles stay out
+    of the way), with `body` (a dict) as its body when given. Same as perf-bench's `event`."""
+    e = json.loads(text)
+    ip = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+    e["requestContext"]["http"]["sourceIp"] = ip
+    if "x-forwarded-for" in e["headers"]:
+        e["headers"]["x-forwarded-for"] = ip
+    if body is not None:
+        b = json.dumps(body, separators=(",", ":"))
+        e["headers"]["content-length"] = str(len(b.encode()))
+        e["body"] = b
+    return json.dumps(e).encode()
+
+
+# --- the counting proxy ------------------------------------------------------------------------
+
+class CountingProxy:
+    """Forwards every request to `upstream` (moto); while counting, tallies DynamoDB operations
+    (X-Amz-Target `DynamoDB_20120810.<Op>`) and other requests (`SNS <Action>`, `other`)."""
+
+    def __init__(self, upstream):
+        u = urllib.parse.urlsplit(upstream)
+        self.host, self.port = u.hostname, u.port or 80
+        self.lock = threading.Lock()
+        self.counts = self.items = None
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                target = self.headers.get("X-Amz-Target", "")
+                if target:
+                    op = target.rsplit(".", 1)[-1]
+                else:
+                    m = re.search(rb"Action=([A-Za-z]+)", body)
+                    op = f"SNS {m.group(1).decode()}" if m else "other"
+                kind = item_kind(body) if target else None
+                with proxy.lock:
+                    if proxy.counts is not None:
+                        proxy.counts[op] = proxy.counts.get(op, 0) + 1
+                        if kind:
+                            label = f"{op} {kind}"
+                            proxy.items[label] = proxy.items.get(label, 0) + 1
+                conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("connection", "keep-alive", "transfer-encoding",
+                                         "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self):
+        with self.lock:
+            self.counts, self.items = {}, {}
+
+    def stop(self):
+        """(requests by operation, requests by operation and item kind)."""
+        with self.lock:
+            counts, items, self.counts, self.items = self.counts, self.items, None, None
+        return counts, items
+
+
+def item_kind(body):
+    """The kind of item a DynamoDB request is about: its sort key up to the first `#`
+    (PROFILE, SESSION, CAPTCHA, LOCK, QUOTA, AUDIT, ...; see shared/domain/src/schema.rs)."""
+    try:
+        req = json.loads(body)
+    except ValueError:
+        return None
+    key = req.get("Key") or req.get("Item")
+    if isinstance(key, dict) and isinstance(key.get("SK"), dict):
+        return str(key["SK"].get("S", "?")).split("#", 1)[0]
+    return None
+
+
+# --- a local Runtime API with a clock ----------------------------------------------------------
+
+class Runtime:
+    """One function's execution environment: `spawn` starts the binary under a fresh local
+    Runtime API (its own port and queues, so nothing of a killed process leaks into the next
+    one), `wait_init` returns the seconds from spawn to its first GET .../next."""
+
+    def __init__(self, name, command, env, log):
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.proc = self.server = None
+
+    def _serve(self):
+        events, results, first_next = queue.Queue(), queue.Queue(), queue.Queue()
+        runtime = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                now = time.perf_counter()
+                if self.path != f"{PREFIX}/invocation/next":
+                    return self.reply(404)
+                first_next.put(now)
+                item = events.get()
+                if item is None:  # the process is being stopped
+                    self.close_connection = True
+                    return
+                request_id, payload = item
+                runtime.handed_out = time.perf_counter()
+                deadline = int((time.time() + 60) * 1000)
+                self.reply(200, payload, [
+                    ("Content-Type", "application/json"),
+                    ("Lambda-Runtime-Aws-Request-Id", request_id),
+                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+                    ("Lambda-Runtime-Invoked-Function-Arn",
+                     f"arn:aws:lambda:us-east-1:000000000000:function:{runtime.name}"),
+                    ("Lambda-Runtime-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"),
+                ])
+
+            def do_POST(self):
+                now = time.perf_counter()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                m = re.fullmatch(PREFIX + r"/invocation/([^/]+)/(response|error)", self.path)
+                if m:
+                    results.put((m.group(1), m.group(2), body, now))
+                    return self.reply(202, b'{"status":"OK"}')
+                if self.path == f"{PREFIX}/init/error":
+                    results.put((None, "init-error", body, now))
+                    return self.reply(202, b'{"status":"OK"}')
+                self.reply(404)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.server, self.events, self.results, self.first_next = server, events, results, first_next
+        env = dict(self.env)
+        env.update({
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        })
+        return env
+
+    def spawn(self):
+        env = self._serve()
+        self.spawned = time.perf_counter()
+        self.proc = subprocess.Popen(self.command, env=env, stdout=self.log, stderr=self.log)
+
+    def wait_init(self, timeout=30):
+        try:
+            t = self.first_next.get(timeout=timeout)
+        except queue.Empty:
+            raise SystemExit(f"bench: {self.name} did not ask for an event in {timeout}s "
+                             f"(exit code {self.proc.poll()}; see the log)")
+        return t - self.spawned
+
+    def invoke(self, payload, timeout=60):
+        """(kind, body, seconds from the event handed out to the response posted)."""
+        request_id = str(uuid.uuid4())
+        self.events.put((request_id, payload))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                rid, kind, body, at = self.results.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"bench: {self.name} exited ({self.proc.returncode})")
+                continue
+            if rid in (request_id, None):
+                return kind, body, at - self.handed_out
+        raise SystemExit(f"bench: {self.name}: no answer in {timeout}s")
+
+    def peak_rss_kib(self):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        return None
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            self.events.put(None)  # frees a GET waiting for an event
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def status_of(kind, body):
+    if kind != "response":
+        return kind
+    try:
+        return json.loads(body).get("statusCode")
+    except ValueError:
+        return "bad JSON"
+
+
+def error_code(body):
+    try:
+        return json.loads(json.loads(body).get("body") or "{}").get("error", {}).get("code", "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+# --- the measurements --------------------------------------------------------------------------
+
+def measure_init(runtimes, rounds):
+    """Median seconds from spawn to the first GET /next of each binary, interleaved rounds."""
+    times = {name: [] for name in runtimes}
+    for _ in range(rounds):
+        for name, rt in runtimes.items():
+            rt.spawn()
+            times[name].append(rt.wait_init())
+            rt.stop()
+    return {name: statistics.median(t) for name, t in times.items()}, times
+
+
+class Events:
+    """The invocation payloads of each function, numbered so that each has its own address and,
+    for logins, its own captcha (fresh ones, `perf-bench captchas`, as needed: they live 120 s)."""
+
+    def __init__(self, seeded, perf):
+        self.seeded, self.perf = seeded, perf
+        self.captchas = []
+        self.n = 0
+
+    def next_ip(self):
+        self.n += 1
+        return self.n
+
+    def captcha(self):
+        if not self.captchas:
+            self.captchas = json.loads(subprocess.run(
+                [self.perf, "captchas", "20"], check=True, capture_output=True, text=True).stdout)
+        cid, answer = self.captchas.pop()
+        return cid, str(answer)
+
+    def login(self, who, password=None):
+        cid, answer = self.captcha()
+        body = {"account": who["account"], "password": password or who["password"],
+                "captchaId": cid, "captchaAnswer": answer}
+        return event(load_event("login.json"), self.next_ip(), body)
+
+    def for_function(self, name):
+        """(payload, expected status) of the function's steady invocation."""
+        if name in (HELLO, "captcha"):
+            return event(load_event("captcha.json"), self.next_ip()), 200
+        if name == "login":
+            return self.login(self.seeded["active"]), 200
+        if name == "sms":
+            # A mobile that is not one: the session is read, nothing is sent (so it repeats).
+            return event(load_event("sms-code-invalid-mobile.json"), self.next_ip()), 400
+        if name == "profile":
+            return event(load_event("profile-get.json"), self.next_ip()), 200
+        if name == "achievements":
+            return event(load_event("achievements.json"), self.next_ip()), 200
+        raise KeyError(name)
+
+
+def measure_invocations(runtimes, events, invocations):
+    """Per function: first invocation, warm median, peak RSS (KiB) after `invocations`, and the
+    number of unexpected statuses."""
+    out = {}
+    for name, rt in runtimes.items():
+        rt.spawn()
+        rt.wait_init()
+        times, unexpected = [], []
+        for _ in range(invocations):
+            payload, want = events.for_function(name)
+            kind, body, took = rt.invoke(payload)
+            times.append(took)
+            got = status_of(kind, body)
+            if got != want:
+                unexpected.append(f"{got} {error_code(body)}".strip())
+        out[name] = {
+            "first": times[0],
+            "warm": statistics.median(times[1:]),
+            "rss_kib": rt.peak_rss_kib(),
+            "unexpected": unexpected,
+        }
+    return out
+
+
+ROUTE_GOALS = [
+    # label, function, goal (at most)
+    ("GET /captcha", "captcha", 1),
+    ("POST /login ok (ID number)", "login", 4),
+    ("POST /login ok (mobile)", "login", 5),
+    ("POST /login failed", "login", 4),
+    ("GET /me", "achievements", 2),
+    ("GET /achievements", "achievements", 2),
+]
+
+
+def measure_requests(runtimes, events, proxy, repeat=3):
+    """Per route: the DynamoDB requests of each of `repeat` invocations (running processes, warm)."""
+    seeded = events.seeded
+    make = {
+        "GET /captcha": lambda: (event(load_event("captcha.json"), events.next_ip()), 200),
+        "POST /login ok (ID number)": lambda: (events.login(seeded["active"]), 200),
+        "POST /login ok (mobile)": lambda: (events.login(seeded["mobile"]), 200),
+        "POST /login failed": lambda: (events.login(seeded["failing"], "Wrong-password-1"), 401),
+        "GET /me": lambda: (event(load_event("me.json"), events.next_ip()), 200),
+        "GET /achievements": lambda: (event(load_event("achievements.json"), events.next_ip()), 200),
+    }
+    out = {}
+    for label, function, _goal in ROUTE_GOALS:
+        rt = runtimes[function]
+        runs = []
+        for _ in range(repeat):
+            payload, want = make[label]()
+            proxy.start()
+            kind, body, _took = rt.invoke(payload)
+            counts, items = proxy.stop()
+            got = status_of(kind, body)
+            if got != want:
+                got = f"{got} {error_code(body)}".strip()
+            runs.append({"counts": counts, "items": items, "status": got, "want": want})
+        out[label] = runs
+    return out
+
+
+def zip_sizes():
+    out = {}
+    for name in [HELLO] + FUNCTIONS:
+        p = os.path.join(REPO, "target", "lambda", name, "bootstrap.zip")
+        if os.path.exists(p):
+            out[name] = os.path.getsize(p)
+    return out
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+def ms(s):
+    return f"{s * 1000:.2f} ms"
+
+
+def mark(ok):
+    return "✓" if ok else "✗"
+
+
+def breakdown(counts):
+    dynamo = {k: v for k, v in counts.items() if not k.startswith("SNS") and k != "other"}
+    total = sum(dynamo.values())
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(dynamo.items()))
+    return total, parts
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=40, help="interleaved init rounds (default 40)")
+    p.add_argument("--invocations", type=int, default=50,
+                   help="invocations per function before peak RSS is read (default 50)")
+    p.add_argument("--latency-iterations", type=int, default=1000,
+                   help="in-process iterations per route (default 1000)")
+    p.add_argument("--login-iterations", type=int, default=40,
+                   help="in-process iterations of each login route (Argon2; default 40)")
+    p.add_argument("--bin-dir", default=os.path.join(REPO, "target", "release"))
+    p.add_argument("--log", default=os.path.join(REPO, ".tmp", "bench.log"),
+                   help="the functions' own output (default .tmp/bench.log)")
+    args = p.parse_args()
+
+    for var in ("TABLE_NAME", "ID_PEPPER", "AWS_ENDPOINT_URL"):
+        if not os.environ.get(var):
+            sys.exit(f"bench: {var} is not set (run scripts/bench.sh)")
+    started = time.time()
+    os.makedirs(os.path.dirname(args.log), exist_ok=True)
+    log = open(args.log, "w", encoding="utf-8")
+    perf = os.path.join(args.bin_dir, "perf-bench")
+
+    # Seed moto directly, before the proxy counts anything.
+    print(f"bench: seeding {os.environ['TABLE_NAME']} (the sample events' fixtures)", file=sys.stderr)
+    seeded = json.loads(subprocess.run([perf, "seed", "0"], check=True,
+                                       capture_output=True, text=True).stdout)
+    proxy = CountingProxy(os.environ["AWS_ENDPOINT_URL"])
+    env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url)
+    runtimes = {name: Runtime(name, [os.path.join(args.bin_dir, name)], env, log)
+                for name in [HELLO] + FUNCTIONS}
+    for name, rt in runtimes.items():
+        if not os.access(rt.command[0], os.X_OK):
+            sys.exit(f"bench: {rt.command[0]} is missing (scripts/bench.sh builds it)")
+
+    print(f"bench: init, {args.rounds} interleaved rounds", file=sys.stderr)
+    init, _ = measure_init(runtimes, args.rounds)
+    print(f"bench: {args.invocations} invocations per function", file=sys.stderr)
+    events = Events(seeded, perf)
+    inv = measure_invocations(runtimes, events, args.invocations)
+    print("bench: DynamoDB requests per route", file=sys.stderr)
+    requests = measure_requests(runtimes, events, proxy)
+    for rt in runtimes.values():
+        rt.stop()
+    print("bench: in-process handler latency", file=sys.stderr)
+    latency = json.loads(subprocess.run(
+        [perf, "latency", str(args.latency_iterations), str(args.login_iterations)],
+        check=True, capture_output=True, text=True).stdout)
+    zips = zip_sizes()
+
+    rows = []
+    hello = init[HELLO]
+    for f in FUNCTIONS:
+        r = init[f] / hello
+        rows.append((f"init, median of {args.rounds}: {f}", ms(hello), f"{ms(init[f])} ({r:.2f}×)",
+                     "≤ 1.5×", mark(r <= 1.5)))
+    h = inv[HELLO]
+    for f in FUNCTIONS:
+        x = inv[f]
+        r = x["first"] / x["warm"]
+        rows.append((f"first / warm invocation: {f}",
+                     f"{ms(h['first'])} / {ms(h['warm'])}",
+                     f"{ms(x['first'])} / {ms(x['warm'])} ({r:.2f}×)", "≤ 2×", mark(r <= 2)))
+    for f in FUNCTIONS:
+        mb = inv[f]["rss_kib"] / 1024
+        rows.append((f"peak RSS after {args.invocations} invocations: {f}",
+                     f"{h['rss_kib'] / 1024:.1f} MB", f"{mb:.1f} MB", "≤ 40 MB", mark(mb <= 40)))
+    for label, _f, goal in ROUTE_GOALS:
+        totals = [breakdown(run["counts"])[0] for run in requests[label]]
+        worst = max(range(len(totals)), key=lambda i: totals[i])
+        total, parts = breakdown(requests[label][worst]["counts"])
+        shown = str(total) if min(totals) == max(totals) else f"{min(totals)}–{max(totals)}"
+        rows.append((f"DynamoDB requests: {label}", "—", f"{shown} = {parts}", f"≤ {goal}",
+                     mark(max(totals) <= goal)))
+    for r in latency["routes"]:
+        goal, ok = ("≤ 1 ms", r["p50_ms"] <= 1.0) if r["route"] == "GET /captcha" else ("report", None)
+        rows.append((f"in-process p50 / p99 ({r['n']}×): {r['route']}", "—",
+                     f"{r['p50_ms']:.3f} / {r['p99_ms']:.3f} ms", goal,
+                     "" if ok is None else mark(ok)))
+    if zips:
+        for f in FUNCTIONS:
+            if f in zips:
+                rows.append((f"zip (arm64): {f}",
+                             f"{zips[HELLO] / 1e6:.2f} MB" if HELLO in zips else "—",
+                             f"{zips[f] / 1e6:.2f} MB", "report", ""))
+    else:
+        rows.append(("zip (arm64)", "—", "not built (scripts/bench.sh --zips)", "report", ""))
+
+    print()
+    print("| figure | hello-world | this service | goal | met? |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+    print("DynamoDB requests per route (each route invoked 3 times, warm; the operations of the "
+          "largest):")
+    for label, _f, goal in ROUTE_GOALS:
+        for i, run in enumerate(requests[label]):
+            total, parts = breakdown(run["counts"])
+            sns = {k: v for k, v in run["counts"].items() if k.startswith("SNS") or k == "other"}
+            extra = f" (+ {sns})" if sns else ""
+            status = "" if run["status"] == run["want"] else f"  [status {run['status']}, expected {run['want']}]"
+            print(f"  {label} #{i + 1}: {total} = {parts or 'none'}{extra}   goal ≤ {goal}{status}")
+            if run["items"]:
+                by_item = ", ".join(f"{k} {v}" for k, v in sorted(run["items"].items()))
+                print(f"      by item kind: {by_item}")
+    problems = [(f, x["unexpected"]) for f, x in inv.items() if x["unexpected"]]
+    problems += [(r["route"], r["unexpected_status"]) for r in latency["routes"] if r["unexpected_status"]]
+    if problems:
+        print()
+        print("unexpected statuses (the figures of these rows measure something else):")
+        for what, got in problems:
+            print(f"  {what}: {got}")
+    print()
+    print(f"(init: spawn → first GET /next under a local Runtime API; invocations: event handed "
+          f"out → response posted, DynamoDB on moto through a counting proxy; in-process: "
+          f"{latency['store']} store, release build; {time.time() - started:.0f}s)")
+
+
+if __name__ == "__main__":
+    main()

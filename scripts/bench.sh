@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The benchmark of issue 11, in one run: init against a hello-world lambda_http function built
+# with the same [profile.release] (bench/hello), first vs warm invocation, peak RSS, DynamoDB
+# requests per route (counted by a proxy in front of moto), in-process handler latency per route,
+# and the arm64 zip sizes when they are built. Prints one table (README.md, "Performance").
+#
+#   scripts/bench.sh                 # release builds (host), moto, the table
+#   scripts/bench.sh --zips          # also builds the arm64 zips first (scripts/build-zips.sh
+#                                    # and the hello-world's), for the zip rows: much longer
+#   scripts/bench.sh --rounds 60     # other arguments go to scripts/bench.py (--help)
+#
+# Installs nothing that the project's other scripts do not (moto into .venv; --zips: cargo-lambda
+# and zig into .venv). A program that prints numbers: it fails only when something cannot run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+zips=false
+args=()
+for a in "$@"; do
+    case "$a" in
+        --zips) zips=true ;;
+        *) args+=("$a") ;;
+    esac
+done
+
+echo "bench: cargo build --release (the HTTP functions, bench-hello, perf-bench)" >&2
+nice cargo build --release --quiet -p fn-captcha -p fn-login -p fn-sms -p fn-profile \
+    -p fn-achievements -p bench-hello -p perf-bench --bins
+
+if $zips; then
+    scripts/build-zips.sh
+    # The yardstick's zip, as build-zips.sh builds the functions' (its cargo-lambda, from .venv).
+    PATH="$PWD/.venv/bin:$PATH" cargo lambda build --release --arm64 --output-format zip \
+        --bin bench-hello
+fi
+
+# shellcheck source=scripts/moto.sh
+source scripts/moto.sh
+trap stop_moto EXIT
+export TABLE_NAME="bench-$RANDOM$RANDOM"
+export ID_PEPPER="bench-pepper-0123456789abcdef-0123456789abcdef"
+# Generous time budgets and no SDK retries: moto on a busy machine is slower than DynamoDB, and a
+# retried request would count as two. The DynamoDB counts are the requests the code makes.
+export BUDGET_ATTEMPT_MS=20000 BUDGET_OPERATION_MS=30000 BUDGET_REQUEST_MS=60000 BUDGET_MAX_ATTEMPTS=1
+python3 scripts/bench.py ${args[@]+"${args[@]}"}
