@@ -41,6 +41,7 @@ async fn main() {
         ["seed", n] => seed(n.parse().expect("seed N: a number of captchas")).await,
         ["captchas", n] => captchas(n.parse().expect("captchas N: a number")).await,
         ["latency"] => latency(1000, 40).await,
+        ["init-steps"] => init_steps().await,
         ["latency", fast, slow] => {
             latency(
                 fast.parse().expect("iterations"),
@@ -50,7 +51,7 @@ async fn main() {
         }
         _ => {
             eprintln!(
-                "usage: perf-bench seed N | perf-bench latency [ITERATIONS LOGIN_ITERATIONS]"
+                "usage: perf-bench seed N | captchas N | latency [ITERATIONS LOGIN_ITERATIONS] | init-steps"
             );
             std::process::exit(2);
         }
@@ -281,6 +282,34 @@ async fn latency(fast: usize, slow: usize) -> Value {
         .await,
     );
     json!({ "store": "memory", "routes": rows })
+}
+
+/// What a function's init does, step by step, timed once in this fresh process (run it several
+/// times: the first call of each step is the cold-start cost). Microseconds, as JSON.
+async fn init_steps() -> serde_json::Value {
+    let mut steps = serde_json::Map::new();
+    let mut at = std::time::Instant::now();
+    let mut lap = |name: &str, steps: &mut serde_json::Map<String, serde_json::Value>| {
+        let now = std::time::Instant::now();
+        steps.insert(
+            name.into(),
+            (now.duration_since(at).as_micros() as u64).into(),
+        );
+        at = now;
+    };
+    http_edge::logging::init();
+    lap("logging", &mut steps);
+    let config = domain::config::Config::from_env().expect("configuration");
+    lap("config", &mut steps);
+    let _client = aws_infra::sdk::https_client();
+    lap("https client", &mut steps);
+    let sdk = aws_infra::sdk::config(&config.budgets).await;
+    lap("sdk config (with its https client)", &mut steps);
+    let _dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    lap("DynamoDB client", &mut steps);
+    let _sns = aws_sdk_sns::Client::new(&sdk);
+    lap("SNS client", &mut steps);
+    serde_json::Value::Object(steps)
 }
 
 #[cfg(test)]

@@ -104,6 +104,9 @@ pub async fn config(budgets: &Budgets) -> aws_config::SdkConfig {
 /// [`config`], with every client sent to `endpoint_url` instead of the environment's endpoint
 /// (the fault-injection tests put a proxy there).
 pub async fn config_at(budgets: &Budgets, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    if let Some(sdk) = from_lambda_environment(budgets, endpoint_url) {
+        return sdk;
+    }
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .timeout_config(timeout_config(budgets))
         .retry_config(retry_config(budgets))
@@ -112,6 +115,44 @@ pub async fn config_at(budgets: &Budgets, endpoint_url: Option<&str>) -> aws_con
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// The configuration Lambda's environment gives, read directly: `AWS_REGION`, the execution
+/// role's credentials in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, and
+/// `AWS_ENDPOINT_URL` (emulators). `None` unless region and key are both set: then
+/// `aws_config`'s default chains (profiles, SSO, web identity, container and instance metadata)
+/// find them instead. Building those chains is about half of a cold start's SDK setup, and in
+/// Lambda they would only ever reach the environment variables (measured with `perf-bench
+/// init-steps`, README "Performance").
+fn from_lambda_environment(
+    budgets: &Budgets,
+    endpoint_url: Option<&str>,
+) -> Option<aws_config::SdkConfig> {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
+    var("AWS_ACCESS_KEY_ID")?;
+    var("AWS_SECRET_ACCESS_KEY")?;
+    let mut builder = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
+            aws_smithy_async::rt::sleep::TokioSleep::new(),
+        ))
+        .time_source(aws_smithy_async::time::SharedTimeSource::default())
+        .timeout_config(timeout_config(budgets))
+        .retry_config(retry_config(budgets))
+        .http_client(https_client());
+    if let Some(url) = endpoint_url
+        .map(str::to_owned)
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+    {
+        builder = builder.endpoint_url(url);
+    }
+    Some(builder.build())
 }
 
 #[cfg(test)]

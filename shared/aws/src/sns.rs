@@ -7,13 +7,26 @@ use domain::sms::{SmsError, SmsSender};
 
 #[derive(Clone, Debug)]
 pub struct SnsSender {
-    client: aws_sdk_sns::Client,
+    sdk: aws_config::SdkConfig,
+    /// Built by the first send: most functions' requests send nothing (the captcha and
+    /// achievements functions never do), so a cold start does not pay for an SNS client
+    /// (≈ 0.2 ms, `perf-bench init-steps`); a send pays it once, next to SNS's own tens of ms.
+    client: std::sync::OnceLock<aws_sdk_sns::Client>,
     sender_id: Option<String>,
 }
 
 impl SnsSender {
-    pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
-        SnsSender { client, sender_id }
+    pub fn new(sdk: &aws_config::SdkConfig, sender_id: Option<String>) -> Self {
+        SnsSender {
+            sdk: sdk.clone(),
+            client: std::sync::OnceLock::new(),
+            sender_id,
+        }
+    }
+
+    fn client(&self) -> &aws_sdk_sns::Client {
+        self.client
+            .get_or_init(|| aws_sdk_sns::Client::new(&self.sdk))
     }
 }
 
@@ -29,7 +42,7 @@ fn string_attribute(value: &str) -> MessageAttributeValue {
 impl SmsSender for SnsSender {
     async fn send(&self, to: &str, text: &str) -> Result<(), SmsError> {
         let mut publish = self
-            .client
+            .client()
             .publish()
             .phone_number(to)
             .message(text)

@@ -44,10 +44,7 @@ pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Built {
     };
     let (sms, outbox): (Arc<dyn SmsSender>, _) = match (config.sender, &sdk) {
         (SenderChoice::Sns, Some(sdk)) => (
-            Arc::new(SnsSender::new(
-                aws_sdk_sns::Client::new(sdk),
-                config.sms.sender_id.clone(),
-            )),
+            Arc::new(SnsSender::new(sdk, config.sms.sender_id.clone())),
             None,
         ),
         (choice, _) => {

@@ -24,7 +24,9 @@ pub use route::{dispatch, Handler, Route};
 #[macro_export]
 macro_rules! lambda_main {
     ($routes:expr) => {
-        #[tokio::main]
+        // One invocation at a time: a current-thread runtime starts no worker threads at cold
+        // start (Argon2 still runs on the blocking pool).
+        #[tokio::main(flavor = "current_thread")]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
             $crate::lambda::run($routes).await
         }
