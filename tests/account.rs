@@ -54,17 +54,17 @@ app_test!(a_forgotten_password_is_reset_by_sms, |app| {
     assert_eq!(app.reset(&mobile, &code, PASSWORD).await.status, 204);
     assert_eq!(app.login(DEMO_ID, PASSWORD).await.status, 200);
     // The account events.
-    let key = domain::learner::id_key(
+    let key = domain::account::learner::id_key(
         app.app(),
-        &domain::id_number::IdNumber::parse(DEMO_ID, app.app().today()).unwrap(),
+        &domain::values::id_number::IdNumber::parse(DEMO_ID, app.app().today()).unwrap(),
     );
-    let events = domain::audit::account_events(app.app(), &key)
+    let events = domain::account::audit::account_events(app.app(), &key)
         .await
         .unwrap();
     assert_eq!(events.len(), 2);
     assert!(events
         .iter()
-        .all(|e| e.event == domain::audit::AccountEvent::PasswordReset));
+        .all(|e| e.event == domain::account::audit::AccountEvent::PasswordReset));
 });
 
 app_test!(the_reset_code_route_tells_nothing_about_accounts, |app| {

@@ -484,13 +484,13 @@ app_test!(
             .sum();
         assert_eq!(created, 6 * 20 + 10, "{results:?}");
         assert_eq!(existing, 5 * 10);
-        let key = domain::learner::id_key(
+        let key = domain::account::learner::id_key(
             app.app(),
-            &domain::id_number::IdNumber::parse(&id, app.app().today()).unwrap(),
+            &domain::values::id_number::IdNumber::parse(&id, app.app().today()).unwrap(),
         );
         let all = domain::achievements::all_of(app.app(), &key).await.unwrap();
         assert_eq!(all.len(), 130);
-        let learner = domain::learner::load_by_key(app.app(), &key)
+        let learner = domain::account::learner::load_by_key(app.app(), &key)
             .await
             .unwrap()
             .unwrap()

@@ -149,8 +149,8 @@ async fn the_fixture_learners_are_the_import_events_learners() {
         devserver::fixtures::SETTINGS_LEARNER,
         devserver::fixtures::RESET_LEARNER,
     ] {
-        let id = domain::id_number::IdNumber::parse(id, t.app().today()).unwrap();
-        let pk = domain::schema::learner_pk(&domain::learner::id_key(t.app(), &id));
+        let id = domain::values::id_number::IdNumber::parse(id, t.app().today()).unwrap();
+        let pk = domain::store::schema::learner_pk(&domain::account::learner::id_key(t.app(), &id));
         assert!(allowed.contains(&pk), "{}", id.masked());
     }
     let mut imports: Vec<&str> = devserver::fixtures::IMPORT_EVENTS

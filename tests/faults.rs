@@ -31,9 +31,9 @@ fn fault_tests_on() -> bool {
 }
 
 /// A test app's configuration on moto with the deployed budgets.
-fn production_budgets() -> domain::config::Config {
+fn production_budgets() -> domain::app::config::Config {
     let mut config = test_config(Backend::Dynamo);
-    config.budgets = domain::config::Budgets::HTTP;
+    config.budgets = domain::app::config::Budgets::HTTP;
     config
 }
 

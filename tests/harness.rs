@@ -44,7 +44,7 @@ pub async fn store(backend: Backend) -> Option<Arc<dyn Store>> {
 
 /// A table name no other test uses.
 pub fn fresh_table_name() -> String {
-    use domain::random::{OsRandom, Random};
+    use domain::ports::random::{OsRandom, Random};
     let r: &dyn Random = &OsRandom;
     format!("test-{}", r.hex(8))
 }
@@ -95,12 +95,12 @@ macro_rules! both_backends {
 // The application under test: every route of the dev server's table, fed API Gateway events.
 
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
-use domain::clock::ManualClock;
-use domain::config::{Budgets, Config, SenderChoice, StoreChoice};
-use domain::crypto::Keys;
-use domain::id_number::IdNumber;
-use domain::learner::Learner;
-use domain::sms::Outbox;
+use domain::account::learner::Learner;
+use domain::app::config::{Budgets, Config, SenderChoice, StoreChoice};
+use domain::ports::clock::ManualClock;
+use domain::ports::sms::Outbox;
+use domain::security::crypto::Keys;
+use domain::values::id_number::IdNumber;
 use domain::App;
 
 pub const TEST_PEPPER: &str = "integration-test-pepper-0123456789abcdef";
@@ -120,19 +120,23 @@ pub struct TestApp {
 /// The configured sender (SNS on moto), unless the outbox was told to fail (to inject provider
 /// failures on the moto backend).
 struct FlakySender {
-    inner: Arc<dyn domain::sms::SmsSender>,
+    inner: Arc<dyn domain::ports::sms::SmsSender>,
     outbox: Arc<Outbox>,
 }
 
 #[async_trait::async_trait]
-impl domain::sms::SmsSender for FlakySender {
-    async fn send(&self, to: &str, text: &str) -> Result<(), domain::sms::SmsError> {
+impl domain::ports::sms::SmsSender for FlakySender {
+    async fn send(&self, to: &str, text: &str) -> Result<(), domain::ports::sms::SmsError> {
         if self.outbox.is_failing() {
-            return Err(domain::sms::SmsError::Refused("injected refusal".into()));
+            return Err(domain::ports::sms::SmsError::Refused(
+                "injected refusal".into(),
+            ));
         }
         self.inner.send(to, text).await?;
         if self.outbox.is_timing_out() {
-            return Err(domain::sms::SmsError::Unknown("injected timeout".into()));
+            return Err(domain::ports::sms::SmsError::Unknown(
+                "injected timeout".into(),
+            ));
         }
         Ok(())
     }
@@ -331,7 +335,9 @@ impl TestApp {
     pub async fn add_learner(&self, id: &str, name: &str) -> Learner {
         let id = IdNumber::parse(id, self.app().today()).expect("valid test ID number");
         let learner = Learner::new(self.app(), &id, name);
-        domain::learner::create(self.app(), &learner).await.unwrap();
+        domain::account::learner::create(self.app(), &learner)
+            .await
+            .unwrap();
         learner
     }
 
@@ -490,14 +496,14 @@ pub fn moto_sms() -> Vec<(String, String)> {
 
 /// A random mobile number (SMS read back from moto are global: tests never share a number).
 pub fn unique_mobile() -> String {
-    use domain::random::{OsRandom, Random};
+    use domain::ports::random::{OsRandom, Random};
     let r: &dyn Random = &OsRandom;
     format!("1{}{}", 3 + r.below(7), r.digits(9))
 }
 
 /// A valid, random ID number born in 1990–2005.
 pub fn unique_id_number() -> String {
-    use domain::random::{OsRandom, Random};
+    use domain::ports::random::{OsRandom, Random};
     let r: &dyn Random = &OsRandom;
     let body = format!(
         "110105{}{:02}{:02}{}",
@@ -506,7 +512,7 @@ pub fn unique_id_number() -> String {
         1 + r.below(28),
         r.digits(3)
     );
-    let check = domain::id_number::check_char(body.as_bytes()) as char;
+    let check = domain::values::id_number::check_char(body.as_bytes()) as char;
     format!("{body}{check}")
 }
 

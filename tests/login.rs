@@ -1,6 +1,6 @@
 //! Captcha, login, lockout, sessions and logout, as clients see them.
 
-use domain::session::{ABSOLUTE_SECONDS, IDLE_SECONDS};
+use domain::account::session::{ABSOLUTE_SECONDS, IDLE_SECONDS};
 use futures::future::join_all;
 use integration_tests::*;
 use serde_json::json;
@@ -235,7 +235,7 @@ app_test!(concurrent_failures_lock_at_exactly_five, |app| {
 
 app_test!(logout_revokes_the_token, |app| {
     let token = app.token(DEMO_ID, DEMO_PASSWORD).await;
-    assert!(domain::session::authenticate(app.app(), &token)
+    assert!(domain::account::session::authenticate(app.app(), &token)
         .await
         .is_ok());
     let r = app.post("/logout", json!({}), Some(&token)).await;
@@ -243,7 +243,7 @@ app_test!(logout_revokes_the_token, |app| {
     assert!(r.raw.is_empty());
     let r = app.post("/logout", json!({}), Some(&token)).await;
     assert_eq!((r.status, r.code()), (401, "UNAUTHENTICATED"));
-    assert!(domain::session::authenticate(app.app(), &token)
+    assert!(domain::account::session::authenticate(app.app(), &token)
         .await
         .is_err());
 });
@@ -282,17 +282,17 @@ app_test!(sessions_end_after_thirty_idle_minutes, |app| {
     let token = app.token(DEMO_ID, DEMO_PASSWORD).await;
     app.advance(IDLE_SECONDS - 1);
     assert!(
-        domain::session::authenticate(app.app(), &token)
+        domain::account::session::authenticate(app.app(), &token)
             .await
             .is_ok(),
         "use keeps it alive"
     );
     app.advance(IDLE_SECONDS - 1);
-    assert!(domain::session::authenticate(app.app(), &token)
+    assert!(domain::account::session::authenticate(app.app(), &token)
         .await
         .is_ok());
     app.advance(IDLE_SECONDS);
-    assert!(domain::session::authenticate(app.app(), &token)
+    assert!(domain::account::session::authenticate(app.app(), &token)
         .await
         .is_err());
     assert_eq!(
@@ -309,14 +309,14 @@ app_test!(sessions_end_after_eight_hours_however_busy, |app| {
         app.advance(step);
         elapsed += step;
         assert!(
-            domain::session::authenticate(app.app(), &token)
+            domain::account::session::authenticate(app.app(), &token)
                 .await
                 .is_ok(),
             "at {elapsed}s"
         );
     }
     app.advance(ABSOLUTE_SECONDS - elapsed);
-    assert!(domain::session::authenticate(app.app(), &token)
+    assert!(domain::account::session::authenticate(app.app(), &token)
         .await
         .is_err());
 });
@@ -401,18 +401,23 @@ app_test!(every_attempt_lands_in_the_audit_trail_masked, |app| {
     app.login(DEMO_ID, "bad").await;
     app.advance(1);
     app.login(DEMO_ID, DEMO_PASSWORD).await;
-    let key = domain::learner::id_key(
+    let key = domain::account::learner::id_key(
         app.app(),
-        &domain::id_number::IdNumber::parse(DEMO_ID, app.app().today()).unwrap(),
+        &domain::values::id_number::IdNumber::parse(DEMO_ID, app.app().today()).unwrap(),
     );
-    let recent = domain::audit::recent(app.app(), &key, 5).await.unwrap();
+    let recent = domain::account::audit::recent(app.app(), &key, 5)
+        .await
+        .unwrap();
     assert_eq!(recent.len(), 2);
     assert_eq!(
         recent[0].result,
-        domain::audit::LoginResult::Success,
+        domain::account::audit::LoginResult::Success,
         "newest first"
     );
-    assert_eq!(recent[1].result, domain::audit::LoginResult::Failure);
+    assert_eq!(
+        recent[1].result,
+        domain::account::audit::LoginResult::Failure
+    );
     assert_eq!(recent[0].account, "4408**********5051");
     assert_eq!(recent[0].ip, "198.51.100.7");
 });

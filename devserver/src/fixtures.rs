@@ -9,15 +9,15 @@
 //! profile of a learner no other event touches, with a mobile no other event sends to.
 
 use domain::error::DomainError;
-use domain::id_number::IdNumber;
-use domain::mobile::Mobile;
+use domain::sms_code::Purpose;
 use domain::store::{Condition, Item, WriteOp};
-use domain::verification::Purpose;
+use domain::values::id_number::IdNumber;
+use domain::values::mobile::Mobile;
 use domain::App;
 
 /// How long the seeded captchas, sessions and SMS code stay valid: a session's idle timeout
 /// (30 minutes). Seeding again starts them afresh.
-pub const LIFETIME_SECONDS: i64 = domain::session::IDLE_SECONDS;
+pub const LIFETIME_SECONDS: i64 = domain::account::session::IDLE_SECONDS;
 
 /// 李嘉民, the guide's learner (in `events/import-demo.json`): still on the initial password,
 /// profile not completed. `login*.json` log in as them; the `NEW_TOKEN` events act as them.
@@ -177,9 +177,9 @@ pub fn fixture_learner_pks(app: &App) -> Vec<String> {
                 .as_str()
                 .and_then(|s| IdNumber::parse(s, app.today()).ok())
             {
-                out.push(domain::schema::learner_pk(&domain::learner::id_key(
-                    app, &id,
-                )));
+                out.push(domain::store::schema::learner_pk(
+                    &domain::account::learner::id_key(app, &id),
+                ));
             }
         }
     }
@@ -212,9 +212,11 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
     let learner = |id: &str| {
         let id = IdNumber::parse(id, app.today()).expect("fixture ID numbers are valid");
         async move {
-            domain::learner::load_by_id(app, &id).await?.ok_or_else(|| {
-                DomainError::internal(format!("fixture learner {} missing", id.masked()))
-            })
+            domain::account::learner::load_by_id(app, &id)
+                .await?
+                .ok_or_else(|| {
+                    DomainError::internal(format!("fixture learner {} missing", id.masked()))
+                })
         }
     };
 
@@ -227,19 +229,19 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
         active.profile_completed = true;
         active.id_valid_from = chrono::NaiveDate::from_ymd_opt(2019, 5, 1);
         active.id_valid_to = chrono::NaiveDate::from_ymd_opt(2039, 5, 1);
-        active.password_hash = Some(domain::password::hash(ACTIVE_PASSWORD, app.rng()));
+        active.password_hash = Some(domain::security::password::hash(ACTIVE_PASSWORD, app.rng()));
         let mut ops = Vec::new();
         if let Some(mobile) = mobile {
             let m = Mobile::parse(mobile).expect("fixture mobiles are valid");
-            let key = domain::learner::mobile_key(app, &m);
+            let key = domain::account::learner::mobile_key(app, &m);
             active.mobile_key = Some(key.clone());
             active.mobile_masked = Some(m.masked());
             active.mobile = Some(m.digits().to_string());
             ops.push(WriteOp::Put {
                 item: Item::new(
-                    domain::schema::mobile_pk(&key),
-                    domain::schema::MOBILE_SK,
-                    &domain::learner::MobileClaim {
+                    domain::store::schema::mobile_pk(&key),
+                    domain::store::schema::MOBILE_SK,
+                    &domain::account::learner::MobileClaim {
                         learner: active.id_key.clone(),
                     },
                 ),
@@ -255,8 +257,8 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
 
     for c in CAPTCHAS {
         let item = Item::new(
-            domain::schema::captcha_pk(c.id),
-            domain::schema::CAPTCHA_SK,
+            domain::store::schema::captcha_pk(c.id),
+            domain::store::schema::CAPTCHA_SK,
             &serde_json::json!({ "answer": c.answer }),
         )
         .expiring(valid_until);
@@ -265,17 +267,17 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
 
     for s in SESSIONS {
         let l = learner(s.learner).await?;
-        domain::session::create_with_token(app, &l.learner, s.token.into()).await?;
+        domain::account::session::create_with_token(app, &l.learner, s.token.into()).await?;
     }
 
     for c in SMS_CODES {
         let l = learner(c.learner).await?;
         let mobile = Mobile::parse(c.mobile).expect("fixture mobiles are valid");
         let purpose = c.purpose;
-        domain::verification::store_code(app, &l.learner.id_key, &mobile, purpose, c.code).await?;
+        domain::sms_code::store_code(app, &l.learner.id_key, &mobile, purpose, c.code).await?;
         // A sent code lives five minutes; the fixture as long as the sessions.
-        let pk = domain::schema::learner_pk(&l.learner.id_key);
-        let sk = domain::schema::sms_code_sk(purpose.as_str());
+        let pk = domain::store::schema::learner_pk(&l.learner.id_key);
+        let sk = domain::store::schema::sms_code_sk(purpose.as_str());
         if let Some(item) = app.store.get(&pk, &sk).await? {
             app.store
                 .put(item.expiring(valid_until), Condition::None)

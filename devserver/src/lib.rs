@@ -5,7 +5,7 @@
 pub mod fixtures;
 
 use domain::error::Problem;
-use domain::sms::Outbox;
+use domain::ports::sms::Outbox;
 use domain::App;
 use futures::future::BoxFuture;
 use http_edge::request::{check_url_parts, lang_of};
@@ -93,7 +93,7 @@ async fn dev_captcha(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError>
 async fn dev_sms(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
     let mobile = http_edge::query_param(&req, "mobile")
         .ok_or_else(|| ApiError::validation("mobile", Problem::Missing))?;
-    let mobile = domain::mobile::Mobile::parse(&mobile)
+    let mobile = domain::values::mobile::Mobile::parse(&mobile)
         .map_err(|_| ApiError::validation("mobile", Problem::Invalid))?;
     let outbox = s.outbox.as_ref().ok_or(ApiError::NotFound)?;
     let messages = outbox.messages_to(&mobile.e164());

@@ -4,7 +4,7 @@
 
 use axum::extract::{ConnectInfo, State};
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
-use domain::config::Config;
+use domain::app::config::Config;
 use std::net::SocketAddr;
 use std::sync::Arc;
 

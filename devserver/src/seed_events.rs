@@ -8,7 +8,7 @@
 //! import events of `events/` name): a table that holds any other learner is refused, untouched.
 //! With `AWS_ENDPOINT_URL` set, a missing table is created.
 
-use domain::config::Config;
+use domain::app::config::Config;
 use domain::store::Condition;
 
 #[tokio::main]
@@ -74,7 +74,7 @@ async fn run() -> Result<(), String> {
     let allowed = devserver::fixtures::fixture_learner_pks(&app);
     let others: Vec<&String> = keys
         .iter()
-        .filter(|(pk, sk)| sk == domain::schema::PROFILE_SK && !allowed.contains(pk))
+        .filter(|(pk, sk)| sk == domain::store::schema::PROFILE_SK && !allowed.contains(pk))
         .map(|(pk, _)| pk)
         .collect();
     if !others.is_empty() {

@@ -9,8 +9,8 @@
 //! roll exhausted 22 GB). Its numbers measure the emulator, not DynamoDB.
 
 use chrono::{Duration, NaiveDate};
-use domain::config::{Config, StoreChoice};
-use domain::crypto::Keys;
+use domain::app::config::{Config, StoreChoice};
+use domain::security::crypto::Keys;
 use domain::App;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -20,7 +20,7 @@ const LAMBDA_SYNC_LIMIT: usize = 6 * 1024 * 1024;
 fn id_number(i: usize) -> String {
     let birth = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap() + Duration::days((i / 900) as i64);
     let body = format!("110105{}{:03}", birth.format("%Y%m%d"), i % 900 + 100);
-    let check = domain::id_number::check_char(body.as_bytes()) as char;
+    let check = domain::values::id_number::check_char(body.as_bytes()) as char;
     format!("{body}{check}")
 }
 

@@ -16,9 +16,9 @@
 //! fixtures. No log subscriber is installed, so logging costs nothing here.
 
 use devserver::fixtures;
-use domain::clock::ManualClock;
-use domain::config::Config;
-use domain::crypto::Keys;
+use domain::app::config::Config;
+use domain::ports::clock::ManualClock;
+use domain::security::crypto::Keys;
 use domain::App;
 use http_edge::Route;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
@@ -299,7 +299,7 @@ async fn init_steps() -> serde_json::Value {
     };
     http_edge::logging::init();
     lap("logging", &mut steps);
-    let config = domain::config::Config::from_env().expect("configuration");
+    let config = domain::app::config::Config::from_env().expect("configuration");
     lap("config", &mut steps);
     let _client = aws_infra::sdk::https_client();
     lap("https client", &mut steps);

@@ -1,9 +1,10 @@
 //! The personal centre (`GET /me`), the achievement list (`GET /achievements`) and the catalogue
 //! of achievement types (`GET /achievement-types`, no login needed).
 
+use domain::account::session::Gate;
 use domain::achievements::{self, Filter};
-use domain::session::Gate;
-use domain::{catalogue, App};
+use domain::achievements::catalogue;
+use domain::App;
 use http_edge::{authenticate, query_param, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@ async fn main() -> Result<(), Error> {
     http_edge::logging::init();
     // Built once per cold start, shared by every invocation; a longer time budget than the HTTP
     // functions' (it writes many transactions at once).
-    let config = domain::config::Config::import_from_env()?;
+    let config = domain::app::config::Config::import_from_env()?;
     let app = aws_infra::wiring::build(&config).await.app;
     run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let app = &app;

@@ -4,10 +4,10 @@
 //! an account and a captcha like the login, verify or hash Argon2 passwords (this function has
 //! the memory, hence the CPU, for it) and share its lockout.
 
-use domain::auth::{self, LoginCommand, LoginRequest};
-use domain::recovery::{self, Reset, ResetCode, ResetCodeRequest, ResetRequest};
-use domain::session::Gate;
-use domain::settings::{self, PasswordChange, PasswordChangeRequest};
+use domain::account::session::Gate;
+use domain::credentials::change::{self, PasswordChange, PasswordChangeRequest};
+use domain::credentials::login::{self, LoginCommand, LoginRequest};
+use domain::credentials::reset::{self, Reset, ResetCode, ResetCodeRequest, ResetRequest};
 use domain::App;
 use http_edge::{
     authenticate, bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route,
@@ -25,23 +25,23 @@ pub static ROUTES: &[Route] = &[
 
 pub async fn login(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let cmd = LoginCommand::try_from(json_body::<LoginRequest>(&req)?)?;
-    Ok(Reply::ok(&auth::login(&app, cmd, &info.client_ip).await?))
+    Ok(Reply::ok(&login::login(&app, cmd, &info.client_ip).await?))
 }
 
 pub async fn logout(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
-    auth::logout(&app, bearer_token(&req)?).await?;
+    login::logout(&app, bearer_token(&req)?).await?;
     Ok(Reply::no_content())
 }
 
 pub async fn reset_code(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let cmd = ResetCode::try_from(json_body::<ResetCodeRequest>(&req)?)?;
-    let sent = recovery::request_code(&app, cmd, &info.client_ip).await?;
+    let sent = reset::request_code(&app, cmd, &info.client_ip).await?;
     Ok(Reply::with_status(StatusCode::ACCEPTED, &sent))
 }
 
 pub async fn reset(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let cmd = Reset::try_from(json_body::<ResetRequest>(&req)?)?;
-    recovery::reset(&app, cmd, &info.client_ip).await?;
+    reset::reset(&app, cmd, &info.client_ip).await?;
     Ok(Reply::no_content())
 }
 
@@ -52,6 +52,6 @@ pub async fn change_password(
 ) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
     let cmd = PasswordChange::try_from(json_body::<PasswordChangeRequest>(&req)?)?;
-    settings::change_password(&app, authed, cmd, &info.client_ip).await?;
+    change::change_password(&app, authed, cmd, &info.client_ip).await?;
     Ok(Reply::no_content())
 }

@@ -2,9 +2,9 @@
 //! and `PUT /mobile` (a new bound number): the profile is where the number lives, and this
 //! function already takes and releases number claims and verifies Argon2 passwords.
 
-use domain::profile::{self, ProfileSubmission, ProfileUpdate};
-use domain::session::Gate;
-use domain::settings::{self, MobileChange, MobileChangeRequest};
+use domain::account::profile::{self, ProfileSubmission, ProfileUpdate};
+use domain::account::session::Gate;
+use domain::credentials::change::{self, MobileChange, MobileChangeRequest};
 use domain::App;
 use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
@@ -34,6 +34,6 @@ pub async fn change_mobile(
     let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
     let cmd = MobileChange::try_from(json_body::<MobileChangeRequest>(&req)?)?;
     Ok(Reply::ok(
-        &settings::change_mobile(&app, authed, cmd, &info.client_ip).await?,
+        &change::change_mobile(&app, authed, cmd, &info.client_ip).await?,
     ))
 }

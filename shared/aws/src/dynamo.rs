@@ -39,7 +39,7 @@ impl DynamoStore {
 
     /// A client configured from the environment (region, credentials, `AWS_ENDPOINT_URL`), with
     /// `budgets`' timeouts and retries.
-    pub async fn from_env(table: &str, budgets: &domain::config::Budgets) -> Self {
+    pub async fn from_env(table: &str, budgets: &domain::app::config::Budgets) -> Self {
         Self::new(Client::new(&crate::sdk::config(budgets).await), table)
     }
 
@@ -268,7 +268,7 @@ fn map_transaction_err<R: std::fmt::Debug>(e: SdkError<TransactWriteItemsError, 
 
 /// The pauses before sending again what a batch call left unprocessed (throttling, size):
 /// exponential back-off, as AWS advises for unprocessed items (not contention, which
-/// `domain::retry::Contention` handles), at most eight times.
+/// `domain::store::retry::Contention` handles), at most eight times.
 struct Resend {
     operation: &'static str,
     attempt: u32,

@@ -10,7 +10,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext,
 use aws_smithy_http_client::Builder;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use base64::Engine as _;
-use domain::config::Budgets;
+use domain::app::config::Budgets;
 
 /// The SDK's timeouts for `budgets`. Without them the SDK has only a 3.1 s connect timeout: a
 /// dependency that accepts the connection and then stalls would hold the request forever.

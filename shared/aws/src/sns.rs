@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_sns::error::{DisplayErrorContext, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
-use domain::sms::{SmsError, SmsSender};
+use domain::ports::sms::{SmsError, SmsSender};
 
 #[derive(Clone, Debug)]
 pub struct SnsSender {

@@ -3,8 +3,8 @@
 
 use crate::dynamo::DynamoStore;
 use crate::sns::SnsSender;
-use domain::config::{Config, SenderChoice, StoreChoice};
-use domain::sms::{Outbox, SmsSender};
+use domain::app::config::{Config, SenderChoice, StoreChoice};
+use domain::ports::sms::{Outbox, SmsSender};
 use domain::store::memory::MemoryStore;
 use domain::store::Store;
 use domain::App;

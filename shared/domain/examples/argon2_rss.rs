@@ -1,6 +1,6 @@
 //! Peak memory and time of 50 Argon2id password verifications, as a login Lambda does them (on
 //! tokio's blocking pool), with the `argon2` crate's plain API (a fresh 19 MiB block per
-//! verification: the code before the pool) and with `domain::password` (pooled working memory).
+//! verification: the code before the pool) and with `domain::security::password` (pooled working memory).
 //!
 //! Each variant runs in its own child process, so each peak (`VmHWM` in `/proc/self/status`) is
 //! its own:
@@ -14,8 +14,8 @@
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use domain::password::{self, DUMMY_HASH};
-use domain::secret::SecretString;
+use domain::security::password::{self, DUMMY_HASH};
+use domain::values::secret::SecretString;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

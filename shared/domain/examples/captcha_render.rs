@@ -8,8 +8,8 @@
 //! strace -c -f -e trace=getrandom target/release/examples/captcha_render
 //! ```
 
-use domain::captcha_image::render_png;
-use domain::random::{OsRandom, Random};
+use domain::captcha::image::render_png;
+use domain::ports::random::{OsRandom, Random};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! `http-edge` maps each to a status, a code and a message in both languages; storage and SMS
 //! failures keep their cause (`source()`), so a log line shows the whole chain.
 
-use crate::sms::SmsError;
+use crate::ports::sms::SmsError;
 use crate::store::StoreError;
 
 /// Any error, kept as the cause of an unavailable or internal failure.

@@ -1,20 +1,20 @@
 //! The use cases on their own: no HTTP, no AWS, no events — the in-memory store, the outbox, a
 //! manual clock and seeded randomness, exactly as `aws-infra`'s wiring would hand them over.
 
-use domain::auth::{self, LoginCommand};
-use domain::clock::ManualClock;
-use domain::config::SmsConfig;
-use domain::crypto::Keys;
+use domain::account::learner::{self, Learner};
+use domain::app::config::SmsConfig;
+use domain::credentials::login::{self, LoginCommand};
 use domain::error::DomainError;
-use domain::id_number::IdNumber;
 use domain::import::{self, ImportEvent, RecordProblem};
-use domain::learner::{self, Learner};
-use domain::mobile::Mobile;
-use domain::random::SeededRandom;
-use domain::secret::SecretString;
-use domain::sms::Outbox;
+use domain::ports::clock::ManualClock;
+use domain::ports::random::SeededRandom;
+use domain::ports::sms::Outbox;
+use domain::security::crypto::Keys;
+use domain::sms_code::{self, Purpose, SendCode};
 use domain::store::memory::MemoryStore;
-use domain::verification::{self, Purpose, SendCode};
+use domain::values::id_number::IdNumber;
+use domain::values::mobile::Mobile;
+use domain::values::secret::SecretString;
 use domain::App;
 use serde_json::json;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ async fn login(
     app: &App,
     account: &str,
     password: &str,
-) -> Result<auth::LoginResponse, DomainError> {
+) -> Result<login::LoginResponse, DomainError> {
     let captcha = domain::captcha::issue(app).await.unwrap();
     let answer = domain::captcha::peek_answer_for_dev(app, &captcha.captcha_id)
         .await
@@ -69,7 +69,7 @@ async fn login(
         captcha_id: captcha.captcha_id,
         captcha_answer: secret(&answer.to_string()),
     };
-    auth::login(app, cmd, IP).await
+    login::login(app, cmd, IP).await
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -82,12 +82,12 @@ async fn login_with_the_initial_password_asks_for_a_change() {
     let ok = login(&w.app, ID, "125051").await.unwrap();
     assert!(ok.password_change_required);
     assert!(!ok.profile_completed);
-    let authed = domain::session::authenticate(&w.app, &ok.token)
+    let authed = domain::account::session::authenticate(&w.app, &ok.token)
         .await
         .unwrap();
     assert_eq!(authed.learner.learner.name, "李嘉民");
     assert!(matches!(
-        authed.admit(domain::session::Gate::ActiveLearner),
+        authed.admit(domain::account::session::Gate::ActiveLearner),
         Err(DomainError::ProfileIncomplete)
     ));
 }
@@ -121,7 +121,7 @@ async fn a_wrong_captcha_is_refused_before_anything_is_counted() {
             captcha_answer: secret("-1"),
         };
         assert!(matches!(
-            auth::login(&w.app, cmd, IP).await,
+            login::login(&w.app, cmd, IP).await,
             Err(DomainError::CaptchaInvalid)
         ));
     }
@@ -168,18 +168,18 @@ fn code_in(outbox: &Outbox, mobile: &str) -> String {
 async fn a_code_is_sent_once_a_minute_and_verifies_for_its_number_only() {
     let w = world();
     let l = add_learner(&w.app, ID).await;
-    let sent = verification::send_code(&w.app, &l.id_key, send("13800138000"), IP)
+    let sent = sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP)
         .await
         .unwrap();
     assert_eq!((sent.expires_in, sent.resend_after), (300, 60));
     assert!(matches!(
-        verification::send_code(&w.app, &l.id_key, send("13800138000"), IP).await,
+        sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP).await,
         Err(DomainError::SmsCooldown { .. })
     ));
     let code = code_in(&w.outbox, "13800138000");
     let other = Mobile::parse("13900139000").unwrap();
     assert!(matches!(
-        verification::verify_code(
+        sms_code::verify_code(
             &w.app,
             &l.id_key,
             &other,
@@ -190,7 +190,7 @@ async fn a_code_is_sent_once_a_minute_and_verifies_for_its_number_only() {
         Err(DomainError::SmsCodeInvalid)
     ));
     let mobile = Mobile::parse("13800138000").unwrap();
-    assert!(verification::verify_code(
+    assert!(sms_code::verify_code(
         &w.app,
         &l.id_key,
         &mobile,
@@ -206,13 +206,13 @@ async fn five_wrong_codes_void_the_code_and_expiry_ends_it() {
     let w = world();
     let l = add_learner(&w.app, ID).await;
     let mobile = Mobile::parse("13800138000").unwrap();
-    verification::send_code(&w.app, &l.id_key, send("13800138000"), IP)
+    sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP)
         .await
         .unwrap();
     let code = code_in(&w.outbox, "13800138000");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
-        assert!(verification::verify_code(
+        assert!(sms_code::verify_code(
             &w.app,
             &l.id_key,
             &mobile,
@@ -223,7 +223,7 @@ async fn five_wrong_codes_void_the_code_and_expiry_ends_it() {
         .is_err());
     }
     assert!(
-        verification::verify_code(
+        sms_code::verify_code(
             &w.app,
             &l.id_key,
             &mobile,
@@ -236,13 +236,13 @@ async fn five_wrong_codes_void_the_code_and_expiry_ends_it() {
     );
 
     w.clock.advance(chrono::Duration::minutes(2));
-    verification::send_code(&w.app, &l.id_key, send("13800138000"), IP)
+    sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP)
         .await
         .unwrap();
     let code = code_in(&w.outbox, "13800138000");
     w.clock.advance(chrono::Duration::minutes(5));
     assert!(
-        verification::verify_code(
+        sms_code::verify_code(
             &w.app,
             &l.id_key,
             &mobile,
@@ -261,12 +261,12 @@ async fn a_provider_failure_is_unavailable_and_spends_no_quota() {
     let l = add_learner(&w.app, ID).await;
     w.outbox.set_failing(true);
     assert!(matches!(
-        verification::send_code(&w.app, &l.id_key, send("13800138000"), IP).await,
+        sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP).await,
         Err(DomainError::Unavailable(_))
     ));
     w.outbox.set_failing(false);
     assert!(
-        verification::send_code(&w.app, &l.id_key, send("13800138000"), IP)
+        sms_code::send_code(&w.app, &l.id_key, send("13800138000"), IP)
             .await
             .is_ok(),
         "no cooldown from a send that failed"

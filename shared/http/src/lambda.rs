@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// cold start, then every event through [`handle_event`]. The body of [`crate::lambda_main!`].
 pub async fn run(routes: &'static [Route]) -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
-    let config = domain::config::Config::from_env()?;
+    let config = domain::app::config::Config::from_env()?;
     let app = Arc::new(aws_infra::wiring::build(&config).await.app);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<serde_json::Value>| {

@@ -2,8 +2,8 @@
 //! and its query parameters.
 
 use crate::error::ApiError;
+use domain::account::session::{self, Authenticated, Gate};
 use domain::error::Problem;
-use domain::session::{self, Authenticated, Gate};
 use domain::{App, Lang};
 use lambda_http::http::{header, HeaderMap};
 use lambda_http::request::RequestContext;

@@ -11,6 +11,8 @@
 //! compares `expires_at` with the injected clock ([`Item::is_live`]).
 
 pub mod memory;
+pub mod retry;
+pub mod schema;
 
 use async_trait::async_trait;
 use serde::{de::DeserializeOwned, Serialize};
@@ -393,7 +395,7 @@ pub async fn read_modify_write<R, E>(
 where
     E: From<StoreError>,
 {
-    let mut contention = crate::retry::Contention::new("read-modify-write");
+    let mut contention = crate::store::retry::Contention::new("read-modify-write");
     loop {
         let current = store.get(pk, sk).await?;
         match decide(current.as_ref())? {

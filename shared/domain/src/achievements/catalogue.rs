@@ -1,7 +1,7 @@
 //! The one catalogue of achievement types, subtypes and sources: validation, labels and
 //! `GET /achievement-types` all read it.
 
-use crate::lang::Lang;
+use crate::values::lang::Lang;
 use serde::Serialize;
 
 pub struct Entry {

@@ -2,7 +2,7 @@
 //! DynamoDB table or memory) and the SMS sender (SNS or an in-memory outbox); `aws-infra`'s
 //! `wiring::build` turns it into an [`crate::App`].
 
-use crate::crypto::Keys;
+use crate::security::crypto::Keys;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,16 +1,16 @@
 //! The first-login information (信息完善): document validity, a mobile number confirmed by SMS,
 //! and the mandatory change of the initial password, saved in one transaction.
 
+use crate::account::learner::{self, Learner, MobileClaim, Stored};
+use crate::account::session::Authenticated;
 use crate::app::App;
 use crate::error::{DomainError, Problem};
-use crate::input::{absent, required, SecretText};
-use crate::learner::{self, Learner, MobileClaim, Stored};
-use crate::mobile::Mobile;
-use crate::retry::Contention;
-use crate::secret::{ExposeSecret, SecretString};
-use crate::session::Authenticated;
+use crate::sms_code::Purpose;
+use crate::store::retry::Contention;
 use crate::store::{Condition, Item, StoreError, WriteOp};
-use crate::verification::{self, Purpose};
+use crate::values::input::{absent, required, SecretText};
+use crate::values::mobile::Mobile;
+use crate::values::secret::{ExposeSecret, SecretString};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -183,13 +183,13 @@ pub async fn put(
     let new_hash = match new_password {
         Some(pw) => {
             let digest = current.last_six_digest.clone();
-            crate::password_policy::check(
+            crate::security::password_policy::check(
                 pw.expose_secret(),
                 |six| learner::last_six_digest(app, six) == digest,
                 Some(mobile.digits()),
             )
             .map_err(DomainError::PasswordWeak)?;
-            Some(crate::password::hash_async(pw, app.rng()).await)
+            Some(crate::security::password::hash_async(pw, app.rng()).await)
         }
         None => None,
     };
@@ -198,8 +198,14 @@ pub async fn put(
     let rebinding = current.mobile_key.as_deref() != Some(mobile_key.as_str());
     let code = if rebinding || sms_code.is_some() {
         Some(
-            verification::verify_code(app, &current.id_key, &mobile, Purpose::BindMobile, sms_code)
-                .await?,
+            crate::sms_code::verify_code(
+                app,
+                &current.id_key,
+                &mobile,
+                Purpose::BindMobile,
+                sms_code,
+            )
+            .await?,
         )
     } else {
         None
@@ -287,7 +293,7 @@ async fn try_save(
     app: &App,
     authed: &Authenticated,
     changes: &Changes,
-    code: Option<&verification::VerifiedCode>,
+    code: Option<&crate::sms_code::VerifiedCode>,
 ) -> Result<Learner, Retry> {
     let mobile_key = changes.mobile_key.as_str();
     let Stored {

@@ -1,20 +1,20 @@
 //! Login, logout and the per-request authentication gate.
 
+use crate::account::audit::{self, LoginResult};
+use crate::account::learner::{self, Stored, PROFILE_SK};
+use crate::account::session;
 use crate::app::App;
-use crate::audit::{self, LoginResult};
-use crate::crypto::constant_time_eq;
 use crate::error::DomainError;
-use crate::id_number::{mask_account, IdNumber};
-use crate::input::{required, required_secret, SecretText};
-use crate::learner::{self, Stored, PROFILE_SK};
-use crate::lockout::{Claim, LockState};
-use crate::mobile::Mobile;
-use crate::password;
-use crate::schema::{lock_pk, LOCK_SK};
-use crate::secret::{ExposeSecret, SecretString};
-use crate::session;
+use crate::limits::lockout::{Claim, LockState};
+use crate::limits::throttle::{Action, Throttle};
+use crate::security::crypto::constant_time_eq;
+use crate::security::password;
+use crate::store::schema::{lock_pk, LOCK_SK};
 use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
-use crate::throttle::{Action, Throttle};
+use crate::values::id_number::{mask_account, IdNumber};
+use crate::values::input::{required, required_secret, SecretText};
+use crate::values::mobile::Mobile;
+use crate::values::secret::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// `POST /login`'s body as sent.
@@ -103,7 +103,7 @@ impl Account {
 }
 
 /// The lock keys of a learner's identifiers: the ID number, and the bound number where known.
-pub(crate) fn lock_keys_of(app: &App, learner: &crate::learner::Learner) -> Vec<String> {
+pub(crate) fn lock_keys_of(app: &App, learner: &crate::account::learner::Learner) -> Vec<String> {
     let mut keys = vec![app.keys.keyed("lock", &format!("id:{}", learner.id_key))];
     if let Some(m) = learner.bound_mobile() {
         keys.push(app.keys.keyed("lock", &format!("mobile:{}", m.digits())));
@@ -115,7 +115,7 @@ pub(crate) fn lock_keys_of(app: &App, learner: &crate::learner::Learner) -> Vec<
 /// counts toward the account's lockout exactly as a login's does, and a success clears it.
 pub(crate) async fn check_current_password(
     app: &App,
-    learner: &crate::learner::Learner,
+    learner: &crate::account::learner::Learner,
     pw: SecretString,
 ) -> Result<(), DomainError> {
     let lock_key = app.keys.keyed("lock", &format!("id:{}", learner.id_key));
@@ -132,7 +132,7 @@ pub(crate) async fn check_current_password(
 }
 
 /// The ops that clear every lock of the learner's identifiers (in a reset's transaction).
-pub(crate) fn clear_locks(app: &App, learner: &crate::learner::Learner) -> Vec<WriteOp> {
+pub(crate) fn clear_locks(app: &App, learner: &crate::account::learner::Learner) -> Vec<WriteOp> {
     lock_keys_of(app, learner)
         .iter()
         .map(|k| WriteOp::Delete {
@@ -143,7 +143,7 @@ pub(crate) fn clear_locks(app: &App, learner: &crate::learner::Learner) -> Vec<W
         .collect()
 }
 
-/// Claims one try for the identifier (see [`crate::lockout`]).
+/// Claims one try for the identifier (see [`crate::limits::lockout`]).
 pub(crate) async fn claim_attempt(app: &App, key: &str) -> Result<Claim, DomainError> {
     let now = app.now_unix();
     read_modify_write(app.store.as_ref(), &lock_pk(key), LOCK_SK, |item| {
@@ -222,7 +222,7 @@ pub async fn login(
 
     // The decision's write: counted, captcha used up (right or wrong), try claimed.
     let mut throttle = Throttle::new(app, Action::Login, client_ip);
-    let mut contention = crate::retry::Contention::new("login");
+    let mut contention = crate::store::retry::Contention::new("login");
     let decided = loop {
         let mut ops = throttle.ops();
         let captcha_at = captcha.as_ref().map(|c| {

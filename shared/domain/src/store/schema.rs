@@ -1,7 +1,7 @@
 //! The one table's item keys, all of them. Every `PK`/`SK` format is written here and nowhere
 //! else (the tests use these functions too). Secrets and personal data never appear in a key in
 //! clear: ID numbers, mobiles, identifiers and addresses are keyed hashes
-//! ([`crate::crypto::Keys::keyed`]), tokens are SHA-256 digests.
+//! ([`crate::security::crypto::Keys::keyed`]), tokens are SHA-256 digests.
 //!
 //! | item | PK | SK |
 //! |---|---|---|
@@ -21,7 +21,7 @@
 //! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>#<shard 0-3>` |
 //! | external-id claim | `EXT#<sha256(institution, externalId)>` | `EXT` |
 
-use crate::crypto::sha256_hex;
+use crate::security::crypto::sha256_hex;
 
 pub const PROFILE_SK: &str = "PROFILE";
 pub const AUDIT_SK_PREFIX: &str = "AUDIT#";

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 pub const MIN_CHARS: usize = 8;
 pub const MAX_CHARS: usize = 64;
 
-static COMMON_LIST: &str = include_str!("../data/common-passwords.txt");
+static COMMON_LIST: &str = include_str!("../../data/common-passwords.txt");
 
 fn common() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();

@@ -8,8 +8,8 @@
 //! server, tests) each get their own. The PHC strings are the standard ones: hashes made here
 //! verify with any Argon2 library, and hashes made elsewhere verify here.
 
-use crate::random::Random;
-use crate::secret::{ExposeSecret, SecretString};
+use crate::ports::random::Random;
+use crate::values::secret::{ExposeSecret, SecretString};
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::Mutex;
@@ -149,7 +149,7 @@ pub async fn verify_async(password: SecretString, phc: Option<String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::SeededRandom;
+    use crate::ports::random::SeededRandom;
 
     #[test]
     fn hashes_verify_and_use_the_owasp_parameters() {

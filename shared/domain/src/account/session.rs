@@ -1,10 +1,10 @@
 //! Sessions: opaque bearer tokens (256 random bits), stored only as their SHA-256, with idle and
 //! absolute expiry checked in code.
 
+use crate::account::learner::{self, Learner, Stored};
 use crate::app::App;
 use crate::error::DomainError;
-use crate::learner::{self, Learner, Stored};
-use crate::schema::{session_pk as pk, SESSION_SK as SK};
+use crate::store::schema::{session_pk as pk, SESSION_SK as SK};
 use crate::store::{Condition, Item, WriteOp};
 use base64::Engine;
 use serde::{Deserialize, Serialize};

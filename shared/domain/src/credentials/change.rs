@@ -3,19 +3,19 @@
 //! counts toward the account's lockout like a login; both leave an account event and send a
 //! notice.
 
+use crate::account::audit::{self, AccountEvent};
+use crate::account::learner::{self, Learner, MobileClaim};
+use crate::account::session::Authenticated;
 use crate::app::App;
-use crate::audit::{self, AccountEvent};
-use crate::auth::check_current_password;
+use crate::credentials::login::check_current_password;
 use crate::error::{DomainError, Problem};
-use crate::input::{required, required_secret, SecretText};
-use crate::learner::{self, Learner, MobileClaim};
-use crate::mobile::Mobile;
-use crate::notice::{self, Notice};
-use crate::retry::Contention;
-use crate::secret::{ExposeSecret, SecretString};
-use crate::session::Authenticated;
+use crate::sms_code::notice::{self, Notice};
+use crate::sms_code::{Purpose, VerifiedCode};
+use crate::store::retry::Contention;
 use crate::store::{Condition, Item, WriteOp};
-use crate::verification::{self, Purpose, VerifiedCode};
+use crate::values::input::{required, required_secret, SecretText};
+use crate::values::mobile::Mobile;
+use crate::values::secret::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// Checks a new password against the policy (for this learner and number) and hashes it.
@@ -26,13 +26,13 @@ pub(crate) async fn new_password_hash(
     mobile_digits: Option<&str>,
 ) -> Result<String, DomainError> {
     let digest = learner.last_six_digest.clone();
-    crate::password_policy::check(
+    crate::security::password_policy::check(
         pw.expose_secret(),
         |six| learner::last_six_digest(app, six) == digest,
         mobile_digits,
     )
     .map_err(DomainError::PasswordWeak)?;
-    Ok(crate::password::hash_async(pw, app.rng()).await)
+    Ok(crate::security::password::hash_async(pw, app.rng()).await)
 }
 
 /// `PUT /password`'s body as sent.
@@ -170,7 +170,7 @@ pub async fn change_mobile(
     if authed.learner.learner.mobile_key.as_deref() == Some(mobile_key.as_str()) {
         return Err(DomainError::validation("mobile", Problem::Invalid));
     }
-    let code = verification::verify_code(
+    let code = crate::sms_code::verify_code(
         app,
         &authed.learner.learner.id_key,
         &mobile,

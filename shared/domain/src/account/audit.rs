@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 pub const RETENTION_SECONDS: i64 = 180 * 24 * 3600;
-use crate::schema::{self, AUDIT_SK_PREFIX as SK_PREFIX};
+use crate::store::schema::{self, AUDIT_SK_PREFIX as SK_PREFIX};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -63,7 +63,7 @@ pub async fn recent(
     let items = app
         .store
         .query(
-            &crate::learner::pk(learner_key),
+            &crate::account::learner::pk(learner_key),
             SK_PREFIX,
             QueryOpts::newest(n),
         )

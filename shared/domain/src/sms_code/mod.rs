@@ -2,18 +2,20 @@
 //! number and purpose, valid five minutes, single use, void after five wrong tries; sends limited
 //! per number, learner and client IP, reserved atomically before anything is sent.
 
+pub mod notice;
+
+use crate::account::learner;
+use crate::account::session::Authenticated;
 use crate::app::App;
-use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, Problem};
-use crate::input::required_secret;
-use crate::learner;
-use crate::mobile::Mobile;
-use crate::quota::{Denied, Limit, Rule, SendLog, Sent};
-use crate::retry::Contention;
-use crate::schema::{self, QUOTA_SK};
-use crate::secret::{ExposeSecret, SecretString};
-use crate::session::Authenticated;
+use crate::limits::quota::{Denied, Limit, Rule, SendLog, Sent};
+use crate::security::crypto::constant_time_eq;
+use crate::store::retry::Contention;
+use crate::store::schema::{self, QUOTA_SK};
 use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
+use crate::values::input::required_secret;
+use crate::values::mobile::Mobile;
+use crate::values::secret::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 pub const CODE_TTL_SECONDS: i64 = 5 * 60;
@@ -101,7 +103,7 @@ impl TryFrom<SendCodeRequest> for SendCode {
     type Error = DomainError;
 
     fn try_from(req: SendCodeRequest) -> Result<Self, DomainError> {
-        let mobile = crate::input::required("mobile", req.mobile, 32)?;
+        let mobile = crate::values::input::required("mobile", req.mobile, 32)?;
         let mobile = Mobile::parse(&mobile)
             .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
         Ok(SendCode {
@@ -439,9 +441,9 @@ pub async fn verify_code(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SmsConfig;
-    use crate::crypto::Keys;
-    use crate::sms::{Outbox, SmsError, SmsSender};
+    use crate::app::config::SmsConfig;
+    use crate::ports::sms::{Outbox, SmsError, SmsSender};
+    use crate::security::crypto::Keys;
     use crate::store::memory::MemoryStore;
     use crate::store::Store;
     use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! commands use these, so every route answers a missing or oversized field the same way.
 
 use crate::error::{DomainError, Problem};
-use crate::secret::{ExposeSecret, SecretString};
+use crate::values::secret::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// A string field that clients may also send as a JSON number (`"17"` or `17`).

@@ -1,11 +1,13 @@
 //! The dependencies every use case runs against. Built in one place, `aws-infra`'s
 //! `wiring::build`, for every Lambda, the dev server and the tests alike.
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::{SmsConfig, Throttles};
-use crate::crypto::Keys;
-use crate::random::{OsRandom, Random};
-use crate::sms::SmsSender;
+pub mod config;
+
+use crate::app::config::{SmsConfig, Throttles};
+use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::random::{OsRandom, Random};
+use crate::ports::sms::SmsSender;
+use crate::security::crypto::Keys;
 use crate::store::Store;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::sync::Arc;
@@ -16,13 +18,13 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub sms_config: SmsConfig,
-    /// Per-address limits (see [`crate::throttle`]).
+    /// Per-address limits (see [`crate::limits::throttle`]).
     pub throttles: Throttles,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub keys: Keys,
     /// How long one HTTP request may take, every dependency call included (the dispatch answers
-    /// 503 past it); from [`crate::config::Budgets::request`].
+    /// 503 past it); from [`crate::app::config::Budgets::request`].
     pub request_deadline: Duration,
 }
 
@@ -47,7 +49,7 @@ impl App {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             keys,
-            request_deadline: crate::config::Budgets::HTTP.request,
+            request_deadline: crate::app::config::Budgets::HTTP.request,
         }
     }
 

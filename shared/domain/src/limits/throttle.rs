@@ -2,7 +2,7 @@
 //! `POST /password/reset/code`): counters per (address, route, fixed window), each raised by one
 //! bounded increment ([`WriteOp::Increment`]: no read first). Past the limit: `RATE_LIMITED`
 //! with the seconds until the window ends. The limits are configuration
-//! ([`crate::config::Throttles`]).
+//! ([`crate::app::config::Throttles`]).
 //!
 //! A window's count is split over [`SHARDS`] items, each with its share of the limit: a request
 //! starts at a random shard and moves on to the next when one is full, so a class logging in at
@@ -11,10 +11,10 @@
 //! as its own first write ([`Throttle::ops`]): the captcha is stored, and the login attempt
 //! claimed, in the round trip that counts it.
 
+use crate::app::config::Window;
 use crate::app::App;
-use crate::config::Window;
 use crate::error::DomainError;
-use crate::schema;
+use crate::store::schema;
 use crate::store::{StoreError, WriteOp};
 
 /// A throttled route.
@@ -163,7 +163,7 @@ pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), Dom
     if throttle.is_empty() {
         return Ok(());
     }
-    let mut contention = crate::retry::Contention::new("throttle");
+    let mut contention = crate::store::retry::Contention::new("throttle");
     loop {
         match app.store.transact(throttle.ops()).await {
             Ok(()) => return Ok(()),
@@ -184,10 +184,10 @@ mod tests {
             assert_eq!((0..SHARDS).map(|i| share(max, i)).sum::<u32>(), max);
         }
     }
-    use crate::clock::ManualClock;
-    use crate::config::{SmsConfig, Throttles};
-    use crate::crypto::Keys;
-    use crate::sms::Outbox;
+    use crate::app::config::{SmsConfig, Throttles};
+    use crate::ports::clock::ManualClock;
+    use crate::ports::sms::Outbox;
+    use crate::security::crypto::Keys;
     use crate::store::memory::MemoryStore;
     use std::sync::Arc;
 
@@ -209,7 +209,7 @@ mod tests {
         )
         .with_throttles(throttles)
         .with_clock(clock.clone())
-        .with_random(Arc::new(crate::random::SeededRandom::new(5)));
+        .with_random(Arc::new(crate::ports::random::SeededRandom::new(5)));
         let start = app.now_unix() - app.now_unix().rem_euclid(60);
         for _ in 0..6 {
             admit(&app, Action::Login, "192.0.2.1").await.unwrap();

@@ -110,7 +110,7 @@ mod tests {
     use super::*;
 
     /// The per-number SMS rule: one a minute, five an hour, ten a day.
-    const RULE: Rule = crate::verification::PER_NUMBER;
+    const RULE: Rule = crate::sms_code::PER_NUMBER;
 
     fn log(times: &[i64]) -> SendLog {
         SendLog {

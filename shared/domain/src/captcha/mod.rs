@@ -1,17 +1,19 @@
 //! Arithmetic image captchas ("9+8=?"): the answer stays server-side, expires after two minutes
 //! and is consumed by the first attempt, right or wrong.
 
+pub mod image;
+
 use crate::app::App;
 use crate::error::DomainError;
-use crate::random::Random;
+use crate::limits::throttle::{Action, Throttle};
+use crate::ports::random::Random;
 use crate::store::{Condition, Item, StoreError, WriteOp};
-use crate::throttle::{Action, Throttle};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 pub const TTL_SECONDS: i64 = 120;
 const ID_BYTES: usize = 16;
-use crate::schema::{captcha_pk as pk, CAPTCHA_SK as SK};
+use crate::store::schema::{captcha_pk as pk, CAPTCHA_SK as SK};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,7 +92,7 @@ async fn issue_counted(app: &App, mut throttle: Throttle) -> Result<CaptchaRespo
         },
     )
     .expiring(app.now_unix() + TTL_SECONDS);
-    let mut contention = crate::retry::Contention::new("captcha");
+    let mut contention = crate::store::retry::Contention::new("captcha");
     loop {
         let mut ops = throttle.ops();
         ops.push(WriteOp::Put {
@@ -104,7 +106,7 @@ async fn issue_counted(app: &App, mut throttle: Throttle) -> Result<CaptchaRespo
             Err(e) => return Err(e.into()),
         }
     }
-    let png = crate::captcha_image::render_png(&question.text, app.rng());
+    let png = crate::captcha::image::render_png(&question.text, app.rng());
     Ok(CaptchaResponse {
         captcha_id: id,
         image: format!(
@@ -177,7 +179,7 @@ pub async fn peek_answer_for_dev(app: &App, id: &str) -> Result<Option<u32>, Dom
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::SeededRandom;
+    use crate::ports::random::SeededRandom;
 
     #[test]
     fn questions_are_well_formed_and_never_negative() {

@@ -2,13 +2,13 @@
 
 use crate::app::App;
 use crate::error::DomainError;
-use crate::id_number::IdNumber;
-use crate::mobile::Mobile;
 use crate::store::{Condition, Item};
+use crate::values::id_number::IdNumber;
+use crate::values::mobile::Mobile;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use crate::schema::{learner_pk as pk, mobile_pk, MOBILE_SK, PROFILE_SK};
+pub use crate::store::schema::{learner_pk as pk, mobile_pk, MOBILE_SK, PROFILE_SK};
 
 pub fn id_key(app: &App, id: &IdNumber) -> String {
     app.keys.keyed("id", id.expose())

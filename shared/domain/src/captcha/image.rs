@@ -12,7 +12,7 @@
 //! several hundred values of the noise in process. With the OS generator that is one `getrandom`
 //! syscall per image instead of one per value.
 
-use crate::random::Random;
+use crate::ports::random::Random;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -411,7 +411,7 @@ fn encode(pixels: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::SeededRandom;
+    use crate::ports::random::SeededRandom;
 
     const SUPPORTED: &str = "0123456789+-=?×";
 

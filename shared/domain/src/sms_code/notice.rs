@@ -3,12 +3,12 @@
 //! out is logged, never an error of the change it reports. Notices have their own daily cap per
 //! number and never touch the learner's code quotas.
 
+use crate::account::learner;
 use crate::app::App;
-use crate::learner;
-use crate::mobile::Mobile;
-use crate::quota::{Limit, Rule, Sent};
-use crate::schema;
-use crate::verification::{release, reserve};
+use crate::limits::quota::{Limit, Rule, Sent};
+use crate::sms_code::{release, reserve};
+use crate::store::schema;
+use crate::values::mobile::Mobile;
 
 /// Per number: ten notices a day.
 pub const PER_NUMBER: Rule = Rule {
@@ -73,11 +73,11 @@ pub async fn send(app: &App, mobile: &Mobile, notice: Notice) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SmsConfig;
-    use crate::crypto::Keys;
-    use crate::sms::Outbox;
+    use crate::app::config::SmsConfig;
+    use crate::ports::sms::Outbox;
+    use crate::security::crypto::Keys;
+    use crate::sms_code::{self, Purpose, SendCode};
     use crate::store::memory::MemoryStore;
-    use crate::verification::{self, Purpose, SendCode};
     use std::sync::Arc;
 
     #[tokio::test]
@@ -105,7 +105,7 @@ mod tests {
             .await
             .unwrap()
             .is_none());
-        verification::send_code(
+        sms_code::send_code(
             &app,
             "learner",
             SendCode {

@@ -3,16 +3,16 @@
 //! updating them in the same transaction as the achievements, conditionally on the learner's
 //! version.
 
+use crate::account::learner::{self, Learner};
+use crate::achievements::catalogue;
 use crate::achievements::Achievement;
 use crate::app::App;
-use crate::catalogue;
-use crate::credits::Credits;
-use crate::crypto::sha256_hex;
 use crate::error::{DomainError, Problem};
-use crate::id_number::IdNumber;
-use crate::learner::{self, Learner};
-use crate::retry::Contention;
+use crate::security::crypto::sha256_hex;
+use crate::store::retry::Contention;
 use crate::store::{Condition, Item, WriteOp, MAX_TRANSACTION_ITEMS};
+use crate::values::credits::Credits;
+use crate::values::id_number::IdNumber;
 use chrono::{Datelike, NaiveDate};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -179,7 +179,7 @@ pub fn achievement_id(institution: &str, external_id: &str) -> String {
     sha256_hex(format!("{institution}\0{external_id}").as_bytes())[..16].to_string()
 }
 
-use crate::schema::{external_claim_pk as claim_pk, EXT_SK};
+use crate::store::schema::{external_claim_pk as claim_pk, EXT_SK};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct ExternalClaim {

@@ -1,7 +1,7 @@
 //! Forgotten password (忘记密码): a code by SMS to the bound number, then a new password.
 //!
 //! `POST /password/reset/code` answers the same (status, body, `Retry-After`, and time: every
-//! answer waits until [`crate::config::Throttles::reset_code_min_ms`] after the request began)
+//! answer waits until [`crate::app::config::Throttles::reset_code_min_ms`] after the request began)
 //! whether the account exists, has a bound number, or not: its limits are kept per typed
 //! identifier (known or not) and per client address; the per-number limits of a real account
 //! are applied silently (nothing sent, same answer); unknown accounts do the same store work on
@@ -9,22 +9,22 @@
 //! until a valid code is presented, then, in one transaction: the new password, every session
 //! ended (the credential version moves on), the account's lockout cleared, an account event.
 
+use crate::account::audit::{self, AccountEvent};
+use crate::account::learner::{self, Stored};
 use crate::app::App;
-use crate::audit::{self, AccountEvent};
-use crate::auth::{clear_locks, Account};
+use crate::credentials::change::new_password_hash;
+use crate::credentials::login::{clear_locks, Account};
 use crate::error::DomainError;
-use crate::input::{required, required_secret, SecretText};
-use crate::learner::{self, Stored};
-use crate::mobile::Mobile;
-use crate::notice::{self, Notice};
-use crate::quota::{Limit, Rule, Sent};
-use crate::retry::Contention;
-use crate::schema;
-use crate::secret::{ExposeSecret, SecretString};
-use crate::settings::new_password_hash;
+use crate::limits::quota::{Limit, Rule, Sent};
+use crate::limits::throttle::{self, Action};
+use crate::sms_code::notice::{self, Notice};
+use crate::sms_code::{reserve, Purpose, SendCodeResponse, CODE_TTL_SECONDS, PER_NUMBER};
+use crate::store::retry::Contention;
+use crate::store::schema;
 use crate::store::{Condition, WriteOp};
-use crate::throttle::{self, Action};
-use crate::verification::{self, reserve, Purpose, SendCodeResponse, CODE_TTL_SECONDS, PER_NUMBER};
+use crate::values::input::{required, required_secret, SecretText};
+use crate::values::mobile::Mobile;
+use crate::values::secret::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -124,7 +124,7 @@ pub async fn request_code(
                 schema::quota_mobile_pk(&learner::mobile_key(app, &mobile)),
                 PER_NUMBER,
             )];
-            verification::deliver(
+            crate::sms_code::deliver(
                 app,
                 &stored.learner.id_key,
                 &mobile,
@@ -137,7 +137,7 @@ pub async fn request_code(
     };
     if let Err(e) = outcome {
         // Never shown: the answer would tell a real account from an unknown one.
-        tracing::warn!(account = %crate::id_number::mask_account(&cmd.account), error = %crate::error::chain(&e), "reset code not sent");
+        tracing::warn!(account = %crate::values::id_number::mask_account(&cmd.account), error = %crate::error::chain(&e), "reset code not sent");
     }
     tokio::time::sleep_until(started + Duration::from_millis(app.throttles.reset_code_min_ms))
         .await;
@@ -158,8 +158,8 @@ async fn decoy(app: &App, identifier: &str) -> Result<(), DomainError> {
     };
     reserve(app, &keys, &sent).await?;
     let nobody = Mobile::parse("19900000000").expect("a well-formed number");
-    let code = app.rng().digits(verification::CODE_DIGITS);
-    verification::store_code(app, &decoy_key, &nobody, Purpose::ResetPassword, &code).await
+    let code = app.rng().digits(crate::sms_code::CODE_DIGITS);
+    crate::sms_code::store_code(app, &decoy_key, &nobody, Purpose::ResetPassword, &code).await
 }
 
 /// `POST /password/reset`'s body as sent.
@@ -200,7 +200,7 @@ pub async fn reset(app: &App, cmd: Reset, client_ip: &str) -> Result<(), DomainE
         return Err(DomainError::SmsCodeInvalid);
     };
     let learner_key = stored.learner.id_key.clone();
-    let code = verification::verify_code(
+    let code = crate::sms_code::verify_code(
         app,
         &learner_key,
         &mobile,

@@ -1,16 +1,17 @@
 //! Achievements (certificates and credits registered by schools): the personal centre and the
 //! filtered, paged list.
 
+pub mod catalogue;
+
+use crate::account::audit;
+use crate::account::learner;
+use crate::account::session::Authenticated;
 use crate::app::App;
-use crate::audit;
-use crate::catalogue;
-use crate::credits::Credits;
 use crate::error::{DomainError, Problem};
-use crate::lang::Lang;
-use crate::learner;
-use crate::schema::ACHIEVEMENT_SK_PREFIX as SK_PREFIX;
-use crate::session::Authenticated;
+use crate::store::schema::ACHIEVEMENT_SK_PREFIX as SK_PREFIX;
 use crate::store::QueryOpts;
+use crate::values::credits::Credits;
+use crate::values::lang::Lang;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +39,7 @@ pub struct Achievement {
 
 impl Achievement {
     pub fn sk(&self) -> String {
-        crate::schema::achievement_sk(&self.id)
+        crate::store::schema::achievement_sk(&self.id)
     }
 
     pub fn is_personal(&self) -> bool {
