@@ -362,7 +362,7 @@ app_test!(the_mobile_changes_with_password_and_code, |app| {
         app.get("/profile", Some(&token)).await.body["mobileMasked"],
         masked
     );
-    // Reset codes now go to the new number.
+    // ResetCommand codes now go to the new number.
     app.advance(61);
     app.reset_code(DEMO_ID).await;
     assert!(app.sms_to(&new).await.last().unwrap().contains("验证码为"));

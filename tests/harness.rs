@@ -410,13 +410,9 @@ impl TestApp {
     pub async fn last_code(&self, mobile: &str) -> String {
         let all = self.sms_to(mobile).await;
         let text = all.last().unwrap_or_else(|| panic!("no SMS to {mobile}"));
-        let digits: String = text
-            .split("验证码为")
-            .nth(1)
-            .expect("the code follows 验证码为")
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let digits = domain::app::config::SmsConfig::default()
+            .code_in(text)
+            .unwrap_or_else(|| panic!("no code in {text}"));
         assert_eq!(digits.len(), 6, "{text}");
         digits
     }

@@ -2,8 +2,8 @@
 //! of achievement types (`GET /achievement-types`, no login needed).
 
 use domain::account::session::Gate;
-use domain::achievements::{self, Filter};
 use domain::achievements::catalogue;
+use domain::achievements::{self, AchievementsQuery};
 use domain::App;
 use http_edge::{authenticate, query_param, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub async fn me(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, Ap
 
 pub async fn list(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
-    let filter = Filter::from_query(|k| query_param(&req, k))?;
+    let filter = AchievementsQuery::from_query(|k| query_param(&req, k))?;
     Ok(Reply::ok(
         &achievements::list(&app, &authed, &filter, info.lang).await?,
     ))

@@ -5,9 +5,11 @@
 //! the memory, hence the CPU, for it) and share its lockout.
 
 use domain::account::session::Gate;
-use domain::credentials::change::{self, PasswordChange, PasswordChangeRequest};
+use domain::credentials::change::{self, PasswordChangeCommand, PasswordChangeRequest};
 use domain::credentials::login::{self, LoginCommand, LoginRequest};
-use domain::credentials::reset::{self, Reset, ResetCode, ResetCodeRequest, ResetRequest};
+use domain::credentials::reset::{
+    self, ResetCodeCommand, ResetCodeRequest, ResetCommand, ResetRequest,
+};
 use domain::App;
 use http_edge::{
     authenticate, bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route,
@@ -34,13 +36,13 @@ pub async fn logout(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply
 }
 
 pub async fn reset_code(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
-    let cmd = ResetCode::try_from(json_body::<ResetCodeRequest>(&req)?)?;
+    let cmd = ResetCodeCommand::try_from(json_body::<ResetCodeRequest>(&req)?)?;
     let sent = reset::request_code(&app, cmd, &info.client_ip).await?;
     Ok(Reply::with_status(StatusCode::ACCEPTED, &sent))
 }
 
 pub async fn reset(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
-    let cmd = Reset::try_from(json_body::<ResetRequest>(&req)?)?;
+    let cmd = ResetCommand::try_from(json_body::<ResetRequest>(&req)?)?;
     reset::reset(&app, cmd, &info.client_ip).await?;
     Ok(Reply::no_content())
 }
@@ -51,7 +53,7 @@ pub async fn change_password(
     info: RequestInfo,
 ) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
-    let cmd = PasswordChange::try_from(json_body::<PasswordChangeRequest>(&req)?)?;
+    let cmd = PasswordChangeCommand::try_from(json_body::<PasswordChangeRequest>(&req)?)?;
     change::change_password(&app, authed, cmd, &info.client_ip).await?;
     Ok(Reply::no_content())
 }

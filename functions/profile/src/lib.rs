@@ -2,9 +2,9 @@
 //! and `PUT /mobile` (a new bound number): the profile is where the number lives, and this
 //! function already takes and releases number claims and verifies Argon2 passwords.
 
-use domain::account::profile::{self, ProfileSubmission, ProfileUpdate};
+use domain::account::profile::{self, ProfileCommand, ProfileRequest};
 use domain::account::session::Gate;
-use domain::credentials::change::{self, MobileChange, MobileChangeRequest};
+use domain::credentials::change::{self, MobileChangeCommand, MobileChangeRequest};
 use domain::App;
 use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub async fn get(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, A
 
 pub async fn put(app: Arc<App>, req: Request, _: RequestInfo) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::AnyLearner).await?;
-    let submission = ProfileSubmission::try_from(json_body::<ProfileUpdate>(&req)?)?;
+    let submission = ProfileCommand::try_from(json_body::<ProfileRequest>(&req)?)?;
     Ok(Reply::ok(&profile::put(&app, authed, submission).await?))
 }
 
@@ -32,7 +32,7 @@ pub async fn change_mobile(
     info: RequestInfo,
 ) -> Result<Reply, ApiError> {
     let authed = authenticate(&app, &req, Gate::ActiveLearner).await?;
-    let cmd = MobileChange::try_from(json_body::<MobileChangeRequest>(&req)?)?;
+    let cmd = MobileChangeCommand::try_from(json_body::<MobileChangeRequest>(&req)?)?;
     Ok(Reply::ok(
         &change::change_mobile(&app, authed, cmd, &info.client_ip).await?,
     ))

@@ -10,7 +10,7 @@ use domain::ports::clock::ManualClock;
 use domain::ports::random::SeededRandom;
 use domain::ports::sms::Outbox;
 use domain::security::crypto::Keys;
-use domain::sms_code::{self, Purpose, SendCode};
+use domain::sms_code::{self, Purpose, SendCodeCommand};
 use domain::store::memory::MemoryStore;
 use domain::values::id_number::IdNumber;
 use domain::values::mobile::Mobile;
@@ -150,8 +150,8 @@ async fn five_failures_lock_the_account_even_against_the_right_password() {
 // ------------------------------------------------------------------------------------------------
 // SMS verification codes
 
-fn send(mobile: &str) -> SendCode {
-    SendCode {
+fn send(mobile: &str) -> SendCodeCommand {
+    SendCodeCommand {
         mobile: Mobile::parse(mobile).unwrap(),
         purpose: Purpose::BindMobile,
     }
@@ -161,7 +161,7 @@ fn code_in(outbox: &Outbox, mobile: &str) -> String {
     let messages = outbox.messages_to(&format!("+86{mobile}"));
     let text = &messages.last().unwrap().text;
     assert!(text.starts_with("【学分银行】"), "{text}");
-    text.split("验证码为").nth(1).unwrap()[..6].to_string()
+    SmsConfig::default().code_in(text).unwrap()
 }
 
 #[tokio::test]

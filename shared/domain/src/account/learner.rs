@@ -66,6 +66,24 @@ impl Learner {
     }
 
     /// Complete enough to use the system: information filled in and own password set.
+    /// Checks a new password against the policy (for this learner and the number
+    /// `mobile_digits`) and hashes it.
+    pub(crate) async fn hash_new_password(
+        &self,
+        app: &App,
+        pw: crate::values::secret::SecretString,
+        mobile_digits: Option<&str>,
+    ) -> Result<String, DomainError> {
+        use crate::values::secret::ExposeSecret;
+        crate::security::password_policy::check(
+            pw.expose_secret(),
+            |six| last_six_digest(app, six) == self.last_six_digest,
+            mobile_digits,
+        )
+        .map_err(DomainError::PasswordWeak)?;
+        Ok(crate::security::password::hash_async(pw, app.rng()).await)
+    }
+
     pub fn is_active(&self) -> bool {
         self.profile_completed && !self.password_change_required()
     }

@@ -2,6 +2,7 @@
 //! ([`session`]), first-login information ([`profile`]) and the audit trail ([`audit`]).
 
 pub mod audit;
+pub mod binding;
 pub mod learner;
 pub mod profile;
 pub mod session;

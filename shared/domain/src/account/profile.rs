@@ -1,13 +1,15 @@
 //! The first-login information (信息完善): document validity, a mobile number confirmed by SMS,
 //! and the mandatory change of the initial password, saved in one transaction.
 
-use crate::account::learner::{self, Learner, MobileClaim, Stored};
+use crate::account::binding::Binding;
+use crate::account::learner::{self, Learner, Stored};
 use crate::account::session::Authenticated;
 use crate::app::App;
 use crate::error::{DomainError, Problem};
 use crate::sms_code::Purpose;
-use crate::store::retry::Contention;
-use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::sms_code::VerifiedCode;
+use crate::store::retry::optimistic;
+use crate::store::{Condition, Step, WriteOp};
 use crate::values::input::{absent, required, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
@@ -20,7 +22,7 @@ pub const TERMS_YEARS: [u32; 3] = [5, 10, 20];
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProfileView {
+pub struct ProfileResponse {
     pub name: String,
     pub id_type: String,
     pub id_number_masked: String,
@@ -32,9 +34,9 @@ pub struct ProfileView {
     pub password_change_required: bool,
 }
 
-impl From<&Learner> for ProfileView {
+impl From<&Learner> for ProfileResponse {
     fn from(l: &Learner) -> Self {
-        ProfileView {
+        ProfileResponse {
             name: l.name.clone(),
             id_type: l.id_type.clone(),
             id_number_masked: l.id_masked.clone(),
@@ -51,7 +53,7 @@ impl From<&Learner> for ProfileView {
 /// `PUT /profile`'s body as sent.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProfileUpdate {
+pub struct ProfileRequest {
     pub id_type: Option<String>,
     pub id_valid_from: Option<String>,
     pub id_valid_to: Option<String>,
@@ -64,7 +66,7 @@ pub struct ProfileUpdate {
 /// A submission whose fields are each well-formed (what needs today's date, the learner or
 /// storage is checked by [`put`]).
 #[derive(Debug)]
-pub struct ProfileSubmission {
+pub struct ProfileCommand {
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
     pub long_term: bool,
@@ -74,10 +76,10 @@ pub struct ProfileSubmission {
     pub new_password: Option<SecretString>,
 }
 
-impl TryFrom<ProfileUpdate> for ProfileSubmission {
+impl TryFrom<ProfileRequest> for ProfileCommand {
     type Error = DomainError;
 
-    fn try_from(body: ProfileUpdate) -> Result<Self, DomainError> {
+    fn try_from(body: ProfileRequest) -> Result<Self, DomainError> {
         let id_type = required("idType", body.id_type, 32)?;
         if !ID_TYPES.contains(&id_type.trim()) {
             return Err(DomainError::validation("idType", Problem::Invalid));
@@ -95,7 +97,7 @@ impl TryFrom<ProfileUpdate> for ProfileSubmission {
                 )
             }
         };
-        Ok(ProfileSubmission {
+        Ok(ProfileCommand {
             from,
             to,
             long_term: body.id_long_term.unwrap_or(false),
@@ -145,8 +147,8 @@ fn date(field: &str, value: Option<String>) -> Result<Option<NaiveDate>, DomainE
 }
 
 /// The first-login information of the learner.
-pub fn get(authed: &Authenticated) -> ProfileView {
-    ProfileView::from(&authed.learner.learner)
+pub fn get(authed: &Authenticated) -> ProfileResponse {
+    ProfileResponse::from(&authed.learner.learner)
 }
 
 /// Saves a submission for the learner of `authed`. On the first login: validity, the mobile (with
@@ -156,82 +158,23 @@ pub fn get(authed: &Authenticated) -> ProfileView {
 pub async fn put(
     app: &App,
     authed: Authenticated,
-    body: ProfileSubmission,
-) -> Result<ProfileView, DomainError> {
-    // 1. Everything that can be checked without storage.
-    let ProfileSubmission {
-        from,
-        to,
-        long_term,
-        mobile,
-        sms_code,
-        new_password,
-    } = body;
-    check_validity(from, to, long_term, app.today())?;
-    let current = &authed.learner.learner;
-    if current.profile_completed {
-        absent("newPassword", &new_password)?;
-        absent("mobile", &mobile)?;
-        return save_validity(app, authed, from, to, long_term).await;
+    body: ProfileCommand,
+) -> Result<ProfileResponse, DomainError> {
+    check_validity(body.from, body.to, body.long_term, app.today())?;
+    if authed.learner.learner.profile_completed {
+        absent("newPassword", &body.new_password)?;
+        absent("mobile", &body.mobile)?;
+        return save_validity(app, authed, body.from, body.to, body.long_term).await;
     }
-    let mobile = mobile.ok_or_else(|| DomainError::validation("mobile", Problem::Missing))?;
-    let mobile_key = learner::mobile_key(app, &mobile);
-
-    if current.password_change_required() && new_password.is_none() {
-        return Err(DomainError::validation("newPassword", Problem::Missing));
-    }
-    let new_hash = match new_password {
-        Some(pw) => {
-            let digest = current.last_six_digest.clone();
-            crate::security::password_policy::check(
-                pw.expose_secret(),
-                |six| learner::last_six_digest(app, six) == digest,
-                Some(mobile.digits()),
-            )
-            .map_err(DomainError::PasswordWeak)?;
-            Some(crate::security::password::hash_async(pw, app.rng()).await)
-        }
-        None => None,
-    };
-
-    // 2. The code proves the number; a number already bound to this learner needs none.
-    let rebinding = current.mobile_key.as_deref() != Some(mobile_key.as_str());
-    let code = if rebinding || sms_code.is_some() {
-        Some(
-            crate::sms_code::verify_code(
-                app,
-                &current.id_key,
-                &mobile,
-                Purpose::BindMobile,
-                sms_code,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-
-    // 3. One transaction; a lost race is re-decided on fresh reads.
-    let changes = Changes {
-        from,
-        to,
-        long_term,
-        mobile,
-        mobile_key,
-        new_hash,
-    };
+    let changes = Changes::check(app, &authed.learner.learner, body).await?;
     let mut authed = authed;
-    let mut contention = Contention::new("profile");
-    loop {
-        match try_save(app, &authed, &changes, code.as_ref()).await {
-            Ok(saved) => return Ok(ProfileView::from(&saved)),
-            Err(Retry::No(e)) => return Err(e),
-            Err(Retry::Yes) => {
-                contention.lost().await?;
-                authed = authed.reload(app).await?;
-            }
+    let saved = optimistic!("profile", |stale| {
+        if stale {
+            authed = authed.reload(app).await?;
         }
-    }
+        try_save(app, &authed, &changes).await
+    })?;
+    Ok(ProfileResponse::from(&saved))
 }
 
 /// A complete profile's only change: the document validity.
@@ -241,45 +184,27 @@ async fn save_validity(
     from: NaiveDate,
     to: Option<NaiveDate>,
     long_term: bool,
-) -> Result<ProfileView, DomainError> {
+) -> Result<ProfileResponse, DomainError> {
     let mut authed = authed;
-    let mut contention = Contention::new("profile validity");
-    loop {
+    optimistic!("profile validity", |stale| {
+        if stale {
+            authed = authed.reload(app).await?;
+        }
         let stored = &authed.learner;
         let mut next = stored.learner.clone();
         next.id_valid_from = Some(from);
         next.id_valid_to = to;
         next.id_long_term = long_term;
-        match app
-            .store
-            .put(
-                stored.replaced_by(&next),
-                Condition::Version(stored.item.version),
-            )
-            .await
-        {
-            Ok(()) => return Ok(ProfileView::from(&next)),
-            Err(e) if e.is_contention() => {
-                contention.lost().await?;
-                authed = authed.reload(app).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+        let put = app.store.put(
+            stored.replaced_by(&next),
+            Condition::Version(stored.item.version),
+        );
+        Ok(Step::of(put.await, ProfileResponse::from(&next))?)
+    })
 }
 
-enum Retry {
-    Yes,
-    No(DomainError),
-}
-
-impl From<StoreError> for Retry {
-    fn from(e: StoreError) -> Self {
-        Retry::No(e.into())
-    }
-}
-
-/// A checked submission, ready to save.
+/// A first-login submission checked against the learner: the new password's hash and the proof
+/// of the number, ready to save.
 struct Changes {
     from: NaiveDate,
     to: Option<NaiveDate>,
@@ -287,69 +212,78 @@ struct Changes {
     mobile: Mobile,
     mobile_key: String,
     new_hash: Option<String>,
+    code: Option<VerifiedCode>,
 }
 
+impl Changes {
+    async fn check(
+        app: &App,
+        current: &Learner,
+        body: ProfileCommand,
+    ) -> Result<Changes, DomainError> {
+        let mobile = body
+            .mobile
+            .ok_or_else(|| DomainError::validation("mobile", Problem::Missing))?;
+        let mobile_key = learner::mobile_key(app, &mobile);
+        if current.password_change_required() && body.new_password.is_none() {
+            return Err(DomainError::validation("newPassword", Problem::Missing));
+        }
+        let new_hash = match body.new_password {
+            Some(pw) => Some(
+                current
+                    .hash_new_password(app, pw, Some(mobile.digits()))
+                    .await?,
+            ),
+            None => None,
+        };
+        // The code proves the number; a number already bound to this learner needs none.
+        let rebinding = current.mobile_key.as_deref() != Some(mobile_key.as_str());
+        let code = if rebinding || body.sms_code.is_some() {
+            let (key, purpose) = (&current.id_key, Purpose::BindMobile);
+            Some(crate::sms_code::verify_code(app, key, &mobile, purpose, body.sms_code).await?)
+        } else {
+            None
+        };
+        Ok(Changes {
+            from: body.from,
+            to: body.to,
+            long_term: body.long_term,
+            mobile,
+            mobile_key,
+            new_hash,
+            code,
+        })
+    }
+}
+
+/// One try: the learner, the number's claim, the code and (with a new password) this session in
+/// one transaction, conditional on what was read.
 async fn try_save(
     app: &App,
     authed: &Authenticated,
     changes: &Changes,
-    code: Option<&crate::sms_code::VerifiedCode>,
-) -> Result<Learner, Retry> {
-    let mobile_key = changes.mobile_key.as_str();
+) -> Result<Step<Learner>, DomainError> {
     let Stored {
         learner: current,
         item,
     } = &authed.learner;
-    let claim_pk = learner::mobile_pk(mobile_key);
-    let claim = app.store.get(&claim_pk, learner::MOBILE_SK).await?;
-    if let Some(c) = &claim {
-        let holder: MobileClaim = c.parse()?;
-        if holder.learner != current.id_key {
-            return Err(Retry::No(DomainError::MobileTaken));
-        }
-    }
-
-    let mut next = current.clone();
+    let binding = Binding::read(app, &current.id_key, &changes.mobile_key).await?;
+    let mut next = binding.bind(current, &changes.mobile);
     next.id_type = "RESIDENT_ID_CARD".into();
     next.id_valid_from = Some(changes.from);
     next.id_valid_to = changes.to;
     next.id_long_term = changes.long_term;
-    next.mobile_key = Some(mobile_key.to_string());
-    next.mobile_masked = Some(changes.mobile.masked());
-    next.mobile = Some(changes.mobile.digits().to_string());
     next.profile_completed = true;
     if let Some(hash) = &changes.new_hash {
         next.password_hash = Some(hash.clone());
         next.cred_version += 1;
     }
-
     let mut ops = vec![WriteOp::Put {
         item: item.next(&next),
         condition: Condition::Version(item.version),
     }];
-    if claim.is_none() {
-        let data = MobileClaim {
-            learner: current.id_key.clone(),
-        };
-        ops.push(WriteOp::Put {
-            item: Item::new(claim_pk.clone(), learner::MOBILE_SK, &data),
-            condition: Condition::NotExists,
-        });
-    }
-    if let Some(old) = current
-        .mobile_key
-        .as_deref()
-        .filter(|old| *old != mobile_key)
-    {
-        ops.push(WriteOp::Delete {
-            pk: learner::mobile_pk(old),
-            sk: learner::MOBILE_SK.into(),
-            condition: Condition::None,
-        });
-    }
-    if let Some(code) = code {
-        ops.push(code.consume());
-    }
+    ops.extend(binding.ops(current));
+    ops.extend(changes.code.as_ref().map(VerifiedCode::consume));
     if changes.new_hash.is_some() {
         // This session lives on under the new credentials; every other one ends.
         ops.push(WriteOp::Put {
@@ -357,28 +291,14 @@ async fn try_save(
             condition: authed.session_condition(),
         });
     }
-    match app.store.transact(ops).await {
-        Ok(()) => {
-            tracing::info!(learner = %current.id_masked, mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved");
-            Ok(next)
+    let step = Step::of(app.store.transact(ops).await, next)?;
+    match &step {
+        Step::Done(_) => {
+            tracing::info!(learner = %current.id_masked, mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved")
         }
-        Err(e) if e.is_contention() => {
-            // Which condition failed decides the answer (re-read: not every emulator says).
-            if let Some(c) = app.store.get(&claim_pk, learner::MOBILE_SK).await? {
-                let holder: MobileClaim = c.parse()?;
-                if holder.learner != current.id_key {
-                    return Err(Retry::No(DomainError::MobileTaken));
-                }
-            }
-            if let Some(code) = code {
-                if !code.still_valid(app).await? {
-                    return Err(Retry::No(DomainError::SmsCodeInvalid));
-                }
-            }
-            Err(Retry::Yes)
-        }
-        Err(e) => Err(e.into()),
+        _ => binding.after_lost_race(app, changes.code.as_ref()).await?,
     }
+    Ok(step)
 }
 
 #[cfg(test)]

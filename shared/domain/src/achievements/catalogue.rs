@@ -99,17 +99,17 @@ pub struct TypeView {
 
 /// `GET /achievement-types`.
 #[derive(Serialize)]
-pub struct CatalogueView {
+pub struct CatalogueResponse {
     pub types: Vec<TypeView>,
     pub sources: Vec<Labelled>,
 }
 
-pub fn view(lang: Lang) -> CatalogueView {
+pub fn view(lang: Lang) -> CatalogueResponse {
     let labelled = |e: &'static Entry| Labelled {
         code: e.code,
         label: e.label(lang),
     };
-    CatalogueView {
+    CatalogueResponse {
         types: TYPES
             .iter()
             .map(|t| TypeView {

@@ -64,7 +64,7 @@ pub struct RecentLogin {
 /// `GET /me`: the learning card and totals.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MeView {
+pub struct MeResponse {
     pub name: String,
     pub id_number_masked: String,
     pub card_id: String,
@@ -75,10 +75,10 @@ pub struct MeView {
 }
 
 /// The personal centre of an active learner.
-pub async fn me(app: &App, authed: &Authenticated) -> Result<MeView, DomainError> {
+pub async fn me(app: &App, authed: &Authenticated) -> Result<MeResponse, DomainError> {
     let l = &authed.learner.learner;
     let recent = audit::recent(app, &l.id_key, RECENT_LOGINS).await?;
-    Ok(MeView {
+    Ok(MeResponse {
         name: l.name.clone(),
         id_number_masked: l.id_masked.clone(),
         card_id: l.card_id.clone(),
@@ -119,7 +119,7 @@ pub struct ItemView {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Page {
+pub struct AchievementsResponse {
     pub items: Vec<ItemView>,
     pub page: usize,
     pub page_size: usize,
@@ -130,7 +130,7 @@ pub struct Page {
 
 /// What `GET /achievements` filters and pages by, validated.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Filter {
+pub struct AchievementsQuery {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub subtype: Option<String>,
@@ -153,8 +153,10 @@ fn positive(
     }
 }
 
-impl Filter {
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<Filter, DomainError> {
+impl AchievementsQuery {
+    pub fn from_query(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<AchievementsQuery, DomainError> {
         let kind = get("type");
         if let Some(k) = &kind {
             catalogue::find_type(k)
@@ -177,7 +179,7 @@ impl Filter {
         if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
             return Err(DomainError::validation("name", Problem::TooLong));
         }
-        Ok(Filter {
+        Ok(AchievementsQuery {
             name,
             kind,
             subtype,
@@ -206,7 +208,7 @@ impl Filter {
 
 /// Filters, orders (newest `obtainedAt` first, ties by id) and pages; `seq` numbers the filtered
 /// list across pages; `counts` are over everything.
-pub fn page(all: &[Achievement], filter: &Filter, lang: Lang) -> Page {
+pub fn page(all: &[Achievement], filter: &AchievementsQuery, lang: Lang) -> AchievementsResponse {
     let counts = Counts {
         personal: all.iter().filter(|a| a.is_personal()).count() as u64,
         converted: all.iter().filter(|a| !a.is_personal()).count() as u64,
@@ -239,7 +241,7 @@ pub fn page(all: &[Achievement], filter: &Filter, lang: Lang) -> Page {
             obtained_at: a.obtained_at,
         })
         .collect();
-    Page {
+    AchievementsResponse {
         items,
         page: filter.page,
         page_size: filter.page_size,
@@ -265,9 +267,9 @@ pub async fn all_of(app: &App, learner_key: &str) -> Result<Vec<Achievement>, Do
 pub async fn list(
     app: &App,
     authed: &Authenticated,
-    filter: &Filter,
+    filter: &AchievementsQuery,
     lang: Lang,
-) -> Result<Page, DomainError> {
+) -> Result<AchievementsResponse, DomainError> {
     let all = all_of(app, &authed.learner.learner.id_key).await?;
     Ok(page(&all, filter, lang))
 }
@@ -292,8 +294,8 @@ mod tests {
         }
     }
 
-    fn filter(page: usize, page_size: usize) -> Filter {
-        Filter {
+    fn filter(page: usize, page_size: usize) -> AchievementsQuery {
+        AchievementsQuery {
             page,
             page_size,
             ..Default::default()
@@ -328,12 +330,12 @@ mod tests {
             ach("a", "Web前端开发", "2023-01-01", "personal"),
             ach("b", "电梯", "2023-01-01", "personal"),
         ];
-        let f = Filter {
+        let f = AchievementsQuery {
             name: Some("WEB".into()),
             ..filter(1, 10)
         };
         assert_eq!(page(&all, &f, Lang::Zh).total, 1);
-        let f = Filter {
+        let f = AchievementsQuery {
             name: Some("电".into()),
             ..filter(1, 10)
         };
@@ -343,7 +345,7 @@ mod tests {
     #[test]
     fn query_validation() {
         let q = |pairs: &'static [(&'static str, &'static str)]| {
-            Filter::from_query(move |k| {
+            AchievementsQuery::from_query(move |k| {
                 pairs
                     .iter()
                     .find(|(n, _)| *n == k)
@@ -354,7 +356,7 @@ mod tests {
         assert_eq!(q(&[]).unwrap().page_size, 10);
         assert!(q(&[("type", "NON_ACADEMIC"), ("subtype", "X_CERTIFICATE")]).is_ok());
         assert!(q(&[("subtype", "COURSE")]).is_ok());
-        let field = |r: Result<Filter, DomainError>| match r {
+        let field = |r: Result<AchievementsQuery, DomainError>| match r {
             Err(DomainError::Validation { field, .. }) => field,
             other => panic!("{other:?}"),
         };

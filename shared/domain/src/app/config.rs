@@ -54,6 +54,15 @@ impl SmsConfig {
                 .replace("{minutes}", &minutes.to_string())
         )
     }
+
+    /// The code a code message of this template carries: the digits where `{code}` stands (what
+    /// the dev server's outbox, the tests and the tools read back).
+    pub fn code_in(&self, text: &str) -> Option<String> {
+        let before = self.template.split("{code}").next()?;
+        let rest = text.split_once(before)?.1;
+        let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!code.is_empty()).then_some(code)
+    }
 }
 
 impl SmsConfig {
@@ -455,5 +464,11 @@ mod tests {
             text,
             "【学分银行】您的验证码为123456，5分钟内有效。如非本人操作，请忽略本短信。"
         );
+        assert_eq!(
+            SmsConfig::default().code_in(&text).as_deref(),
+            Some("123456")
+        );
+        let notice = SmsConfig::default().notice_text(&SmsConfig::default().password_notice);
+        assert_eq!(SmsConfig::default().code_in(&notice), None);
     }
 }

@@ -7,7 +7,8 @@ use crate::app::App;
 use crate::error::DomainError;
 use crate::limits::throttle::{Action, Throttle};
 use crate::ports::random::Random;
-use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::store::retry::optimistic;
+use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -92,20 +93,19 @@ async fn issue_counted(app: &App, mut throttle: Throttle) -> Result<CaptchaRespo
         },
     )
     .expiring(app.now_unix() + TTL_SECONDS);
-    let mut contention = crate::store::retry::Contention::new("captcha");
-    loop {
+    optimistic!("captcha", |_| {
         let mut ops = throttle.ops();
         ops.push(WriteOp::Put {
             item: item.clone(),
             condition: Condition::NotExists,
         });
         match app.store.transact(ops).await {
-            Ok(()) => break,
-            Err(e) if throttle.on_failure(&e)? => {}
-            Err(StoreError::Conflict) => contention.lost().await?,
-            Err(e) => return Err(e.into()),
+            Ok(()) => Ok(Step::Done(())),
+            Err(e) if throttle.on_failure(&e)? => Ok(Step::Again),
+            Err(StoreError::Conflict) => Ok(Step::Lost),
+            Err(e) => Err(e.into()),
         }
-    }
+    })?;
     let png = crate::captcha::image::render_png(&question.text, app.rng());
     Ok(CaptchaResponse {
         captcha_id: id,

@@ -4,36 +4,20 @@
 //! notice.
 
 use crate::account::audit::{self, AccountEvent};
-use crate::account::learner::{self, Learner, MobileClaim};
+use crate::account::binding::Binding;
+use crate::account::learner;
 use crate::account::session::Authenticated;
 use crate::app::App;
 use crate::credentials::login::check_current_password;
 use crate::error::{DomainError, Problem};
 use crate::sms_code::notice::{self, Notice};
-use crate::sms_code::{Purpose, VerifiedCode};
-use crate::store::retry::Contention;
-use crate::store::{Condition, Item, WriteOp};
+use crate::sms_code::{verify_code, Purpose};
+use crate::store::retry::optimistic;
+use crate::store::{Condition, Step, WriteOp};
 use crate::values::input::{required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
-use crate::values::secret::{ExposeSecret, SecretString};
+use crate::values::secret::SecretString;
 use serde::{Deserialize, Serialize};
-
-/// Checks a new password against the policy (for this learner and number) and hashes it.
-pub(crate) async fn new_password_hash(
-    app: &App,
-    learner: &Learner,
-    pw: SecretString,
-    mobile_digits: Option<&str>,
-) -> Result<String, DomainError> {
-    let digest = learner.last_six_digest.clone();
-    crate::security::password_policy::check(
-        pw.expose_secret(),
-        |six| learner::last_six_digest(app, six) == digest,
-        mobile_digits,
-    )
-    .map_err(DomainError::PasswordWeak)?;
-    Ok(crate::security::password::hash_async(pw, app.rng()).await)
-}
 
 /// `PUT /password`'s body as sent.
 #[derive(Debug, Default, Deserialize)]
@@ -44,16 +28,16 @@ pub struct PasswordChangeRequest {
 }
 
 #[derive(Debug)]
-pub struct PasswordChange {
+pub struct PasswordChangeCommand {
     pub current_password: SecretString,
     pub new_password: SecretString,
 }
 
-impl TryFrom<PasswordChangeRequest> for PasswordChange {
+impl TryFrom<PasswordChangeRequest> for PasswordChangeCommand {
     type Error = DomainError;
 
     fn try_from(req: PasswordChangeRequest) -> Result<Self, DomainError> {
-        Ok(PasswordChange {
+        Ok(PasswordChangeCommand {
             current_password: required_secret("currentPassword", req.current_password, 128)?,
             new_password: required_secret("newPassword", req.new_password, 128)?,
         })
@@ -64,22 +48,21 @@ impl TryFrom<PasswordChangeRequest> for PasswordChange {
 pub async fn change_password(
     app: &App,
     authed: Authenticated,
-    cmd: PasswordChange,
+    cmd: PasswordChangeCommand,
     client_ip: &str,
 ) -> Result<(), DomainError> {
     let learner = &authed.learner.learner;
     check_current_password(app, learner, cmd.current_password).await?;
     let bound = learner.bound_mobile();
-    let hash = new_password_hash(
-        app,
-        learner,
-        cmd.new_password,
-        bound.as_ref().map(Mobile::digits),
-    )
-    .await?;
+    let digits = bound.as_ref().map(Mobile::digits);
+    let hash = learner
+        .hash_new_password(app, cmd.new_password, digits)
+        .await?;
     let mut authed = authed;
-    let mut contention = Contention::new("password change");
-    loop {
+    let changed = optimistic!("password change", |stale| {
+        if stale {
+            authed = authed.reload(app).await?;
+        }
         let stored = &authed.learner;
         let mut next = stored.learner.clone();
         next.password_hash = Some(hash.clone());
@@ -96,21 +79,13 @@ pub async fn change_password(
             },
             audit::account_event(app, &next.id_key, client_ip, AccountEvent::PasswordChanged),
         ];
-        match app.store.transact(ops).await {
-            Ok(()) => {
-                tracing::info!(learner = %next.id_masked, "password changed");
-                if let Some(m) = next.bound_mobile() {
-                    notice::send(app, &m, Notice::PasswordChanged).await;
-                }
-                return Ok(());
-            }
-            Err(e) if e.is_contention() => {
-                contention.lost().await?;
-                authed = authed.reload(app).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        Ok(Step::of(app.store.transact(ops).await, next)?)
+    })?;
+    tracing::info!(learner = %changed.id_masked, "password changed");
+    if let Some(m) = changed.bound_mobile() {
+        notice::send(app, &m, Notice::PasswordChanged).await;
     }
+    Ok(())
 }
 
 /// `PUT /mobile`'s body as sent.
@@ -123,13 +98,13 @@ pub struct MobileChangeRequest {
 }
 
 #[derive(Debug)]
-pub struct MobileChange {
+pub struct MobileChangeCommand {
     pub current_password: SecretString,
     pub mobile: Mobile,
     pub sms_code: SecretString,
 }
 
-impl TryFrom<MobileChangeRequest> for MobileChange {
+impl TryFrom<MobileChangeRequest> for MobileChangeCommand {
     type Error = DomainError;
 
     fn try_from(req: MobileChangeRequest) -> Result<Self, DomainError> {
@@ -138,7 +113,7 @@ impl TryFrom<MobileChangeRequest> for MobileChange {
         let mobile = Mobile::parse(&mobile)
             .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
         let sms_code = required_secret("smsCode", req.sms_code.map(|c| c.0), 16)?;
-        Ok(MobileChange {
+        Ok(MobileChangeCommand {
             current_password,
             mobile,
             sms_code,
@@ -148,7 +123,7 @@ impl TryFrom<MobileChangeRequest> for MobileChange {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MobileChanged {
+pub struct MobileChangeResponse {
     pub mobile_masked: String,
 }
 
@@ -157,119 +132,49 @@ pub struct MobileChanged {
 pub async fn change_mobile(
     app: &App,
     authed: Authenticated,
-    cmd: MobileChange,
+    cmd: MobileChangeCommand,
     client_ip: &str,
-) -> Result<MobileChanged, DomainError> {
-    let MobileChange {
+) -> Result<MobileChangeResponse, DomainError> {
+    let MobileChangeCommand {
         current_password,
         mobile,
         sms_code,
     } = cmd;
+    let learner_key = authed.learner.learner.id_key.clone();
     check_current_password(app, &authed.learner.learner, current_password).await?;
     let mobile_key = learner::mobile_key(app, &mobile);
     if authed.learner.learner.mobile_key.as_deref() == Some(mobile_key.as_str()) {
         return Err(DomainError::validation("mobile", Problem::Invalid));
     }
-    let code = crate::sms_code::verify_code(
-        app,
-        &authed.learner.learner.id_key,
-        &mobile,
-        Purpose::ChangeMobile,
-        Some(sms_code),
-    )
-    .await?;
+    let purpose = Purpose::ChangeMobile;
+    let code = verify_code(app, &learner_key, &mobile, purpose, Some(sms_code)).await?;
     let mut authed = authed;
-    let mut contention = Contention::new("mobile change");
-    loop {
-        match try_change_mobile(app, &authed, &mobile, &mobile_key, &code, client_ip).await? {
-            Some(old) => {
-                if let Some(old) = old {
-                    notice::send(app, &old, Notice::MobileChanged).await;
-                }
-                return Ok(MobileChanged {
-                    mobile_masked: mobile.masked(),
-                });
-            }
-            None => {
-                contention.lost().await?;
-                authed = authed.reload(app).await?;
-            }
+    let old = optimistic!("mobile change", |stale| {
+        if stale {
+            authed = authed.reload(app).await?;
         }
-    }
-}
-
-/// One try: `Some(old number)` when saved, `None` when a race was lost and nothing decided it.
-async fn try_change_mobile(
-    app: &App,
-    authed: &Authenticated,
-    mobile: &Mobile,
-    mobile_key: &str,
-    code: &VerifiedCode,
-    client_ip: &str,
-) -> Result<Option<Option<Mobile>>, DomainError> {
-    let stored = &authed.learner;
-    let current = &stored.learner;
-    let claim_pk = learner::mobile_pk(mobile_key);
-    let held_by_other = |item: &Item| -> Result<bool, DomainError> {
-        let holder: MobileClaim = item.parse()?;
-        Ok(holder.learner != current.id_key)
-    };
-    let claim = app.store.get(&claim_pk, learner::MOBILE_SK).await?;
-    if let Some(c) = &claim {
-        if held_by_other(c)? {
-            return Err(DomainError::MobileTaken);
+        let current = &authed.learner.learner;
+        let binding = Binding::read(app, &current.id_key, &mobile_key).await?;
+        let next = binding.bind(current, &mobile);
+        let mut ops = vec![WriteOp::Put {
+            item: authed.learner.replaced_by(&next),
+            condition: Condition::Version(authed.learner.item.version),
+        }];
+        ops.extend(binding.ops(current));
+        ops.push(code.consume());
+        let event = AccountEvent::MobileChanged;
+        ops.push(audit::account_event(app, &learner_key, client_ip, event));
+        let step = Step::of(app.store.transact(ops).await, current.bound_mobile())?;
+        if let Step::Lost = step {
+            binding.after_lost_race(app, Some(&code)).await?;
         }
+        Ok(step)
+    })?;
+    tracing::info!(learner = %authed.learner.learner.id_masked, mobile = %mobile.masked(), "mobile changed");
+    if let Some(old) = old {
+        notice::send(app, &old, Notice::MobileChanged).await;
     }
-    let mut next = current.clone();
-    next.mobile_key = Some(mobile_key.to_string());
-    next.mobile_masked = Some(mobile.masked());
-    next.mobile = Some(mobile.digits().to_string());
-    let mut ops = vec![WriteOp::Put {
-        item: stored.replaced_by(&next),
-        condition: Condition::Version(stored.item.version),
-    }];
-    if claim.is_none() {
-        ops.push(WriteOp::Put {
-            item: Item::new(
-                claim_pk.clone(),
-                learner::MOBILE_SK,
-                &MobileClaim {
-                    learner: current.id_key.clone(),
-                },
-            ),
-            condition: Condition::NotExists,
-        });
-    }
-    if let Some(old) = current.mobile_key.as_deref() {
-        ops.push(WriteOp::Delete {
-            pk: learner::mobile_pk(old),
-            sk: learner::MOBILE_SK.into(),
-            condition: Condition::None,
-        });
-    }
-    ops.push(code.consume());
-    ops.push(audit::account_event(
-        app,
-        &current.id_key,
-        client_ip,
-        AccountEvent::MobileChanged,
-    ));
-    match app.store.transact(ops).await {
-        Ok(()) => {
-            tracing::info!(learner = %current.id_masked, mobile = %mobile.masked(), "mobile changed");
-            Ok(Some(current.bound_mobile()))
-        }
-        Err(e) if e.is_contention() => {
-            if let Some(c) = app.store.get(&claim_pk, learner::MOBILE_SK).await? {
-                if held_by_other(&c)? {
-                    return Err(DomainError::MobileTaken);
-                }
-            }
-            if !code.still_valid(app).await? {
-                return Err(DomainError::SmsCodeInvalid);
-            }
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(MobileChangeResponse {
+        mobile_masked: mobile.masked(),
+    })
 }

@@ -9,8 +9,9 @@ use crate::limits::lockout::{Claim, LockState};
 use crate::limits::throttle::{Action, Throttle};
 use crate::security::crypto::constant_time_eq;
 use crate::security::password;
+use crate::store::retry::optimistic;
 use crate::store::schema::{lock_pk, LOCK_SK};
-use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
+use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use crate::values::id_number::{mask_account, IdNumber};
 use crate::values::input::{required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
@@ -119,9 +120,7 @@ pub(crate) async fn check_current_password(
     pw: SecretString,
 ) -> Result<(), DomainError> {
     let lock_key = app.keys.keyed("lock", &format!("id:{}", learner.id_key));
-    if let Claim::Locked { retry_after } = claim_attempt(app, &lock_key).await? {
-        return Err(DomainError::AccountLocked { retry_after });
-    }
+    claim_attempt(app, &lock_key).await?;
     if !password::verify_async(pw, learner.password_hash.clone()).await {
         return Err(DomainError::CredentialsInvalid);
     }
@@ -143,159 +142,152 @@ pub(crate) fn clear_locks(app: &App, learner: &crate::account::learner::Learner)
         .collect()
 }
 
-/// Claims one try for the identifier (see [`crate::limits::lockout`]).
-pub(crate) async fn claim_attempt(app: &App, key: &str) -> Result<Claim, DomainError> {
-    let now = app.now_unix();
-    read_modify_write(app.store.as_ref(), &lock_pk(key), LOCK_SK, |item| {
-        let state: LockState = match item {
-            Some(item) => item.parse()?,
-            None => LockState::default(),
-        };
-        Ok::<_, DomainError>(match state.claim(now) {
-            Claim::Allowed { next } => Decision::Write {
-                data: serde_json::to_value(&next).expect("serialisable"),
-                expires_at: Some(next.expires_at()),
-                result: Claim::Allowed { next },
-            },
-            locked => Decision::Keep(locked),
-        })
-    })
-    .await
-}
-
-/// What the attempt's first write decided.
-enum Decided {
-    CaptchaInvalid,
-    Locked {
-        retry_after: u64,
-    },
-    /// A try is claimed: the password may be checked.
-    Claimed,
-}
-
-/// Logs in from `client_ip`: a session token, or why not.
-///
-/// Three round trips by ID number (four by mobile): one read of the captcha, the lock and the
-/// learner; one transaction that counts the request against the address's windows, uses up the
-/// captcha and claims a try on the lock (so at most five passwords are ever checked before the
-/// lock); after the one Argon2 verification, one transaction that clears the lock and stores
-/// the session and the audit entry (a failure: the audit entry alone). A lost race re-reads
-/// the captcha and the lock and decides again.
-pub async fn login(
-    app: &App,
-    cmd: LoginCommand,
-    client_ip: &str,
-) -> Result<LoginResponse, DomainError> {
-    let LoginCommand {
-        account,
-        password: pw,
-        captcha_id,
-        captcha_answer,
-    } = cmd;
-
-    let masked = mask_account(&account);
-    let parsed = Account::parse(app, &account);
-    let at = app.now();
-    let now = app.now_unix();
-    let lock_pk = lock_pk(&parsed.throttle_key(app, &account));
-    let captcha_key = crate::captcha::key(&captcha_id);
-
-    // The one read: [lock, captcha?, learner or the number's claim?].
-    let mut keys: Vec<(String, &str)> = vec![(lock_pk.clone(), LOCK_SK)];
-    keys.extend(captcha_key.clone());
-    match &parsed {
-        Account::Id(id) => keys.push((learner::pk(&learner::id_key(app, id)), PROFILE_SK)),
-        Account::Mobile(m) => keys.push(learner::claim_key(app, m)),
-        Account::Neither => {}
-    }
-    let key_refs: Vec<(&str, &str)> = keys.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-    let mut got = app.store.get_many(&key_refs).await?.into_iter();
-    let mut lock = got.next().flatten();
-    let mut captcha = captcha_key.as_ref().and_then(|_| got.next().flatten());
-    let found: Option<Stored> = match &parsed {
-        Account::Id(_) => got.next().flatten().map(Stored::from_item).transpose()?,
-        Account::Mobile(m) => learner::load_by_claim(app, m, got.next().flatten()).await?,
-        Account::Neither => None,
+/// The write that claims one try on the lock `pk` as read (see [`crate::limits::lockout`]), or
+/// how long the lock still lasts (seconds). Login and re-authentication both claim this way.
+fn claim_write(
+    lock: Option<&Item>,
+    pk: &str,
+    now: i64,
+) -> Result<Result<(Item, Condition), u64>, DomainError> {
+    let state: LockState = match lock {
+        Some(item) => item.parse()?,
+        None => LockState::default(),
     };
-    let learner_key = found.as_ref().map(|s| s.learner.id_key.clone());
-    let note = |result| audit::attempt(app, learner_key.as_deref(), at, client_ip, &masked, result);
+    Ok(match state.claim(now) {
+        Claim::Allowed { next } => {
+            let item = Item::new(pk, LOCK_SK, &next).expiring(next.expires_at());
+            Ok(item.over(lock))
+        }
+        Claim::Locked { retry_after } => Err(retry_after),
+    })
+}
 
-    // The decision's write: counted, captcha used up (right or wrong), try claimed.
-    let mut throttle = Throttle::new(app, Action::Login, client_ip);
-    let mut contention = crate::store::retry::Contention::new("login");
-    let decided = loop {
-        let mut ops = throttle.ops();
-        let captcha_at = captcha.as_ref().map(|c| {
-            ops.push(crate::captcha::consume(c));
-            ops.len() - 1
-        });
-        let decided =
-            if !crate::captcha::answered(captcha.as_ref(), captcha_answer.expose_secret(), now)? {
+/// Claims one try for the identifier `key` on its own (re-authentication): `ACCOUNT_LOCKED`
+/// while it is locked.
+async fn claim_attempt(app: &App, key: &str) -> Result<(), DomainError> {
+    let pk = lock_pk(key);
+    let now = app.now_unix();
+    optimistic!("lockout", |_| {
+        let lock = app.store.get(&pk, LOCK_SK).await?;
+        match claim_write(lock.as_ref(), &pk, now)? {
+            Ok((item, condition)) => Ok(Step::of(app.store.put(item, condition).await, ())?),
+            Err(retry_after) => Err(DomainError::AccountLocked { retry_after }),
+        }
+    })
+}
+
+/// What a login read in its first round trip.
+struct Attempt {
+    parsed: Account,
+    lock_pk: String,
+    lock: Option<Item>,
+    captcha_key: Option<(String, &'static str)>,
+    captcha: Option<Item>,
+    found: Option<Stored>,
+}
+
+impl Attempt {
+    /// The one read: the lock, the captcha and the learner (by mobile: the number's claim, then
+    /// the learner).
+    async fn read(app: &App, account: &str, captcha_id: &str) -> Result<Attempt, DomainError> {
+        let parsed = Account::parse(app, account);
+        let lock_pk = lock_pk(&parsed.throttle_key(app, account));
+        let captcha_key = crate::captcha::key(captcha_id);
+        let mut keys: Vec<(String, &str)> = vec![(lock_pk.clone(), LOCK_SK)];
+        keys.extend(captcha_key.clone());
+        match &parsed {
+            Account::Id(id) => keys.push((learner::pk(&learner::id_key(app, id)), PROFILE_SK)),
+            Account::Mobile(m) => keys.push(learner::claim_key(app, m)),
+            Account::Neither => {}
+        }
+        let key_refs: Vec<(&str, &str)> = keys.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        let mut got = app.store.get_many(&key_refs).await?.into_iter();
+        let lock = got.next().flatten();
+        let captcha = captcha_key.as_ref().and_then(|_| got.next().flatten());
+        let found = match &parsed {
+            Account::Id(_) => got.next().flatten().map(Stored::from_item).transpose()?,
+            Account::Mobile(m) => learner::load_by_claim(app, m, got.next().flatten()).await?,
+            Account::Neither => None,
+        };
+        Ok(Attempt {
+            parsed,
+            lock_pk,
+            lock,
+            captcha_key,
+            captcha,
+            found,
+        })
+    }
+
+    /// After a lost race: the lock and the captcha again.
+    async fn reread(&mut self, app: &App) -> Result<(), DomainError> {
+        let mut keys: Vec<(&str, &str)> = vec![(&self.lock_pk, LOCK_SK)];
+        if let Some((pk, sk)) = &self.captcha_key {
+            keys.push((pk, sk));
+        }
+        let mut got = app.store.get_many(&keys).await?.into_iter();
+        self.lock = got.next().flatten();
+        self.captcha = got.next().flatten();
+        Ok(())
+    }
+
+    /// The decision's one transaction: the request counted against the address's windows, the
+    /// captcha used up (right or wrong), a try claimed on the lock, or the locked attempt
+    /// recorded. `Ok` once a try is claimed: the password may be checked.
+    async fn claim(
+        &mut self,
+        app: &App,
+        answer: &str,
+        client_ip: &str,
+        locked_note: impl Fn() -> Item,
+    ) -> Result<(), DomainError> {
+        let now = app.now_unix();
+        let mut throttle = Throttle::new(app, Action::Login, client_ip);
+        let outcome = optimistic!("login", |stale| {
+            if stale {
+                self.reread(app).await?;
+            }
+            let mut ops = throttle.ops();
+            let captcha_at = self.captcha.as_ref().map(|c| {
+                ops.push(crate::captcha::consume(c));
+                ops.len() - 1
+            });
+            let outcome = if !crate::captcha::answered(self.captcha.as_ref(), answer, now)? {
                 // A wrong captcha is not a password failure: counted nowhere but the address's window.
-                Decided::CaptchaInvalid
+                Err(DomainError::CaptchaInvalid)
             } else {
-                let state: LockState = match &lock {
-                    Some(item) => item.parse()?,
-                    None => LockState::default(),
-                };
-                match state.claim(now) {
-                    Claim::Allowed { next } => {
-                        let (item, condition) = match &lock {
-                            Some(old) => (old.next(&next), Condition::Version(old.version)),
-                            None => (
-                                Item::new(lock_pk.clone(), LOCK_SK, &next),
-                                Condition::NotExists,
-                            ),
-                        };
-                        ops.push(WriteOp::Put {
-                            item: Item {
-                                expires_at: Some(next.expires_at()),
-                                ..item
-                            },
-                            condition,
-                        });
-                        Decided::Claimed
+                match claim_write(self.lock.as_ref(), &self.lock_pk, now)? {
+                    Ok((item, condition)) => {
+                        ops.push(WriteOp::Put { item, condition });
+                        Ok(())
                     }
-                    Claim::Locked { retry_after } => {
-                        ops.push(WriteOp::Put {
-                            item: note(LoginResult::Locked),
-                            condition: Condition::NotExists,
-                        });
-                        Decided::Locked { retry_after }
+                    Err(retry_after) => {
+                        let (item, condition) = (locked_note(), Condition::NotExists);
+                        ops.push(WriteOp::Put { item, condition });
+                        Err(DomainError::AccountLocked { retry_after })
                     }
                 }
             };
-        if ops.is_empty() {
-            break decided;
-        }
-        match app.store.transact(ops).await {
-            Ok(()) => break decided,
-            Err(e) if throttle.on_failure(&e)? => {}
-            // Another attempt used the captcha first.
-            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == captcha_at => {
-                return Err(DomainError::CaptchaInvalid)
+            if ops.is_empty() {
+                return Ok(Step::Done(outcome));
             }
-            Err(e) if e.is_contention() => {
-                contention.lost().await?;
-                let mut again: Vec<(&str, &str)> = vec![(&lock_pk, LOCK_SK)];
-                if let Some((pk, sk)) = &captcha_key {
-                    again.push((pk, sk));
+            match app.store.transact(ops).await {
+                Err(e) if throttle.on_failure(&e)? => Ok(Step::Again),
+                // Another attempt used the captcha first.
+                Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == captcha_at => {
+                    Err(DomainError::CaptchaInvalid)
                 }
-                let mut got = app.store.get_many(&again).await?.into_iter();
-                lock = got.next().flatten();
-                captcha = got.next().flatten();
+                written => Ok(Step::of(written, outcome)?),
             }
-            Err(e) => return Err(e.into()),
-        }
-    };
-    match decided {
-        Decided::CaptchaInvalid => return Err(DomainError::CaptchaInvalid),
-        Decided::Locked { retry_after } => return Err(DomainError::AccountLocked { retry_after }),
-        Decided::Claimed => {}
+        })?;
+        outcome
     }
+}
 
-    // Exactly one Argon2 verification per attempt, whatever the account.
-    let verified = match (&found, &parsed) {
+/// Exactly one Argon2 verification per attempt, whatever the account: whether `pw` is the
+/// learner's password (the ID number's last six while the initial password is in use).
+async fn verify(found: Option<&Stored>, parsed: &Account, pw: SecretString) -> bool {
+    match (found, parsed) {
         (Some(s), Account::Id(id)) if s.learner.password_hash.is_none() => {
             let initial = constant_time_eq(pw.expose_secret().as_bytes(), id.last_six().as_bytes());
             password::verify_async(pw, None).await;
@@ -303,12 +295,36 @@ pub async fn login(
         }
         (Some(s), _) => password::verify_async(pw, s.learner.password_hash.clone()).await,
         (None, _) => password::verify_async(pw, None).await,
-    };
+    }
+}
 
-    let Some(stored) = found.filter(|_| verified) else {
-        app.store
-            .put(note(LoginResult::Failure), Condition::NotExists)
-            .await?;
+/// Logs in from `client_ip`: a session token, or why not.
+///
+/// Three round trips by ID number (four by mobile): one read of the captcha, the lock and the
+/// learner ([`Attempt::read`]); one transaction that counts the request against the address's
+/// windows, uses up the captcha and claims a try on the lock, so that at most five passwords are
+/// ever checked before the lock ([`Attempt::claim`]); after the one Argon2 verification, one
+/// transaction that clears the lock and stores the session and the audit entry (a failure: the
+/// audit entry alone). A lost race re-reads the captcha and the lock and decides again.
+pub async fn login(
+    app: &App,
+    cmd: LoginCommand,
+    client_ip: &str,
+) -> Result<LoginResponse, DomainError> {
+    let at = app.now();
+    let masked = mask_account(&cmd.account);
+    let mut attempt = Attempt::read(app, &cmd.account, &cmd.captcha_id).await?;
+    let learner_key = attempt.found.as_ref().map(|s| s.learner.id_key.clone());
+    let note = |result| audit::attempt(app, learner_key.as_deref(), at, client_ip, &masked, result);
+
+    let answer = cmd.captcha_answer.expose_secret();
+    attempt
+        .claim(app, answer, client_ip, || note(LoginResult::Locked))
+        .await?;
+    let verified = verify(attempt.found.as_ref(), &attempt.parsed, cmd.password).await;
+    let Some(stored) = attempt.found.filter(|_| verified) else {
+        let failure = note(LoginResult::Failure);
+        app.store.put(failure, Condition::NotExists).await?;
         return Err(DomainError::CredentialsInvalid);
     };
 
@@ -316,7 +332,7 @@ pub async fn login(
     app.store
         .transact(vec![
             WriteOp::Delete {
-                pk: lock_pk,
+                pk: attempt.lock_pk,
                 sk: LOCK_SK.into(),
                 condition: Condition::None,
             },

@@ -12,36 +12,26 @@
 use crate::account::audit::{self, AccountEvent};
 use crate::account::learner::{self, Stored};
 use crate::app::App;
-use crate::credentials::change::new_password_hash;
 use crate::credentials::login::{clear_locks, Account};
 use crate::error::DomainError;
-use crate::limits::quota::{Limit, Rule, Sent};
+use crate::limits::quota::{Rule, Sent};
 use crate::limits::throttle::{self, Action};
 use crate::sms_code::notice::{self, Notice};
-use crate::sms_code::{reserve, Purpose, SendCodeResponse, CODE_TTL_SECONDS, PER_NUMBER};
-use crate::store::retry::Contention;
+use crate::sms_code::{
+    reserve, verify_code, Purpose, SendCodeResponse, CODE_TTL_SECONDS, PER_NUMBER,
+};
+use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Condition, WriteOp};
+use crate::store::{Condition, Step, WriteOp};
 use crate::values::input::{required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
 
-/// Per typed identifier (known or not): one a minute, five an hour, ten a day.
-pub const PER_IDENTIFIER: Rule = Rule {
-    cooldown: 60,
-    limits: &[
-        Limit {
-            max: 5,
-            window: 3600,
-        },
-        Limit {
-            max: 10,
-            window: 86_400,
-        },
-    ],
-};
+/// Per typed identifier (known or not): what a number gets (one a minute, five an hour, ten a
+/// day), so that the limit anyone can see is the one a real account would show.
+pub const PER_IDENTIFIER: Rule = PER_NUMBER;
 
 /// `POST /password/reset/code`'s body as sent.
 #[derive(Debug, Default, Deserialize)]
@@ -53,17 +43,17 @@ pub struct ResetCodeRequest {
 }
 
 #[derive(Debug)]
-pub struct ResetCode {
+pub struct ResetCodeCommand {
     pub account: String,
     pub captcha_id: String,
     pub captcha_answer: SecretString,
 }
 
-impl TryFrom<ResetCodeRequest> for ResetCode {
+impl TryFrom<ResetCodeRequest> for ResetCodeCommand {
     type Error = DomainError;
 
     fn try_from(req: ResetCodeRequest) -> Result<Self, DomainError> {
-        Ok(ResetCode {
+        Ok(ResetCodeCommand {
             account: required("account", req.account, 64)?,
             captcha_id: required("captchaId", req.captcha_id, 64)?,
             captcha_answer: required_secret("captchaAnswer", req.captcha_answer.map(|t| t.0), 16)?,
@@ -89,7 +79,7 @@ fn target(found: Option<Stored>, account: &Account, app: &App) -> Option<(Stored
 /// Sends a reset code to the bound number of the account, if there is one (see the module).
 pub async fn request_code(
     app: &App,
-    cmd: ResetCode,
+    cmd: ResetCodeCommand,
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
     let started = tokio::time::Instant::now();
@@ -172,17 +162,17 @@ pub struct ResetRequest {
 }
 
 #[derive(Debug)]
-pub struct Reset {
+pub struct ResetCommand {
     pub account: String,
     pub sms_code: SecretString,
     pub new_password: SecretString,
 }
 
-impl TryFrom<ResetRequest> for Reset {
+impl TryFrom<ResetRequest> for ResetCommand {
     type Error = DomainError;
 
     fn try_from(req: ResetRequest) -> Result<Self, DomainError> {
-        Ok(Reset {
+        Ok(ResetCommand {
             account: required("account", req.account, 64)?,
             sms_code: required_secret("smsCode", req.sms_code.map(|c| c.0), 16)?,
             new_password: required_secret("newPassword", req.new_password, 128)?,
@@ -193,32 +183,26 @@ impl TryFrom<ResetRequest> for Reset {
 /// Sets a new password with a reset code. Wrong, expired, used or unknown (account or code):
 /// `SMS_CODE_INVALID`; the code is checked before the password policy, so a weak password says
 /// nothing about an account the caller cannot prove.
-pub async fn reset(app: &App, cmd: Reset, client_ip: &str) -> Result<(), DomainError> {
+pub async fn reset(app: &App, cmd: ResetCommand, client_ip: &str) -> Result<(), DomainError> {
     let account = Account::parse(app, &cmd.account);
     let found = account.find(app).await?;
     let Some((stored, mobile)) = target(found, &account, app) else {
         return Err(DomainError::SmsCodeInvalid);
     };
     let learner_key = stored.learner.id_key.clone();
-    let code = crate::sms_code::verify_code(
-        app,
-        &learner_key,
-        &mobile,
-        Purpose::ResetPassword,
-        Some(cmd.sms_code),
-    )
-    .await?;
-    let hash = new_password_hash(
-        app,
-        &stored.learner,
-        cmd.new_password,
-        Some(mobile.digits()),
-    )
-    .await?;
-
+    let purpose = Purpose::ResetPassword;
+    let code = verify_code(app, &learner_key, &mobile, purpose, Some(cmd.sms_code)).await?;
+    let hash = stored
+        .learner
+        .hash_new_password(app, cmd.new_password, Some(mobile.digits()))
+        .await?;
     let mut stored = stored;
-    let mut contention = Contention::new("password reset");
-    loop {
+    let done = optimistic!("password reset", |stale| {
+        if stale {
+            stored = learner::load_by_key(app, &learner_key)
+                .await?
+                .ok_or(DomainError::SmsCodeInvalid)?;
+        }
         let mut next = stored.learner.clone();
         next.password_hash = Some(hash.clone());
         next.cred_version += 1;
@@ -234,22 +218,13 @@ pub async fn reset(app: &App, cmd: Reset, client_ip: &str) -> Result<(), DomainE
             audit::account_event(app, &learner_key, client_ip, AccountEvent::PasswordReset),
         ];
         ops.extend(clear_locks(app, &next));
-        match app.store.transact(ops).await {
-            Ok(()) => {
-                tracing::info!(learner = %next.id_masked, "password reset");
-                notice::send(app, &mobile, Notice::PasswordChanged).await;
-                return Ok(());
-            }
-            Err(e) if e.is_contention() => {
-                if !code.still_valid(app).await? {
-                    return Err(DomainError::SmsCodeInvalid);
-                }
-                contention.lost().await?;
-                stored = learner::load_by_key(app, &learner_key)
-                    .await?
-                    .ok_or(DomainError::SmsCodeInvalid)?;
-            }
-            Err(e) => return Err(e.into()),
+        let step = Step::of(app.store.transact(ops).await, next)?;
+        if matches!(step, Step::Lost) && !code.still_valid(app).await? {
+            return Err(DomainError::SmsCodeInvalid);
         }
-    }
+        Ok(step)
+    })?;
+    tracing::info!(learner = %done.id_masked, "password reset");
+    notice::send(app, &mobile, Notice::PasswordChanged).await;
+    Ok(())
 }

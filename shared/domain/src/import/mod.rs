@@ -9,8 +9,8 @@ use crate::achievements::Achievement;
 use crate::app::App;
 use crate::error::{DomainError, Problem};
 use crate::security::crypto::sha256_hex;
-use crate::store::retry::Contention;
-use crate::store::{Condition, Item, WriteOp, MAX_TRANSACTION_ITEMS};
+use crate::store::retry::optimistic;
+use crate::store::{Condition, Item, Step, WriteOp, MAX_TRANSACTION_ITEMS};
 use crate::values::credits::Credits;
 use crate::values::id_number::IdNumber;
 use chrono::{Datelike, NaiveDate};
@@ -242,47 +242,85 @@ fn check_achievement(
 }
 
 /// Runs one import event. Fails as a whole only for an unusable envelope (no institution) or
-/// storage failures; bad records are reported in `errors`.
+/// storage failures; bad records are reported in `errors`. Three parts: the learners, then the
+/// achievements checked and grouped by learner, then each learner's achievements written with
+/// its totals.
 pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainError> {
-    let institution = event.institution.code.trim().to_string();
-    let institution_ok = !institution.is_empty()
-        && institution.len() <= 64
-        && institution
+    let institution = check_institution(&event.institution)?;
+    let started = std::time::Instant::now();
+    let mut result = ImportResult::default();
+    let mut errors = Vec::new();
+    let known = import_learners(app, &event.learners, &mut result, &mut errors).await?;
+    tracing::info!(
+        created = result.learners_created,
+        existing = result.learners_existing,
+        ms = started.elapsed().as_millis() as u64,
+        "import: learners done"
+    );
+    let groups =
+        group_achievements(app, &institution, &event.achievements, &known, &mut errors).await?;
+    write_achievements(app, groups, started, &mut result, &mut errors).await?;
+    errors.sort_by_key(|e| (e.kind, e.index));
+    result.errors = errors;
+    tracing::info!(
+        learners_created = result.learners_created,
+        learners_existing = result.learners_existing,
+        achievements_created = result.achievements_created,
+        achievements_existing = result.achievements_existing,
+        errors = result.errors.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "import: done"
+    );
+    Ok(result)
+}
+
+/// The institution's code, checked (the envelope; no record can be read without it).
+fn check_institution(institution: &Institution) -> Result<String, DomainError> {
+    let code = institution.code.trim().to_string();
+    let code_ok = !code.is_empty()
+        && code.len() <= 64
+        && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !institution_ok {
+    if !code_ok {
         return Err(DomainError::validation(
             "institution.code",
             Problem::Invalid,
         ));
     }
-    if event.institution.name.trim().is_empty() {
+    if institution.name.trim().is_empty() {
         return Err(DomainError::validation(
             "institution.name",
             Problem::Missing,
         ));
     }
-    let started = std::time::Instant::now();
-    let mut result = ImportResult::default();
-    let bad = |index: usize, kind: &'static str, problem: Bad| RecordError {
+    Ok(code)
+}
+
+fn bad(index: usize, kind: &'static str, problem: Bad) -> RecordError {
+    RecordError {
         index,
         kind,
         problem,
-    };
-    let mut errors = Vec::new();
+    }
+}
 
-    // 1. Learners.
+/// Learners (the first part): each checked, created unless it exists. Returns the keys of the
+/// event's learners.
+async fn import_learners(
+    app: &App,
+    records: &[Value],
+    result: &mut ImportResult,
+    errors: &mut Vec<RecordError>,
+) -> Result<HashSet<String>, DomainError> {
     let mut seen_ids = HashSet::new();
     let mut new_learners = Vec::new();
-    for (index, v) in event.learners.iter().enumerate() {
+    for (index, v) in records.iter().enumerate() {
         match check_learner(app, v) {
-            Ok((id, name)) => {
-                if seen_ids.insert(id.expose().to_string()) {
-                    new_learners.push(Learner::new(app, &id, &name));
-                } else {
-                    errors.push(bad(index, "learner", DUPLICATE_IN_EVENT));
-                }
+            Ok((id, name)) if seen_ids.insert(id.expose().to_string()) => {
+                new_learners.push(Learner::new(app, &id, &name));
             }
+            Ok(_) => errors.push(bad(index, "learner", DUPLICATE_IN_EVENT)),
             Err(b) => errors.push(bad(index, "learner", b)),
         }
     }
@@ -299,18 +337,24 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
             result.learners_existing += 1;
         }
     }
-    tracing::info!(
-        created = result.learners_created,
-        existing = result.learners_existing,
-        ms = started.elapsed().as_millis() as u64,
-        "import: learners done"
-    );
+    Ok(known)
+}
 
-    // 2. Achievements: check each, find its learner, group by learner.
+type Groups = HashMap<String, Vec<(usize, Achievement)>>;
+
+/// Achievements (the second part): each checked, its learner found (in the event or the table),
+/// grouped by learner.
+async fn group_achievements(
+    app: &App,
+    institution: &str,
+    records: &[Value],
+    known: &HashSet<String>,
+    errors: &mut Vec<RecordError>,
+) -> Result<Groups, DomainError> {
     let mut checked = Vec::new();
     let mut seen_ext = HashSet::new();
-    for (index, v) in event.achievements.iter().enumerate() {
-        match check_achievement(app, &institution, v) {
+    for (index, v) in records.iter().enumerate() {
+        match check_achievement(app, institution, v) {
             Ok((id, a)) if seen_ext.insert(a.external_id.clone()) => {
                 checked.push((index, learner::id_key(app, &id), a));
             }
@@ -318,12 +362,10 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
             Err(b) => errors.push(bad(index, "achievement", b)),
         }
     }
-    let unknown: Vec<String> = checked
+    let unknown: HashSet<String> = checked
         .iter()
         .map(|(_, k, _)| k.clone())
         .filter(|k| !known.contains(k))
-        .collect::<HashSet<_>>()
-        .into_iter()
         .collect();
     let found: Vec<(String, bool)> = stream::iter(unknown)
         .map(|k| async move {
@@ -340,7 +382,7 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
         .filter(|(_, e)| !e)
         .map(|(k, _)| k)
         .collect();
-    let mut groups: HashMap<String, Vec<(usize, Achievement)>> = HashMap::new();
+    let mut groups = Groups::new();
     for (index, key, a) in checked {
         if missing.contains(&key) {
             errors.push(bad(index, "achievement", LEARNER_NOT_FOUND));
@@ -348,8 +390,17 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
             groups.entry(key).or_default().push((index, a));
         }
     }
+    Ok(groups)
+}
 
-    // 3. Write each learner's achievements with its totals; learners in parallel.
+/// The third part: each learner's achievements with its totals; learners in parallel.
+async fn write_achievements(
+    app: &App,
+    groups: Groups,
+    started: std::time::Instant,
+    result: &mut ImportResult,
+    errors: &mut Vec<RecordError>,
+) -> Result<(), DomainError> {
     let total_groups = groups.len();
     let mut done = 0usize;
     let mut runs = stream::iter(groups)
@@ -372,18 +423,7 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
             );
         }
     }
-    errors.sort_by_key(|e| (e.kind, e.index));
-    result.errors = errors;
-    tracing::info!(
-        learners_created = result.learners_created,
-        learners_existing = result.learners_existing,
-        achievements_created = result.achievements_created,
-        achievements_existing = result.achievements_existing,
-        errors = result.errors.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "import: done"
-    );
-    Ok(result)
+    Ok(())
 }
 
 #[derive(Default)]
@@ -401,73 +441,97 @@ async fn import_for_learner(
     let mut outcome = GroupOutcome::default();
     for chunk in items.chunks(ACHIEVEMENTS_PER_TRANSACTION) {
         let mut pending: Vec<(usize, Achievement)> = chunk.to_vec();
-        let mut contention = Contention::new("import");
-        while !pending.is_empty() {
+        optimistic!("import", |_| {
             let stored = learner::load_by_key(app, learner_key)
                 .await?
                 .ok_or_else(|| DomainError::internal("learner vanished during import"))?;
-            let mut next = stored.learner.clone();
-            let mut ops = Vec::with_capacity(1 + 2 * pending.len());
-            for (_, a) in &pending {
-                next.total_credit_tenths += a.credit_tenths;
-                next.total_points += a.points;
-                if a.is_personal() {
-                    next.personal_count += 1;
-                } else {
-                    next.converted_count += 1;
-                }
-                let claim = ExternalClaim {
-                    learner: learner_key.to_string(),
-                    achievement: a.id.clone(),
-                };
-                ops.push(WriteOp::Put {
-                    item: Item::new(claim_pk(&a.institution, &a.external_id), EXT_SK, &claim),
-                    condition: Condition::NotExists,
-                });
-                ops.push(WriteOp::Put {
-                    item: Item::new(learner::pk(learner_key), a.sk(), a),
-                    condition: Condition::NotExists,
-                });
-            }
-            ops.push(WriteOp::Put {
-                item: stored.replaced_by(&next),
-                condition: Condition::Version(stored.item.version),
-            });
+            let ops = achievement_ops(learner_key, &stored, &pending);
             match app.store.transact(ops).await {
                 Ok(()) => {
                     outcome.created += pending.len();
-                    pending.clear();
+                    Ok(Step::Done(()))
                 }
                 Err(e) if e.is_contention() => {
                     // Drop what was imported before (by this or another run), then try again.
                     let before = pending.len();
-                    let mut still = Vec::with_capacity(pending.len());
-                    for (index, a) in pending {
-                        match app
-                            .store
-                            .get(&claim_pk(&a.institution, &a.external_id), EXT_SK)
-                            .await?
-                        {
-                            Some(item) => {
-                                let claim: ExternalClaim = item.parse()?;
-                                if claim.learner == learner_key {
-                                    outcome.existing += 1;
-                                } else {
-                                    outcome.conflicts.push(index);
-                                }
-                            }
-                            None => still.push((index, a)),
-                        }
-                    }
-                    pending = still;
-                    if pending.len() == before {
+                    let tried = std::mem::take(&mut pending);
+                    pending = not_yet_imported(app, learner_key, tried, &mut outcome).await?;
+                    Ok(match pending.len() {
+                        0 => Step::Done(()),
                         // The learner changed under us (a concurrent import): back off a little.
-                        contention.lost().await?;
-                    }
+                        n if n == before => Step::Lost,
+                        _ => Step::Again,
+                    })
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => Err(e.into()),
             }
-        }
+        })?;
     }
     Ok(outcome)
+}
+
+/// One transaction: each achievement with the claim of its external id, and the learner's totals
+/// and counts, conditional on the learner's version.
+fn achievement_ops(
+    learner_key: &str,
+    stored: &learner::Stored,
+    pending: &[(usize, Achievement)],
+) -> Vec<WriteOp> {
+    let mut next = stored.learner.clone();
+    let mut ops = Vec::with_capacity(1 + 2 * pending.len());
+    for (_, a) in pending {
+        next.total_credit_tenths += a.credit_tenths;
+        next.total_points += a.points;
+        if a.is_personal() {
+            next.personal_count += 1;
+        } else {
+            next.converted_count += 1;
+        }
+        let claim = ExternalClaim {
+            learner: learner_key.to_string(),
+            achievement: a.id.clone(),
+        };
+        ops.push(WriteOp::Put {
+            item: Item::new(claim_pk(&a.institution, &a.external_id), EXT_SK, &claim),
+            condition: Condition::NotExists,
+        });
+        ops.push(WriteOp::Put {
+            item: Item::new(learner::pk(learner_key), a.sk(), a),
+            condition: Condition::NotExists,
+        });
+    }
+    ops.push(WriteOp::Put {
+        item: stored.replaced_by(&next),
+        condition: Condition::Version(stored.item.version),
+    });
+    ops
+}
+
+/// The achievements of `pending` whose external id nobody claimed yet; the others are counted
+/// as existing (claimed for this learner) or as conflicts (claimed for another).
+async fn not_yet_imported(
+    app: &App,
+    learner_key: &str,
+    pending: Vec<(usize, Achievement)>,
+    outcome: &mut GroupOutcome,
+) -> Result<Vec<(usize, Achievement)>, DomainError> {
+    let mut still = Vec::with_capacity(pending.len());
+    for (index, a) in pending {
+        let claim = app
+            .store
+            .get(&claim_pk(&a.institution, &a.external_id), EXT_SK)
+            .await?;
+        match claim {
+            Some(item) => {
+                let claim: ExternalClaim = item.parse()?;
+                if claim.learner == learner_key {
+                    outcome.existing += 1;
+                } else {
+                    outcome.conflicts.push(index);
+                }
+            }
+            None => still.push((index, a)),
+        }
+    }
+    Ok(still)
 }

@@ -14,8 +14,9 @@
 use crate::app::config::Window;
 use crate::app::App;
 use crate::error::DomainError;
+use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{StoreError, WriteOp};
+use crate::store::{Step, StoreError, WriteOp};
 
 /// A throttled route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,15 +164,14 @@ pub async fn admit(app: &App, action: Action, client_ip: &str) -> Result<(), Dom
     if throttle.is_empty() {
         return Ok(());
     }
-    let mut contention = crate::store::retry::Contention::new("throttle");
-    loop {
+    optimistic!("throttle", |_| {
         match app.store.transact(throttle.ops()).await {
-            Ok(()) => return Ok(()),
-            Err(e) if throttle.on_failure(&e)? => {}
-            Err(e) if e.is_contention() => contention.lost().await?,
-            Err(e) => return Err(e.into()),
+            Ok(()) => Ok(Step::Done(())),
+            Err(e) if throttle.on_failure(&e)? => Ok(Step::Again),
+            Err(e) if e.is_contention() => Ok(Step::Lost),
+            Err(e) => Err(e.into()),
         }
-    }
+    })
 }
 
 #[cfg(test)]

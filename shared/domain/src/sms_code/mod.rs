@@ -10,9 +10,9 @@ use crate::app::App;
 use crate::error::{DomainError, Problem};
 use crate::limits::quota::{Denied, Limit, Rule, SendLog, Sent};
 use crate::security::crypto::constant_time_eq;
-use crate::store::retry::Contention;
+use crate::store::retry::optimistic;
 use crate::store::schema::{self, QUOTA_SK};
-use crate::store::{read_modify_write, Condition, Decision, Item, StoreError, WriteOp};
+use crate::store::{read_modify_write, Condition, Decision, Item, Step, StoreError, WriteOp};
 use crate::values::input::required_secret;
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
@@ -94,19 +94,19 @@ pub struct SendCodeRequest {
 
 /// A checked request for a code.
 #[derive(Debug)]
-pub struct SendCode {
+pub struct SendCodeCommand {
     pub mobile: Mobile,
     pub purpose: Purpose,
 }
 
-impl TryFrom<SendCodeRequest> for SendCode {
+impl TryFrom<SendCodeRequest> for SendCodeCommand {
     type Error = DomainError;
 
     fn try_from(req: SendCodeRequest) -> Result<Self, DomainError> {
         let mobile = crate::values::input::required("mobile", req.mobile, 32)?;
         let mobile = Mobile::parse(&mobile)
             .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
-        Ok(SendCode {
+        Ok(SendCodeCommand {
             mobile,
             purpose: Purpose::parse(req.purpose.as_deref())?,
         })
@@ -171,8 +171,7 @@ pub(crate) async fn reserve(
     keys: &[(String, Rule)],
     sent: &Sent,
 ) -> Result<(), DomainError> {
-    let mut contention = Contention::new("SMS quota");
-    loop {
+    optimistic!("SMS quota", |_| {
         let mut ops = Vec::with_capacity(keys.len());
         for (pk, rule) in keys {
             let current = app.store.get(pk, QUOTA_SK).await?;
@@ -182,22 +181,11 @@ pub(crate) async fn reserve(
             };
             log.check(rule, sent.at).map_err(denied)?;
             let next = log.with(rule, sent.clone());
-            let expires = next.expires_at(rule);
-            let (item, condition) = match &current {
-                Some(old) => (old.next(&next), Condition::Version(old.version)),
-                None => (Item::new(pk.clone(), QUOTA_SK, &next), Condition::NotExists),
-            };
-            ops.push(WriteOp::Put {
-                item: item.expiring(expires),
-                condition,
-            });
+            let item = Item::new(pk.clone(), QUOTA_SK, &next).expiring(next.expires_at(rule));
+            ops.push(WriteOp::put_over(current.as_ref(), item));
         }
-        match app.store.transact(ops).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_contention() => contention.lost().await?,
-            Err(e) => return Err(e.into()),
-        }
-    }
+        Ok(Step::of(app.store.transact(ops).await, ())?)
+    })
 }
 
 /// Gives a reservation back (the SMS was certainly not sent).
@@ -213,11 +201,7 @@ pub(crate) async fn release(
             };
             let log: SendLog = item.parse()?;
             let next = log.without(id);
-            Ok(Decision::Write {
-                data: serde_json::to_value(&next).expect("serialisable"),
-                expires_at: Some(next.expires_at(rule)),
-                result: (),
-            })
+            Ok(Decision::write(&next, Some(next.expires_at(rule)), ()))
         })
         .await?;
     }
@@ -229,7 +213,7 @@ pub(crate) async fn release(
 pub async fn request_code(
     app: &App,
     authed: &Authenticated,
-    cmd: SendCode,
+    cmd: SendCodeCommand,
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
     if cmd.purpose == Purpose::ChangeMobile && !authed.learner.learner.is_active() {
@@ -244,10 +228,10 @@ pub async fn request_code(
 pub async fn send_code(
     app: &App,
     learner_key: &str,
-    cmd: SendCode,
+    cmd: SendCodeCommand,
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
-    let SendCode { mobile, purpose } = cmd;
+    let SendCodeCommand { mobile, purpose } = cmd;
     let keys = quota_keys(app, learner_key, &mobile, client_ip);
     deliver(app, learner_key, &mobile, purpose, &keys).await?;
     Ok(SendCodeResponse {
@@ -429,11 +413,11 @@ pub async fn verify_code(
             wrong_tries: record.wrong_tries + 1,
             ..record
         };
-        Ok(Decision::Write {
-            data: serde_json::to_value(&counted).expect("serialisable"),
-            expires_at: item.expires_at,
-            result: Err(DomainError::SmsCodeInvalid),
-        })
+        Ok(Decision::write(
+            &counted,
+            item.expires_at,
+            Err(DomainError::SmsCodeInvalid),
+        ))
     })
     .await?
 }
@@ -460,26 +444,18 @@ mod tests {
         )
     }
 
-    fn cmd(mobile: &Mobile) -> SendCode {
-        SendCode {
+    fn cmd(mobile: &Mobile) -> SendCodeCommand {
+        SendCodeCommand {
             mobile: mobile.clone(),
             purpose: Purpose::BindMobile,
         }
     }
 
     fn code_in(outbox: &Outbox, mobile: &Mobile) -> String {
-        let text = outbox
-            .messages_to(&mobile.e164())
-            .last()
+        let sent = outbox.messages_to(&mobile.e164());
+        SmsConfig::default()
+            .code_in(&sent.last().unwrap().text)
             .unwrap()
-            .text
-            .clone();
-        text.split("验证码为")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect()
     }
 
     async fn stored_code(app: &App) -> Option<Item> {

@@ -76,7 +76,7 @@ mod tests {
     use crate::app::config::SmsConfig;
     use crate::ports::sms::Outbox;
     use crate::security::crypto::Keys;
-    use crate::sms_code::{self, Purpose, SendCode};
+    use crate::sms_code::{self, Purpose, SendCodeCommand};
     use crate::store::memory::MemoryStore;
     use std::sync::Arc;
 
@@ -108,7 +108,7 @@ mod tests {
         sms_code::send_code(
             &app,
             "learner",
-            SendCode {
+            SendCodeCommand {
                 mobile: mobile.clone(),
                 purpose: Purpose::BindMobile,
             },

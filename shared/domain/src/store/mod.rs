@@ -12,6 +12,8 @@
 
 pub mod memory;
 pub mod retry;
+
+pub use retry::{read_modify_write, Decision, Step};
 pub mod schema;
 
 use async_trait::async_trait;
@@ -369,70 +371,4 @@ pub fn prepare_batch(items: Vec<Item>) -> Result<Vec<Item>, StoreError> {
         .filter(|(i, item)| last[&(item.pk.clone(), item.sk.clone())] == *i)
         .map(|(_, item)| item)
         .collect())
-}
-
-/// What a read-modify-write decided after seeing the current item.
-pub enum Decision<R> {
-    /// Write this data (same keys; next version) and answer `R`.
-    Write {
-        data: serde_json::Value,
-        expires_at: Option<i64>,
-        result: R,
-    },
-    /// Write nothing and answer `R`.
-    Keep(R),
-}
-
-/// Read-modify-write of one item with optimistic concurrency: `decide` sees the current item
-/// (`None` if absent) and says what to write; the write is conditional on the version read, and
-/// a lost race re-reads and decides again. Never a blind read-then-write.
-pub async fn read_modify_write<R, E>(
-    store: &dyn Store,
-    pk: &str,
-    sk: &str,
-    mut decide: impl FnMut(Option<&Item>) -> Result<Decision<R>, E>,
-) -> Result<R, E>
-where
-    E: From<StoreError>,
-{
-    let mut contention = crate::store::retry::Contention::new("read-modify-write");
-    loop {
-        let current = store.get(pk, sk).await?;
-        match decide(current.as_ref())? {
-            Decision::Keep(result) => return Ok(result),
-            Decision::Write {
-                data,
-                expires_at,
-                result,
-            } => {
-                let (item, condition) = match &current {
-                    Some(old) => (
-                        Item {
-                            pk: pk.into(),
-                            sk: sk.into(),
-                            version: old.version + 1,
-                            expires_at,
-                            data,
-                        },
-                        Condition::Version(old.version),
-                    ),
-                    None => (
-                        Item {
-                            pk: pk.into(),
-                            sk: sk.into(),
-                            version: 1,
-                            expires_at,
-                            data,
-                        },
-                        Condition::NotExists,
-                    ),
-                };
-                match store.put(item, condition).await {
-                    Ok(()) => return Ok(result),
-                    Err(e) if e.is_contention() => contention.lost().await?,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-    }
 }

@@ -91,7 +91,7 @@ pub fn quota_ip_pk(ip_key: &str) -> String {
     format!("SMSQ#IP#{ip_key}")
 }
 
-/// Reset codes asked for one typed identifier (known or not).
+/// ResetCommand codes asked for one typed identifier (known or not).
 pub fn quota_reset_pk(identifier_key: &str) -> String {
     format!("SMSQ#RESET#{identifier_key}")
 }
