@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the deployment files offline: template.yaml with cfn-lint, then `sam validate --lint`
 # (the SAM transform plus cfn-lint's rules on its output); openapi.yaml with
-# openapi-spec-validator (OpenAPI 3.1 structure; tests/contract.rs checks its content). The tools
+# openapi-spec-validator (OpenAPI 3.1 structure; tests/contract/ checks its content). The tools
 # are installed from PyPI, pinned, into their own venv inside the git-ignored $REPO/.venv
 # (.venv/sam): aws-sam-cli pins boto3, botocore, click and pydantic to versions other than those
 # moto wants in .venv itself, so the two stay apart.

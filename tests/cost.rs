@@ -1,4 +1,4 @@
-//! What a request costs in storage round trips: every route of issue 11's budget, counted by a
+//! What a request costs in storage round trips: every route with a round-trip budget, counted by a
 //! store that wraps the real one and counts its calls (one call is one DynamoDB request here:
 //! no query in these journeys has a second page, no batch is split). The benchmark
 //! (`scripts/bench.sh`) counts the same requests at the wire, through a proxy in front of moto.

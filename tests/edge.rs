@@ -1,4 +1,4 @@
-//! The HTTP edge's promises on every route (issue 9, item 6 and the no-panic rule): the headers
+//! The HTTP edge's promises on every route (the no-panic rule among them): the headers
 //! every answer carries, `Allow` on 405, authentication before the body is read, what an empty
 //! query value means, and a panicking handler answering 500 while the process keeps serving.
 

@@ -6,21 +6,6 @@
 //! line there, or a line without its file, fails.
 
 use integration_tests::*;
-use std::path::PathBuf;
-
-fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
-}
-
-fn event_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(events_dir())
-        .expect("events/ exists")
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".json") && n != "expected.json")
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn every_event_file_has_one_declaration_and_every_declaration_a_file() {

@@ -348,7 +348,7 @@ async fn infrastructure_failures_leave_no_half_done_state() {
         .unwrap();
     let (token, _) = t.activate(DEMO_ID, NEW_PASSWORD).await;
 
-    // SMS quota (issue 9's send order): a refusal by the provider (SNS throttled) voids the code
+    // SMS quota (the send order: reserve, store, send): a refusal by the provider (SNS throttled) voids the code
     // and spends nothing, so the same number gets its code as soon as the provider is back; an
     // unknown outcome (SNS stalled: the message may have gone out) keeps the code and the
     // reservation, so the number is in its one-a-minute cooldown, not burnt beyond it.

@@ -617,11 +617,25 @@ impl TestApp {
     }
 }
 
+/// The folder of the sample events, `events/`.
+pub fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// The sample event files of `events/` (every `.json` but `expected.json`), sorted.
+pub fn event_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/ exists")
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json") && n != "expected.json")
+        .collect();
+    files.sort();
+    files
+}
+
 /// A sample event file's JSON.
 pub fn event_file(name: &str) -> serde_json::Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../events")
-        .join(name);
+    let path = events_dir().join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

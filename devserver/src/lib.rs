@@ -205,7 +205,7 @@ pub const DEMO_NAME: &str = "李嘉民";
 pub const DEMO_IMPORT: &str = include_str!("../../events/import-demo.json");
 
 /// Loads the demo data (idempotent: a second run changes nothing).
-pub async fn seed_demo(app: &App) -> Result<fn_import::ImportView, fn_import::ImportError> {
+pub async fn seed_demo(app: &App) -> Result<fn_import::ImportResponse, fn_import::ImportError> {
     let event = serde_json::from_str(DEMO_IMPORT).expect("events/import-demo.json is JSON");
     fn_import::handle(app, event).await
 }

@@ -177,42 +177,11 @@ async fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    let built = aws_infra::wiring::build(&config).await;
-    let backend = match &built.dynamo {
-        Some(store) => {
-            store
-                .ensure_table()
-                .await
-                .expect("create or find the DynamoDB table");
-            "DynamoDB (AWS_ENDPOINT_URL)"
-        }
-        None => "embedded in-memory store",
-    };
-    let demo = devserver::seed_demo(&built.app)
-        .await
-        .expect("load the demo data");
-    let dev = Arc::new(DevServer {
-        app: Arc::new(built.app),
-        outbox: built.outbox,
-    });
+    let (dev, backend, demo) = start_app(&config).await;
     let listener = bind(args.port).await;
     let addr = listener.local_addr().expect("bound address");
     let client = match args.client_port {
-        Some(port) => {
-            let listener = bind(port).await;
-            let client_addr = listener.local_addr().expect("bound address");
-            let web = Arc::new(web::WebClient {
-                dir: args.web_dir.clone(),
-                api_base: format!("http://{addr}"),
-            });
-            let router = axum::Router::new().fallback(client_only).with_state(web);
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .await
-                    .expect("serve the web client")
-            });
-            Some(client_addr)
-        }
+        Some(port) => Some(serve_client_only(port, &args.web_dir, addr).await),
         None => None,
     };
     let cors = web::Cors::new(
@@ -231,6 +200,68 @@ async fn main() {
         .fallback(proxy)
         .with_state(server.clone());
     println!("Learner account dev server on http://{addr} ({backend})");
+    print_banner(&args, &server, addr, client, &demo);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .expect("serve");
+}
+
+/// The service wired from `config` (DynamoDB when configured: the table is created if missing),
+/// with the demo data loaded; and the backend's name.
+async fn start_app(config: &Config) -> (Arc<DevServer>, &'static str, fn_import::ImportResponse) {
+    let built = aws_infra::wiring::build(config).await;
+    let backend = match &built.dynamo {
+        Some(store) => {
+            store
+                .ensure_table()
+                .await
+                .expect("create or find the DynamoDB table");
+            "DynamoDB (AWS_ENDPOINT_URL)"
+        }
+        None => "embedded in-memory store",
+    };
+    let demo = devserver::seed_demo(&built.app)
+        .await
+        .expect("load the demo data");
+    let dev = Arc::new(DevServer {
+        app: Arc::new(built.app),
+        outbox: built.outbox,
+    });
+    (dev, backend, demo)
+}
+
+/// Serves the web client alone on `port`, its `config.json` pointing at the API on `api`.
+async fn serve_client_only(port: u16, dir: &std::path::Path, api: SocketAddr) -> SocketAddr {
+    let listener = bind(port).await;
+    let client_addr = listener.local_addr().expect("bound address");
+    let web = Arc::new(web::WebClient {
+        dir: dir.to_path_buf(),
+        api_base: format!("http://{api}"),
+    });
+    let router = axum::Router::new().fallback(client_only).with_state(web);
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .await
+            .expect("serve the web client")
+    });
+    client_addr
+}
+
+/// What the dev server tells whoever started it: where the client is, CORS, the routes, the
+/// demo learner.
+fn print_banner(
+    args: &Args,
+    server: &Server,
+    addr: SocketAddr,
+    client: Option<SocketAddr>,
+    demo: &fn_import::ImportResponse,
+) {
     if !args.web_dir.join("index.html").is_file() {
         eprintln!(
             "warning: no index.html in {}: the web client is not served (--web-dir DIR)",
@@ -268,13 +299,4 @@ async fn main() {
         demo.learners_created, demo.achievements_created
     );
     println!("Try: curl -s http://{addr}/captcha   (the dev server adds devAnswer)");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .expect("serve");
 }

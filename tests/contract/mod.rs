@@ -320,20 +320,6 @@ impl Event {
     }
 }
 
-fn events_dir() -> PathBuf {
-    repo().join("events")
-}
-
-fn event_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(events_dir())
-        .expect("events/ exists")
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".json") && n != "expected.json")
-        .collect();
-    files.sort();
-    files
-}
-
 fn is_import_event(file: &str) -> bool {
     file.starts_with("import")
 }

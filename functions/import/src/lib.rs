@@ -62,7 +62,7 @@ impl From<&RecordError> for RecordErrorView {
 /// The import function's answer.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ImportView {
+pub struct ImportResponse {
     pub learners_created: usize,
     pub learners_existing: usize,
     pub achievements_created: usize,
@@ -70,9 +70,9 @@ pub struct ImportView {
     pub errors: Vec<RecordErrorView>,
 }
 
-impl From<ImportResult> for ImportView {
+impl From<ImportResult> for ImportResponse {
     fn from(r: ImportResult) -> Self {
-        ImportView {
+        ImportResponse {
             learners_created: r.learners_created,
             learners_existing: r.learners_existing,
             achievements_created: r.achievements_created,
@@ -83,7 +83,7 @@ impl From<ImportResult> for ImportView {
 }
 
 /// Runs one import event (its JSON as received).
-pub async fn handle(app: &App, event: serde_json::Value) -> Result<ImportView, ImportError> {
+pub async fn handle(app: &App, event: serde_json::Value) -> Result<ImportResponse, ImportError> {
     let event: ImportEvent = serde_path_to_error::deserialize(event)
         .map_err(|e| ImportError::BadEvent(format!("{} at {}", e.inner(), e.path())))?;
     match import::run(app, event).await {

@@ -298,6 +298,91 @@ impl Resend {
     }
 }
 
+impl DynamoStore {
+    /// One op of a `TransactWriteItems` request.
+    fn transact_item(&self, op: WriteOp) -> Result<TransactWriteItem, StoreError> {
+        let invalid = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
+        Ok(match op {
+            WriteOp::Put { item, condition } => {
+                let b = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attrs(&item)?));
+                let put = conditioned!(b, condition).build().map_err(invalid)?;
+                TransactWriteItem::builder().put(put).build()
+            }
+            WriteOp::Delete { pk, sk, condition } => {
+                let b = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(&pk, &sk)));
+                let delete = conditioned!(b, condition).build().map_err(invalid)?;
+                TransactWriteItem::builder().delete(delete).build()
+            }
+            WriteOp::Check { pk, sk, condition } => {
+                let e = expr(condition)
+                    .ok_or_else(|| StoreError::Invalid("a check needs a condition".into()))?;
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(&pk, &sk)))
+                    .condition_expression(e.expression)
+                    .set_expression_attribute_names(e.names)
+                    .set_expression_attribute_values(e.values)
+                    .build()
+                    .map_err(invalid)?;
+                TransactWriteItem::builder().condition_check(check).build()
+            }
+            WriteOp::Increment {
+                pk,
+                sk,
+                field,
+                max,
+                expires_at,
+            } => {
+                let update = self.increment(&pk, &sk, field, max, expires_at)?;
+                TransactWriteItem::builder().update(update).build()
+            }
+        })
+    }
+
+    /// The bounded counter of [`WriteOp::Increment`] as one conditional update.
+    fn increment(
+        &self,
+        pk: &str,
+        sk: &str,
+        field: String,
+        max: u64,
+        expires_at: Option<i64>,
+    ) -> Result<Update, StoreError> {
+        let mut set = "#f = if_not_exists(#f, :zero) + :one, \
+                       #ver = if_not_exists(#ver, :zero) + :one"
+            .to_string();
+        let mut names = HashMap::from([
+            ("#f".to_string(), field),
+            ("#ver".to_string(), "ver".to_string()),
+        ]);
+        let mut values = HashMap::from([
+            (":zero".to_string(), n(0)),
+            (":one".to_string(), n(1)),
+            (":max".to_string(), n(max)),
+        ]);
+        if let Some(t) = expires_at {
+            set.push_str(", #ttl = :ttl");
+            names.insert("#ttl".into(), TTL_ATTRIBUTE.into());
+            values.insert(":ttl".into(), n(t));
+        }
+        Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .update_expression(format!("SET {set}"))
+            .condition_expression(
+                "attribute_not_exists(PK) OR attribute_not_exists(#f) OR #f < :max",
+            )
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+}
+
 #[async_trait]
 impl Store for DynamoStore {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -437,80 +522,10 @@ impl Store for DynamoStore {
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         validate_transaction(&ops)?;
-        let mut items = Vec::with_capacity(ops.len());
-        for op in ops {
-            let built = match op {
-                WriteOp::Put { item, condition } => {
-                    let mut b = Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(to_attrs(&item)?));
-                    b = conditioned!(b, condition);
-                    TransactWriteItem::builder()
-                        .put(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
-                        .build()
-                }
-                WriteOp::Delete { pk, sk, condition } => {
-                    let mut b = Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key(&pk, &sk)));
-                    b = conditioned!(b, condition);
-                    TransactWriteItem::builder()
-                        .delete(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
-                        .build()
-                }
-                WriteOp::Check { pk, sk, condition } => {
-                    let e = expr(condition)
-                        .ok_or_else(|| StoreError::Invalid("a check needs a condition".into()))?;
-                    let check = ConditionCheck::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key(&pk, &sk)))
-                        .condition_expression(e.expression)
-                        .set_expression_attribute_names(e.names)
-                        .set_expression_attribute_values(e.values)
-                        .build()
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    TransactWriteItem::builder().condition_check(check).build()
-                }
-                WriteOp::Increment {
-                    pk,
-                    sk,
-                    field,
-                    max,
-                    expires_at,
-                } => {
-                    let mut set = "#f = if_not_exists(#f, :zero) + :one, \
-                                   #ver = if_not_exists(#ver, :zero) + :one"
-                        .to_string();
-                    let mut names = HashMap::from([
-                        ("#f".to_string(), field),
-                        ("#ver".to_string(), "ver".to_string()),
-                    ]);
-                    let mut values = HashMap::from([
-                        (":zero".to_string(), n(0)),
-                        (":one".to_string(), n(1)),
-                        (":max".to_string(), n(max)),
-                    ]);
-                    if let Some(t) = expires_at {
-                        set.push_str(", #ttl = :ttl");
-                        names.insert("#ttl".into(), TTL_ATTRIBUTE.into());
-                        values.insert(":ttl".into(), n(t));
-                    }
-                    let update = Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key(&pk, &sk)))
-                        .update_expression(format!("SET {set}"))
-                        .condition_expression(
-                            "attribute_not_exists(PK) OR attribute_not_exists(#f) OR #f < :max",
-                        )
-                        .set_expression_attribute_names(Some(names))
-                        .set_expression_attribute_values(Some(values))
-                        .build()
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    TransactWriteItem::builder().update(update).build()
-                }
-            };
-            items.push(built);
-        }
+        let items = ops
+            .into_iter()
+            .map(|op| self.transact_item(op))
+            .collect::<Result<Vec<_>, _>>()?;
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))

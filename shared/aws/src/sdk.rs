@@ -45,7 +45,7 @@ pub fn retry_config(budgets: &Budgets) -> RetryConfig {
 /// - `native`: the operating system's store, as the SDK's default client does (≈ 5 ms more).
 ///
 /// **Why.** The SDK's default client reads the native store when a client is built: on the
-/// machine of issue 11, 144 certificates from 292 files, ≈ 5 ms of a cold start that a
+/// 2-core build machine, 144 certificates from 292 files, ≈ 5 ms of a cold start that a
 /// hello-world function does in ≈ 3.6 ms (`scripts/bench.sh` measures it). The SDK's
 /// trust-store API takes PEM and decodes it for every client it builds (twice at cold start:
 /// DynamoDB and SNS), at ≈ 1 ms per 100 certificates: hence the short list.

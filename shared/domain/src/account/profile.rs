@@ -10,7 +10,7 @@ use crate::sms_code::Purpose;
 use crate::sms_code::VerifiedCode;
 use crate::store::retry::optimistic;
 use crate::store::{Condition, Step, WriteOp};
-use crate::values::input::{absent, required, SecretText};
+use crate::values::input::{absent, max, required, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
 use chrono::{Months, NaiveDate};
@@ -80,7 +80,7 @@ impl TryFrom<ProfileRequest> for ProfileCommand {
     type Error = DomainError;
 
     fn try_from(body: ProfileRequest) -> Result<Self, DomainError> {
-        let id_type = required("idType", body.id_type, 32)?;
+        let id_type = required("idType", body.id_type, max::ENUM_CODE)?;
         if !ID_TYPES.contains(&id_type.trim()) {
             return Err(DomainError::validation("idType", Problem::Invalid));
         }
@@ -90,7 +90,7 @@ impl TryFrom<ProfileRequest> for ProfileCommand {
         let mobile = match body.mobile {
             None => None,
             Some(m) => {
-                let m = required("mobile", Some(m), 32)?;
+                let m = required("mobile", Some(m), max::MOBILE)?;
                 Some(
                     Mobile::parse(&m)
                         .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?,

@@ -268,12 +268,43 @@ fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], p
         .collect();
 
     for (i, (c, g)) in glyphs.iter().enumerate() {
-        let cx = first_centre + i as f32 * advance + rng.uniform(-1.5, 1.5);
+        let centre = (first_centre + i as f32 * advance, scale_x);
+        let placed = Placement::draw(rng, *c, centre, wave_amp, prune);
+        placed.sample(canvas, g, &wave, prune);
+        canvas.composite_rows(rng.colour(0, 95), 1.0, placed.y0, placed.y1);
+    }
+}
+
+/// Where one glyph lands: its centre, the affine map from image to glyph coordinates, the
+/// margins a sub-sample can reach, and the pixels it can touch.
+struct Placement {
+    cx: f32,
+    cy: f32,
+    /// u = ux·dx + uy·dy + hw and v = vx·dx + vy·dy + hh (see [`Placement::draw`]).
+    ux: f32,
+    uy: f32,
+    vx: f32,
+    vy: f32,
+    hw: f32,
+    hh: f32,
+    mu: f32,
+    mv: f32,
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+impl Placement {
+    /// Draws the glyph's jitter, scale, rotation and shear for the glyph `c` whose slot is centred
+    /// at `slot.0` with horizontal scale `slot.1`.
+    fn draw(rng: &mut Noise, c: char, slot: (f32, f32), wave_amp: f32, prune: bool) -> Self {
+        let cx = slot.0 + rng.uniform(-1.5, 1.5);
         let cy = H as f32 / 2.0 + rng.uniform(-3.0, 3.0);
-        let sx = scale_x * rng.uniform(0.9, 1.05);
+        let sx = slot.1 * rng.uniform(0.9, 1.05);
         let sy = rng.uniform(3.0, 3.5);
         // Operators tilt less: a steep `-` reads like `/`, a steep `+` like `×`.
-        let max_angle = if c.is_ascii_digit() || *c == '?' {
+        let max_angle = if c.is_ascii_digit() || c == '?' {
             0.2
         } else {
             0.08
@@ -314,27 +345,51 @@ fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], p
             y0 = (cy + lo.1 - wave_amp - 0.5).floor().max(0.0) as usize;
             y1 = ((cy + hi.1 + wave_amp - 0.5).ceil().max(0.0) as usize).min(H - 1);
         }
-        for y in y0..=y1 {
-            for x in x0..=x1 {
+        Placement {
+            cx,
+            cy,
+            ux,
+            uy,
+            vx,
+            vy,
+            hw,
+            hh,
+            mu,
+            mv,
+            x0,
+            y0,
+            x1,
+            y1,
+        }
+    }
+
+    /// The glyph coordinates of the image point at (dx, dy) from the centre.
+    fn to_glyph(&self, dx: f32, dy: f32) -> (f32, f32) {
+        let u = self.ux * dx + self.uy * dy + self.hw;
+        let v = self.vx * dx + self.vy * dy + self.hh;
+        (u, v)
+    }
+
+    /// Covers each pixel of the box by the share of its nine sub-samples inside the glyph.
+    fn sample(&self, canvas: &mut Canvas, g: &Glyph, wave: &[f32], prune: bool) {
+        let (w, h) = (2.0 * self.hw, 2.0 * self.hh);
+        for y in self.y0..=self.y1 {
+            for x in self.x0..=self.x1 {
                 let wave = &wave[x * 3..x * 3 + 3];
-                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - wave[1] - cy);
-                let u = ux * dx + uy * dy + hw;
-                let v = vx * dx + vy * dy + hh;
+                let (dx, dy) = (x as f32 + 0.5 - self.cx, y as f32 + 0.5 - wave[1] - self.cy);
+                let (u, v) = self.to_glyph(dx, dy);
                 if prune
-                    && (!(-mu..2.0 * hw + mu).contains(&u) || !(-mv..2.0 * hh + mv).contains(&v))
+                    && (!(-self.mu..w + self.mu).contains(&u)
+                        || !(-self.mv..h + self.mv).contains(&v))
                 {
                     continue;
                 }
                 let mut hits = 0u32;
-                for (col, w) in wave.iter().enumerate() {
-                    let dx = sub_x(x, col) - cx;
+                for (col, wv) in wave.iter().enumerate() {
+                    let dx = sub_x(x, col) - self.cx;
                     for row in 0..3 {
-                        let dy = sub_x(y, row) - w - cy;
-                        let u = ux * dx + uy * dy + hw;
-                        let v = vx * dx + vy * dy + hh;
-                        if glyph_bit(g, u, v) {
-                            hits += 1;
-                        }
+                        let (u, v) = self.to_glyph(dx, sub_x(y, row) - wv - self.cy);
+                        hits += u32::from(glyph_bit(g, u, v));
                     }
                 }
                 if hits > 0 {
@@ -342,7 +397,6 @@ fn draw_glyphs(canvas: &mut Canvas, rng: &mut Noise, glyphs: &[(char, Glyph)], p
                 }
             }
         }
-        canvas.composite_rows(rng.colour(0, 95), 1.0, y0, y1);
     }
 }
 

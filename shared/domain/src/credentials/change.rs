@@ -14,7 +14,7 @@ use crate::sms_code::notice::{self, Notice};
 use crate::sms_code::{verify_code, Purpose};
 use crate::store::retry::optimistic;
 use crate::store::{Condition, Step, WriteOp};
-use crate::values::input::{required, required_secret, SecretText};
+use crate::values::input::{max, required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::SecretString;
 use serde::{Deserialize, Serialize};
@@ -38,8 +38,12 @@ impl TryFrom<PasswordChangeRequest> for PasswordChangeCommand {
 
     fn try_from(req: PasswordChangeRequest) -> Result<Self, DomainError> {
         Ok(PasswordChangeCommand {
-            current_password: required_secret("currentPassword", req.current_password, 128)?,
-            new_password: required_secret("newPassword", req.new_password, 128)?,
+            current_password: required_secret(
+                "currentPassword",
+                req.current_password,
+                max::PASSWORD,
+            )?,
+            new_password: required_secret("newPassword", req.new_password, max::PASSWORD)?,
         })
     }
 }
@@ -108,11 +112,12 @@ impl TryFrom<MobileChangeRequest> for MobileChangeCommand {
     type Error = DomainError;
 
     fn try_from(req: MobileChangeRequest) -> Result<Self, DomainError> {
-        let current_password = required_secret("currentPassword", req.current_password, 128)?;
-        let mobile = required("mobile", req.mobile, 32)?;
+        let current_password =
+            required_secret("currentPassword", req.current_password, max::PASSWORD)?;
+        let mobile = required("mobile", req.mobile, max::MOBILE)?;
         let mobile = Mobile::parse(&mobile)
             .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
-        let sms_code = required_secret("smsCode", req.sms_code.map(|c| c.0), 16)?;
+        let sms_code = required_secret("smsCode", req.sms_code.map(|c| c.0), max::SHORT_CODE)?;
         Ok(MobileChangeCommand {
             current_password,
             mobile,

@@ -1,4 +1,4 @@
-//! Login, logout and the per-request authentication gate.
+//! Login and logout (the per-request gate that checks the token is `account::session`).
 
 use crate::account::audit::{self, LoginResult};
 use crate::account::learner::{self, Stored, PROFILE_SK};
@@ -13,7 +13,7 @@ use crate::store::retry::optimistic;
 use crate::store::schema::{lock_pk, LOCK_SK};
 use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use crate::values::id_number::{mask_account, IdNumber};
-use crate::values::input::{required, required_secret, SecretText};
+use crate::values::input::{max, required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -42,10 +42,14 @@ impl TryFrom<LoginRequest> for LoginCommand {
 
     fn try_from(req: LoginRequest) -> Result<Self, DomainError> {
         Ok(LoginCommand {
-            account: required("account", req.account, 64)?,
-            password: required_secret("password", req.password, 128)?,
-            captcha_id: required("captchaId", req.captcha_id, 64)?,
-            captcha_answer: required_secret("captchaAnswer", req.captcha_answer.map(|t| t.0), 16)?,
+            account: required("account", req.account, max::ACCOUNT)?,
+            password: required_secret("password", req.password, max::PASSWORD)?,
+            captcha_id: required("captchaId", req.captcha_id, max::CAPTCHA_ID)?,
+            captcha_answer: required_secret(
+                "captchaAnswer",
+                req.captcha_answer.map(|t| t.0),
+                max::SHORT_CODE,
+            )?,
         })
     }
 }

@@ -23,7 +23,7 @@ use crate::sms_code::{
 use crate::store::retry::optimistic;
 use crate::store::schema;
 use crate::store::{Condition, Step, WriteOp};
-use crate::values::input::{required, required_secret, SecretText};
+use crate::values::input::{max, required, required_secret, SecretText};
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -54,9 +54,13 @@ impl TryFrom<ResetCodeRequest> for ResetCodeCommand {
 
     fn try_from(req: ResetCodeRequest) -> Result<Self, DomainError> {
         Ok(ResetCodeCommand {
-            account: required("account", req.account, 64)?,
-            captcha_id: required("captchaId", req.captcha_id, 64)?,
-            captcha_answer: required_secret("captchaAnswer", req.captcha_answer.map(|t| t.0), 16)?,
+            account: required("account", req.account, max::ACCOUNT)?,
+            captcha_id: required("captchaId", req.captcha_id, max::CAPTCHA_ID)?,
+            captcha_answer: required_secret(
+                "captchaAnswer",
+                req.captcha_answer.map(|t| t.0),
+                max::SHORT_CODE,
+            )?,
         })
     }
 }
@@ -173,9 +177,9 @@ impl TryFrom<ResetRequest> for ResetCommand {
 
     fn try_from(req: ResetRequest) -> Result<Self, DomainError> {
         Ok(ResetCommand {
-            account: required("account", req.account, 64)?,
-            sms_code: required_secret("smsCode", req.sms_code.map(|c| c.0), 16)?,
-            new_password: required_secret("newPassword", req.new_password, 128)?,
+            account: required("account", req.account, max::ACCOUNT)?,
+            sms_code: required_secret("smsCode", req.sms_code.map(|c| c.0), max::SHORT_CODE)?,
+            new_password: required_secret("newPassword", req.new_password, max::PASSWORD)?,
         })
     }
 }

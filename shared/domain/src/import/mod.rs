@@ -13,6 +13,7 @@ use crate::store::retry::optimistic;
 use crate::store::{Condition, Item, Step, WriteOp, MAX_TRANSACTION_ITEMS};
 use crate::values::credits::Credits;
 use crate::values::id_number::IdNumber;
+use crate::values::input::max;
 use chrono::{Datelike, NaiveDate};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,7 @@ fn check_learner(app: &App, v: &Value) -> Result<(IdNumber, String), Bad> {
     let r: LearnerRecord = record(v)?;
     let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
         .map_err(|_| ID_NUMBER_INVALID)?;
-    Ok((id, text(r.name, 50, NAME_INVALID)?))
+    Ok((id, text(r.name, max::LEARNER_NAME, NAME_INVALID)?))
 }
 
 /// The stable id of an achievement: the same institution and external id always give the same.
@@ -193,10 +194,10 @@ fn check_achievement(
     v: &Value,
 ) -> Result<(IdNumber, Achievement), Bad> {
     let r: AchievementRecord = record(v)?;
-    let external_id = text(r.external_id, 64, EXTERNAL_ID_INVALID)?;
+    let external_id = text(r.external_id, max::EXTERNAL_ID, EXTERNAL_ID_INVALID)?;
     let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
         .map_err(|_| ID_NUMBER_INVALID)?;
-    let name = text(r.name, 200, NAME_INVALID)?;
+    let name = text(r.name, max::ACHIEVEMENT_NAME, NAME_INVALID)?;
     let kind = r.kind.unwrap_or_default();
     let kind_entry = catalogue::find_type(&kind).ok_or(TYPE_UNKNOWN)?;
     let subtype = r.subtype.unwrap_or_default();
@@ -205,7 +206,7 @@ fn check_achievement(
     }
     let source = r.source.unwrap_or_default();
     catalogue::find_source(&source).ok_or(SOURCE_UNKNOWN)?;
-    let issuer = text(r.issuer, 200, ISSUER_INVALID)?;
+    let issuer = text(r.issuer, max::ISSUER, ISSUER_INVALID)?;
     let credits = r
         .credits
         .as_ref()
@@ -278,7 +279,7 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
 fn check_institution(institution: &Institution) -> Result<String, DomainError> {
     let code = institution.code.trim().to_string();
     let code_ok = !code.is_empty()
-        && code.len() <= 64
+        && code.len() <= max::INSTITUTION_CODE
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));

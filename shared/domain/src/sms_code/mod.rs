@@ -13,6 +13,7 @@ use crate::security::crypto::constant_time_eq;
 use crate::store::retry::optimistic;
 use crate::store::schema::{self, QUOTA_SK};
 use crate::store::{read_modify_write, Condition, Decision, Item, Step, StoreError, WriteOp};
+use crate::values::input::max;
 use crate::values::input::required_secret;
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
@@ -103,7 +104,7 @@ impl TryFrom<SendCodeRequest> for SendCodeCommand {
     type Error = DomainError;
 
     fn try_from(req: SendCodeRequest) -> Result<Self, DomainError> {
-        let mobile = crate::values::input::required("mobile", req.mobile, 32)?;
+        let mobile = crate::values::input::required("mobile", req.mobile, max::MOBILE)?;
         let mobile = Mobile::parse(&mobile)
             .map_err(|_| DomainError::validation("mobile", Problem::Invalid))?;
         Ok(SendCodeCommand {
@@ -386,7 +387,7 @@ pub async fn verify_code(
     purpose: Purpose,
     code: Option<SecretString>,
 ) -> Result<VerifiedCode, DomainError> {
-    let code = required_secret("smsCode", code, 16)?;
+    let code = required_secret("smsCode", code, max::SHORT_CODE)?;
     let code = code.expose_secret().trim();
     let pk = learner::pk(learner_key);
     let sk = code_sk(purpose);

@@ -5,6 +5,31 @@ use crate::error::{DomainError, Problem};
 use crate::values::secret::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+/// The longest value each kind of field may carry, in characters: generous for what is valid,
+/// short enough that nothing oversized reaches a parser, a hash or the store.
+pub mod max {
+    /// An account as typed: an ID number or a mobile number, with room for spaces.
+    pub const ACCOUNT: usize = 64;
+    /// A password, current or new (the policy's own limit is lower: its answer says why).
+    pub const PASSWORD: usize = 128;
+    /// A captcha id (32 hex characters when well-formed).
+    pub const CAPTCHA_ID: usize = 64;
+    /// A captcha answer or an SMS code (a few digits).
+    pub const SHORT_CODE: usize = 16;
+    /// A mobile number as typed (11 digits, perhaps with `+86` and separators).
+    pub const MOBILE: usize = 32;
+    /// A code from a fixed list (`idType`).
+    pub const ENUM_CODE: usize = 32;
+    /// A learner's name (imports).
+    pub const LEARNER_NAME: usize = 50;
+    /// An achievement's name, or the body that issued it.
+    pub const ACHIEVEMENT_NAME: usize = 200;
+    pub const ISSUER: usize = 200;
+    /// A school's own id of an achievement, or a school's code (imports).
+    pub const EXTERNAL_ID: usize = 64;
+    pub const INSTITUTION_CODE: usize = 64;
+}
+
 /// A string field that clients may also send as a JSON number (`"17"` or `17`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
