@@ -1,22 +1,23 @@
 //! The learner-account domain: what the service *is*, without HTTP or AWS.
 //!
-//! One folder per layer or capability; each may use only what stands above it in this list:
-//! - [`error`] — [`DomainError`], the one error hierarchy every use case answers with.
+//! One folder per layer or capability; each layer uses only the layers before it in this list:
 //! - [`values`] — validated values ([`values::id_number`], [`values::mobile`],
 //!   [`values::credits`], …), built with `parse` / `TryFrom`, and [`values::input`], the field
-//!   readers and named length limits every wire body goes through.
-//! - [`ports`] — time, randomness and the SMS sender, injected; [`store`] — the one-table item
-//!   store with its in-memory adapter, the item keys ([`store::schema`]) and the one
-//!   optimistic-write runner ([`store::retry`]).
-//! - [`security`] — keyed hashes, Argon2id, the password policy; [`limits`] — lockout, SMS
-//!   quotas, per-address throttles: pure rules, time passed in.
+//!   readers and named length limits every wire body goes through; [`error`] —
+//!   [`DomainError`], the one error hierarchy every use case answers with.
+//! - [`ports`] — time, randomness and the SMS sender, injected; [`security`] — keyed hashes,
+//!   Argon2id, the password policy.
+//! - [`store`] — the one-table item store with its in-memory adapter, the item keys
+//!   ([`store::schema`]) and the one optimistic-write runner ([`store::retry`]).
 //! - [`app`] — [`App`], the dependency bundle every use case runs against, and its
 //!   [`app::config::Config`].
+//! - [`limits`] — lockout, SMS quotas, per-address throttles: rules with time passed in.
 //! - Capabilities, one folder each: [`account`] (the learner record, sessions, the first-login
-//!   profile, the audit trail), [`credentials`] (login, reset, password and mobile changes),
-//!   [`sms_code`] (verification codes and notices), [`captcha`], [`achievements`] (the query and
-//!   the catalogue), [`import`] (schools' bulk loads). Typed commands in, a response or a
-//!   [`DomainError`] out.
+//!   profile, the number binding, the audit trail), [`credentials`] (login, reset, password and
+//!   mobile changes), [`sms_code`] (verification codes and notices), [`captcha`],
+//!   [`achievements`] (the query and the catalogue), [`import`] (schools' bulk loads). Typed
+//!   commands in, a response or a [`DomainError`] out; a capability may call another's use cases
+//!   (all of them read the learner record of [`account`]).
 //!
 //! Names of what crosses the wire: `XxxRequest` is a body as sent (every field optional),
 //! `XxxCommand` the checked command made from it with `TryFrom`, `XxxResponse` the answer.
