@@ -12,8 +12,7 @@ LIMIT = 60
 ROOTS = ["shared"]
 # Declarative tables: one arm or row per case, nothing to split.
 TABLES = {
-    ("shared/domain/src/error.rs", "message"),
-    ("shared/http/src/error.rs", "from"),
+    ("shared/http/src/error.rs", "message"),
 }
 FN = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)")
 

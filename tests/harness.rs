@@ -335,7 +335,7 @@ impl TestApp {
     pub async fn add_learner(&self, id: &str, name: &str) -> Learner {
         let id = IdNumber::parse(id, self.app().today()).expect("valid test ID number");
         let learner = Learner::new(self.app(), &id, name);
-        domain::account::learner::create(self.app(), &learner)
+        domain::account::learner::create_or_refresh(self.app(), &learner)
             .await
             .unwrap();
         learner
@@ -454,6 +454,36 @@ macro_rules! app_test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn dynamo() {
                 if let Some(app) = $crate::TestApp::spawn($crate::Backend::Dynamo).await {
+                    run(app).await;
+                }
+            }
+        }
+    };
+    // The same with the test configuration changed by `$tune` (a `fn(&mut Config)`) first.
+    ($name:ident, config = $tune:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            fn config(backend: $crate::Backend) -> domain::app::config::Config {
+                let mut config = $crate::test_config(backend);
+                let tune: fn(&mut domain::app::config::Config) = $tune;
+                tune(&mut config);
+                config
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn memory() {
+                let config = config($crate::Backend::Memory);
+                run($crate::TestApp::spawn_at(config, None).await.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn dynamo() {
+                let config = config($crate::Backend::Dynamo);
+                if let Some(app) = $crate::TestApp::spawn_at(config, None).await {
                     run(app).await;
                 }
             }
@@ -579,9 +609,23 @@ impl TestApp {
 
     /// `POST /password/reset/code` for `account` with a freshly solved captcha, from `ip`.
     pub async fn reset_code_from(&self, account: &str, ip: &str) -> TestResponse {
+        self.reset_code_as(account, None, ip).await
+    }
+
+    /// `POST /password/reset/code` for `account` (with `id_number` beside it, as a mobile number
+    /// as the account needs) with a freshly solved captcha, from `ip`.
+    pub async fn reset_code_as(
+        &self,
+        account: &str,
+        id_number: Option<&str>,
+        ip: &str,
+    ) -> TestResponse {
         let (id, answer) = self.captcha().await;
-        let body =
+        let mut body =
             serde_json::json!({"account": account, "captchaId": id, "captchaAnswer": answer});
+        if let Some(n) = id_number {
+            body["idNumber"] = serde_json::json!(n);
+        }
         self.send(self.req("POST", "/password/reset/code").json(&body).ip(ip))
             .await
     }
@@ -592,12 +636,23 @@ impl TestApp {
 
     /// `POST /password/reset`.
     pub async fn reset(&self, account: &str, code: &str, new_password: &str) -> TestResponse {
-        self.post(
-            "/password/reset",
-            serde_json::json!({"account": account, "smsCode": code, "newPassword": new_password}),
-            None,
-        )
-        .await
+        self.reset_as(account, None, code, new_password).await
+    }
+
+    /// `POST /password/reset` with `id_number` beside the account.
+    pub async fn reset_as(
+        &self,
+        account: &str,
+        id_number: Option<&str>,
+        code: &str,
+        new_password: &str,
+    ) -> TestResponse {
+        let mut body =
+            serde_json::json!({"account": account, "smsCode": code, "newPassword": new_password});
+        if let Some(n) = id_number {
+            body["idNumber"] = serde_json::json!(n);
+        }
+        self.post("/password/reset", body, None).await
     }
 }
 

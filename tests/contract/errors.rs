@@ -13,6 +13,7 @@ fn every_error() -> Vec<ApiError> {
         DomainError::AccountLocked { retry_after: 900 },
         DomainError::Unauthenticated,
         DomainError::ProfileIncomplete,
+        DomainError::ActivationExpired,
         DomainError::SmsCooldown { retry_after: 42 },
         DomainError::SmsLimitExceeded { retry_after: 3600 },
         DomainError::SmsCodeInvalid,
@@ -32,6 +33,7 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::AccountLocked { .. }
             | DomainError::Unauthenticated
             | DomainError::ProfileIncomplete
+            | DomainError::ActivationExpired
             | DomainError::SmsCooldown { .. }
             | DomainError::SmsLimitExceeded { .. }
             | DomainError::SmsCodeInvalid

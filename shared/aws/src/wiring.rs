@@ -56,7 +56,8 @@ pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Built {
     Built {
         app: App::new(store, sms, config.sms.clone(), config.keys.clone())
             .with_request_deadline(config.budgets.request)
-            .with_throttles(config.throttles.clone()),
+            .with_throttles(config.throttles.clone())
+            .with_accounts(config.accounts),
         outbox,
         dynamo,
     }

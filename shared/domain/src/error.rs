@@ -67,6 +67,9 @@ pub enum DomainError {
     Unauthenticated,
     #[error("profile incomplete")]
     ProfileIncomplete,
+    /// The initial password was right but no longer works: the school imports the learner again.
+    #[error("activation expired")]
+    ActivationExpired,
     #[error("sms cooldown {retry_after}s")]
     SmsCooldown { retry_after: u64 },
     #[error("sms limit exceeded, retry in {retry_after}s")]

@@ -49,7 +49,7 @@ fn secret(s: &str) -> SecretString {
 async fn add_learner(app: &App, id: &str) -> Learner {
     let id = IdNumber::parse(id, app.today()).unwrap();
     let l = Learner::new(app, &id, "李嘉民");
-    assert!(learner::create(app, &l).await.unwrap());
+    assert!(learner::create_or_refresh(app, &l).await.unwrap());
     l
 }
 

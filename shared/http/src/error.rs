@@ -61,7 +61,7 @@ impl ApiError {
             | IdValidityInvalid
             | PasswordWeak(_) => StatusCode::BAD_REQUEST,
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
-            ProfileIncomplete => StatusCode::FORBIDDEN,
+            ProfileIncomplete | ActivationExpired => StatusCode::FORBIDDEN,
             MobileTaken => StatusCode::CONFLICT,
             AccountLocked { .. }
             | SmsCooldown { .. }
@@ -89,6 +89,7 @@ impl ApiError {
             AccountLocked { .. } => "ACCOUNT_LOCKED",
             Unauthenticated => "UNAUTHENTICATED",
             ProfileIncomplete => "PROFILE_INCOMPLETE",
+            ActivationExpired => "ACTIVATION_EXPIRED",
             SmsCooldown { .. } => "SMS_COOLDOWN",
             SmsLimitExceeded { .. } => "SMS_LIMIT_EXCEEDED",
             SmsCodeInvalid => "SMS_CODE_INVALID",
@@ -148,19 +149,24 @@ impl ApiError {
                 "The captcha answer is wrong or the captcha has expired; get a new one",
             ),
             CredentialsInvalid => s("账号或密码错误", "Wrong account or password"),
-            AccountLocked { retry_after } => {
-                let minutes = retry_after.div_ceil(60);
-                match lang {
-                    Lang::Zh => format!("登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试"),
-                    Lang::En => format!(
-                        "Too many failed logins: the account is locked; try again in {minutes} minutes"
-                    ),
-                }
-            }
+            AccountLocked { retry_after } => match lang {
+                Lang::Zh => format!(
+                    "登录失败次数过多，账号已锁定，请 {}后再试",
+                    wait_text(*retry_after, lang)
+                ),
+                Lang::En => format!(
+                    "Too many failed logins: the account is locked; try again in {}",
+                    wait_text(*retry_after, lang)
+                ),
+            },
             Unauthenticated => s("请先登录", "Please log in"),
             ProfileIncomplete => s(
                 "为了确保账户安全，使用系统前请先完善账户信息",
                 "For your account's security, complete your information before using the system",
+            ),
+            ActivationExpired => s(
+                "初始密码已过期，激活账号类问题请咨询所属院校",
+                "The initial password has expired: ask your school to activate your account",
             ),
             SmsCooldown { retry_after } => match lang {
                 Lang::Zh => format!("验证码发送过于频繁，请 {retry_after} 秒后再试"),
@@ -187,14 +193,29 @@ impl ApiError {
                 "This mobile number is bound to another account",
             ),
             RateLimited { retry_after } => match lang {
-                Lang::Zh => format!("请求过于频繁，请 {retry_after} 秒后再试"),
+                Lang::Zh => format!("请求过于频繁，请 {}后再试", wait_text(*retry_after, lang)),
                 Lang::En => format!(
-                    "Too many requests from this address; try again in {retry_after} seconds"
+                    "Too many requests; try again in {}",
+                    wait_text(*retry_after, lang)
                 ),
             },
             Unavailable(_) => s("服务繁忙，请稍后再试", "The service is busy; try again shortly"),
             Internal(_) => s("服务器内部错误", "Internal server error"),
         }
+    }
+}
+
+/// A wait in the largest unit that reads well: seconds under two minutes, minutes under two
+/// hours, then hours (rounded up).
+fn wait_text(seconds: u64, lang: Lang) -> String {
+    let (n, zh, en) = match seconds {
+        0..120 => (seconds.max(1), "秒", "seconds"),
+        120..7200 => (seconds.div_ceil(60), "分钟", "minutes"),
+        _ => (seconds.div_ceil(3600), "小时", "hours"),
+    };
+    match lang {
+        Lang::Zh => format!("{n} {zh}"),
+        Lang::En => format!("{n} {en}"),
     }
 }
 
@@ -289,6 +310,10 @@ pub fn record_text(problem: RecordProblem, lang: Lang) -> &'static str {
         ExternalIdConflict => lang.pick(
             "该成果编号已登记给另一位学习者",
             "this external id is registered to another learner",
+        ),
+        MobileInvalid => lang.pick(
+            "手机号须为 11 位中国大陆手机号",
+            "the mobile number must be 11 digits starting with 13 to 19",
         ),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::error::DomainError;
-use crate::store::{Condition, Item};
+use crate::store::{read_modify_write, Decision, Item};
 use crate::values::id_number::IdNumber;
 use crate::values::mobile::Mobile;
 use chrono::NaiveDate;
@@ -46,7 +46,14 @@ pub struct Learner {
     /// their number before this field existed have none until they change it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
-    /// Bumped by every password change: sessions made before it stop working.
+    /// The number the school gave at import, as a keyed hash: while it is set, the first login
+    /// binds only that number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_mobile_key: Option<String>,
+    /// When a school last imported the learner (the initial password works for a while after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_at: Option<i64>,
+    /// Bumped by every password or number change: sessions made before it stop working.
     pub cred_version: u64,
     /// Totals over the learner's achievements; credits in tenths (exact decimals).
     #[serde(default)]
@@ -65,7 +72,6 @@ impl Learner {
         self.password_hash.is_none()
     }
 
-    /// Complete enough to use the system: information filled in and own password set.
     /// Checks a new password against the policy (for this learner and the number
     /// `mobile_digits`) and hashes it.
     pub(crate) async fn hash_new_password(
@@ -84,6 +90,30 @@ impl Learner {
         Ok(crate::security::password::hash_async(pw, app.rng()).await)
     }
 
+    /// Whether the first login may bind the number `mobile_key`: any number, unless the school
+    /// gave one.
+    pub fn may_bind(&self, mobile_key: &str) -> bool {
+        self.expected_mobile_key
+            .as_deref()
+            .is_none_or(|expected| expected == mobile_key)
+    }
+
+    /// Whether the initial password no longer works: the learner still has it and was last
+    /// imported more than the configured days ago (records from before imports were dated count
+    /// from their creation).
+    pub fn initial_password_expired(&self, app: &App) -> bool {
+        let since = self.imported_at.unwrap_or(self.created_at);
+        self.password_change_required()
+            && app.now_unix() - since > app.accounts.initial_password_days * 86_400
+    }
+
+    /// The learner as logs and audit entries name them: the ID number's first four characters
+    /// only (none of the last six, the initial password).
+    pub fn log_id(&self) -> String {
+        crate::values::id_number::log_mask(&self.id_masked)
+    }
+
+    /// Complete enough to use the system: information filled in and own password set.
     pub fn is_active(&self) -> bool {
         self.profile_completed && !self.password_change_required()
     }
@@ -106,6 +136,8 @@ impl Learner {
             mobile_key: None,
             mobile_masked: None,
             mobile: None,
+            expected_mobile_key: None,
+            imported_at: Some(app.now_unix()),
             cred_version: 1,
             total_credit_tenths: 0,
             total_points: 0,
@@ -171,32 +203,21 @@ pub fn claim_key(app: &App, mobile: &Mobile) -> (String, &'static str) {
     (mobile_pk(&mobile_key(app, mobile)), MOBILE_SK)
 }
 
-pub async fn load_by_mobile(app: &App, mobile: &Mobile) -> Result<Option<Stored>, DomainError> {
-    let (pk, sk) = claim_key(app, mobile);
-    let claim = app.store.get(&pk, sk).await?;
-    load_by_claim(app, mobile, claim).await
-}
-
-/// The learner the claim item of `mobile` (as read) names, if they still hold the number.
-pub async fn load_by_claim(
-    app: &App,
-    mobile: &Mobile,
-    claim: Option<Item>,
-) -> Result<Option<Stored>, DomainError> {
-    let Some(claim) = claim else {
-        return Ok(None);
-    };
-    let claim: MobileClaim = claim.parse()?;
-    let found = load_by_key(app, &claim.learner).await?;
-    // A claim is only trusted while the learner still points back at it.
-    Ok(found.filter(|s| s.learner.mobile_key.as_deref() == Some(&mobile_key(app, mobile))))
-}
-
-/// Creates a learner unless one with that ID number exists. Returns whether it was created.
-pub async fn create(app: &App, learner: &Learner) -> Result<bool, DomainError> {
-    match app.store.put(learner.item(), Condition::NotExists).await {
-        Ok(()) => Ok(true),
-        Err(crate::store::StoreError::ConditionFailed { .. }) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+/// Creates a learner unless one with that ID number exists; an existing one is imported again:
+/// its import date (and the number the school gave, if it gives one) refreshed. Returns whether
+/// it was created.
+pub async fn create_or_refresh(app: &App, learner: &Learner) -> Result<bool, DomainError> {
+    let (pk, now) = (pk(&learner.id_key), app.now_unix());
+    read_modify_write(app.store.as_ref(), &pk, PROFILE_SK, |item| {
+        let Some(item) = item else {
+            return Ok(Decision::write(learner, None, true));
+        };
+        let mut current: Learner = item.parse()?;
+        current.imported_at = Some(now);
+        if learner.expected_mobile_key.is_some() {
+            current.expected_mobile_key = learner.expected_mobile_key.clone();
+        }
+        Ok(Decision::write(&current, item.expires_at, false))
+    })
+    .await
 }

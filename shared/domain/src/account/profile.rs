@@ -225,6 +225,10 @@ impl Changes {
             .mobile
             .ok_or_else(|| DomainError::validation("mobile", Problem::Missing))?;
         let mobile_key = learner::mobile_key(app, &mobile);
+        if !current.may_bind(&mobile_key) {
+            // The school gave another number: only that one can be bound.
+            return Err(DomainError::validation("mobile", Problem::Invalid));
+        }
         if current.password_change_required() && body.new_password.is_none() {
             return Err(DomainError::validation("newPassword", Problem::Missing));
         }
@@ -294,7 +298,7 @@ async fn try_save(
     let step = Step::of(app.store.transact(ops).await, next)?;
     match &step {
         Step::Done(_) => {
-            tracing::info!(learner = %current.id_masked, mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved")
+            tracing::info!(learner = %current.log_id(), mobile = %changes.mobile.masked(), password_changed = changes.new_hash.is_some(), "profile saved")
         }
         _ => binding.after_lost_race(app, changes.code.as_ref()).await?,
     }

@@ -26,6 +26,9 @@ pub struct SmsConfig {
     pub password_notice: String,
     /// The notice to the old number after a mobile change (`SMS_NOTICE_MOBILE`).
     pub mobile_notice: String,
+    /// The notice when failed password resets stop an account's resets for a day
+    /// (`SMS_NOTICE_RESET`).
+    pub reset_notice: String,
 }
 
 impl Default for SmsConfig {
@@ -39,6 +42,9 @@ impl Default for SmsConfig {
                 .into(),
             mobile_notice: "您的学分银行账户已更换绑定手机号。如非本人操作，请立即联系所属院校。"
                 .into(),
+            reset_notice:
+                "您的学分银行账户今日找回密码失败次数过多，已暂停找回。如非本人操作，请立即联系所属院校。"
+                    .into(),
         }
     }
 }
@@ -79,28 +85,53 @@ pub struct Window {
     pub seconds: i64,
 }
 
-/// Per-client-address limits of the routes anyone may call (`THROTTLE_CAPTCHA`,
-/// `THROTTLE_LOGIN`, `THROTTLE_RESET_CODE`: `max/seconds` windows, comma-separated), and the
-/// least time `POST /password/reset/code` takes (`RESET_CODE_MIN_MS`), so that known and
-/// unknown accounts take the same time.
+/// Per-client-address limits (`THROTTLE_CAPTCHA`, `THROTTLE_LOGIN`, `THROTTLE_RESET_CODE`,
+/// `THROTTLE_RESET`, `THROTTLE_SMS`: `max/seconds` windows, comma-separated), and the least time
+/// `POST /password/reset/code` and `POST /sms/code` take (`RESET_CODE_MIN_MS`, `SMS_CODE_MIN_MS`),
+/// so that their answers take the same time whatever the account or number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Throttles {
     pub captcha: Vec<Window>,
     pub login: Vec<Window>,
     pub reset_code: Vec<Window>,
+    pub reset: Vec<Window>,
+    pub sms_code: Vec<Window>,
     pub reset_code_min_ms: u64,
+    pub sms_code_min_ms: u64,
 }
 
 impl Default for Throttles {
-    /// A school's class behind one address logs in within a minute (60 learners, a captcha
-    /// and a login each, with room for mistakes); one address cannot mint thousands.
+    /// A school opens its accounts in class: 300 learners behind one address each fetch
+    /// captchas (with room for mistakes), log in, get their binding code and complete the profile
+    /// within an hour, in bursts of a few hundred a minute. These limits are the backstop against
+    /// floods from one address (3,000 captchas in a minute are stopped); the captcha, the
+    /// per-account lockout and the per-learner and per-number SMS caps are the defence.
     fn default() -> Self {
         let w = |max, seconds| Window { max, seconds };
         Throttles {
-            captcha: vec![w(150, 60), w(1000, 3600)],
-            login: vec![w(150, 60), w(1000, 3600)],
+            captcha: vec![w(600, 60), w(3000, 3600)],
+            login: vec![w(600, 60), w(3000, 3600)],
             reset_code: vec![w(10, 60), w(50, 3600)],
+            reset: vec![w(20, 60), w(100, 3600)],
+            sms_code: vec![w(600, 3600), w(2000, 86_400)],
             reset_code_min_ms: 400,
+            sms_code_min_ms: 300,
+        }
+    }
+}
+
+/// How accounts opened by an import behave: the initial password (the ID number's last six)
+/// works for `initial_password_days` after the learner's latest import
+/// (`INITIAL_PASSWORD_DAYS`); after that the school imports the learner again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountPolicy {
+    pub initial_password_days: i64,
+}
+
+impl Default for AccountPolicy {
+    fn default() -> Self {
+        AccountPolicy {
+            initial_password_days: 180,
         }
     }
 }
@@ -238,6 +269,7 @@ pub struct Config {
     /// Time budgets ([`Budgets::HTTP`] unless the import function or `BUDGET_*` say otherwise).
     pub budgets: Budgets,
     pub throttles: Throttles,
+    pub accounts: AccountPolicy,
 }
 
 /// The pepper of the dev server when `ID_PEPPER` is not set: not a secret, never deployed.
@@ -261,6 +293,7 @@ impl Config {
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
             throttles: throttles(&non_empty)?,
+            accounts: accounts(&non_empty)?,
         })
     }
 
@@ -290,6 +323,7 @@ impl Config {
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
             throttles: throttles(&non_empty)?,
+            accounts: accounts(&non_empty)?,
         })
     }
 
@@ -302,6 +336,7 @@ impl Config {
             sms: SmsConfig::default(),
             budgets: Budgets::HTTP,
             throttles: Throttles::default(),
+            accounts: AccountPolicy::default(),
         }
     }
 }
@@ -319,6 +354,7 @@ fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, C
         sender_id: non_empty("SMS_SENDER_ID"),
         password_notice: non_empty("SMS_NOTICE_PASSWORD").unwrap_or(defaults.password_notice),
         mobile_notice: non_empty("SMS_NOTICE_MOBILE").unwrap_or(defaults.mobile_notice),
+        reset_notice: non_empty("SMS_NOTICE_RESET").unwrap_or(defaults.reset_notice),
     };
     if !sms.template.contains("{code}") {
         return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));
@@ -338,14 +374,43 @@ fn throttles(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<Throttles, Co
         captcha: windows("THROTTLE_CAPTCHA", d.captcha)?,
         login: windows("THROTTLE_LOGIN", d.login)?,
         reset_code: windows("THROTTLE_RESET_CODE", d.reset_code)?,
-        reset_code_min_ms: match non_empty("RESET_CODE_MIN_MS") {
-            None => d.reset_code_min_ms,
-            Some(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError::Invalid("RESET_CODE_MIN_MS", "must be milliseconds"))?,
-        },
+        reset: windows("THROTTLE_RESET", d.reset)?,
+        sms_code: windows("THROTTLE_SMS", d.sms_code)?,
+        reset_code_min_ms: number(non_empty, "RESET_CODE_MIN_MS", d.reset_code_min_ms)?,
+        sms_code_min_ms: number(non_empty, "SMS_CODE_MIN_MS", d.sms_code_min_ms)?,
     })
+}
+
+fn accounts(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<AccountPolicy, ConfigError> {
+    let days = number(
+        non_empty,
+        "INITIAL_PASSWORD_DAYS",
+        AccountPolicy::default().initial_password_days as u64,
+    )?;
+    if days == 0 {
+        return Err(ConfigError::Invalid(
+            "INITIAL_PASSWORD_DAYS",
+            "must be at least 1",
+        ));
+    }
+    Ok(AccountPolicy {
+        initial_password_days: days as i64,
+    })
+}
+
+/// A whole number setting, `default` when unset.
+fn number(
+    non_empty: &dyn Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match non_empty(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::Invalid(name, "must be a whole number")),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 pub mod config;
 
-use crate::app::config::{SmsConfig, Throttles};
+use crate::app::config::{AccountPolicy, SmsConfig, Throttles};
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::random::{OsRandom, Random};
 use crate::ports::sms::SmsSender;
@@ -20,6 +20,8 @@ pub struct App {
     pub sms_config: SmsConfig,
     /// Per-address limits (see [`crate::limits::throttle`]).
     pub throttles: Throttles,
+    /// How imported accounts behave (the initial password's lifetime).
+    pub accounts: AccountPolicy,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub keys: Keys,
@@ -46,6 +48,7 @@ impl App {
             sms,
             sms_config,
             throttles: Throttles::default(),
+            accounts: AccountPolicy::default(),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             keys,
@@ -60,6 +63,11 @@ impl App {
 
     pub fn with_throttles(mut self, throttles: Throttles) -> App {
         self.throttles = throttles;
+        self
+    }
+
+    pub fn with_accounts(mut self, accounts: AccountPolicy) -> App {
+        self.accounts = accounts;
         self
     }
 

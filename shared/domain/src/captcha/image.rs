@@ -295,6 +295,34 @@ struct Placement {
     y1: usize,
 }
 
+/// The pixels whose centres can fall within the glyph widened by `margin` (glyph units): the
+/// corners of the widened glyph mapped back to the image (the inverse of [`Placement`]'s map:
+/// scale `sx`, `sy`, shear, rotation by `sin`/`cos`), then the wave's reach up and down.
+fn pixel_box(
+    (cx, cy): (f32, f32),
+    (hw, hh): (f32, f32),
+    (sx, sy, shear, sin, cos): (f32, f32, f32, f32, f32),
+    (mu, mv): (f32, f32),
+    wave_amp: f32,
+) -> (usize, usize, usize, usize) {
+    let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
+    for (u, v) in [(-mu, -mv), (2.0 * hw + mu, -mv), (-mu, 2.0 * hh + mv)]
+        .into_iter()
+        .chain([(2.0 * hw + mu, 2.0 * hh + mv)])
+    {
+        let ry = (v - hh) * sy;
+        let rx = (u - hw + shear * (v - hh)) * sx;
+        let (dx, dy) = (cos * rx - sin * ry, sin * rx + cos * ry);
+        lo = (lo.0.min(dx), lo.1.min(dy));
+        hi = (hi.0.max(dx), hi.1.max(dy));
+    }
+    let x0 = (cx + lo.0 - 0.5).floor().max(0.0) as usize;
+    let x1 = ((cx + hi.0 - 0.5).ceil().max(0.0) as usize).min(W - 1);
+    let y0 = (cy + lo.1 - wave_amp - 0.5).floor().max(0.0) as usize;
+    let y1 = ((cy + hi.1 + wave_amp - 0.5).ceil().max(0.0) as usize).min(H - 1);
+    (x0, y0, x1, y1)
+}
+
 impl Placement {
     /// Draws the glyph's jitter, scale, rotation and shear for the glyph `c` whose slot is centred
     /// at `slot.0` with horizontal scale `slot.1`.
@@ -325,26 +353,17 @@ impl Placement {
         // the glyph has no hit, and its nine samples are skipped.
         let mv = 0.6 / sy + 0.05;
         let mu = 0.6 / sx + shear.abs() * mv + 0.05;
-        // The image-space box of those centres: the corners of the widened glyph mapped back
-        // (the inverse of the map above), then the wave's reach up and down.
-        let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
-        for (u, v) in [(-mu, -mv), (2.0 * hw + mu, -mv), (-mu, 2.0 * hh + mv)]
-            .into_iter()
-            .chain([(2.0 * hw + mu, 2.0 * hh + mv)])
-        {
-            let ry = (v - hh) * sy;
-            let rx = (u - hw + shear * (v - hh)) * sx;
-            let (dx, dy) = (cos * rx - sin * ry, sin * rx + cos * ry);
-            lo = (lo.0.min(dx), lo.1.min(dy));
-            hi = (hi.0.max(dx), hi.1.max(dy));
-        }
-        let (mut x0, mut y0, mut x1, mut y1) = (0, 0, W - 1, H - 1);
-        if prune {
-            x0 = (cx + lo.0 - 0.5).floor().max(0.0) as usize;
-            x1 = ((cx + hi.0 - 0.5).ceil().max(0.0) as usize).min(W - 1);
-            y0 = (cy + lo.1 - wave_amp - 0.5).floor().max(0.0) as usize;
-            y1 = ((cy + hi.1 + wave_amp - 0.5).ceil().max(0.0) as usize).min(H - 1);
-        }
+        let (x0, y0, x1, y1) = if prune {
+            pixel_box(
+                (cx, cy),
+                (hw, hh),
+                (sx, sy, shear, sin, cos),
+                (mu, mv),
+                wave_amp,
+            )
+        } else {
+            (0, 0, W - 1, H - 1)
+        };
         Placement {
             cx,
             cy,

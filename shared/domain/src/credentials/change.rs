@@ -85,7 +85,7 @@ pub async fn change_password(
         ];
         Ok(Step::of(app.store.transact(ops).await, next)?)
     })?;
-    tracing::info!(learner = %changed.id_masked, "password changed");
+    tracing::info!(learner = %changed.log_id(), "password changed");
     if let Some(m) = changed.bound_mobile() {
         notice::send(app, &m, Notice::PasswordChanged).await;
     }
@@ -133,7 +133,8 @@ pub struct MobileChangeResponse {
 }
 
 /// Binds a new number (proven by a `CHANGE_MOBILE` code) to the learner of `authed`: the new
-/// number's claim is taken and the old one's released in one transaction.
+/// number's claim is taken and the old one's released in one transaction; every other session
+/// ends (the number is a credential: it receives reset codes), this one goes on.
 pub async fn change_mobile(
     app: &App,
     authed: Authenticated,
@@ -160,11 +161,19 @@ pub async fn change_mobile(
         }
         let current = &authed.learner.learner;
         let binding = Binding::read(app, &current.id_key, &mobile_key).await?;
-        let next = binding.bind(current, &mobile);
-        let mut ops = vec![WriteOp::Put {
-            item: authed.learner.replaced_by(&next),
-            condition: Condition::Version(authed.learner.item.version),
-        }];
+        let mut next = binding.bind(current, &mobile);
+        next.cred_version += 1;
+        let mut ops = vec![
+            WriteOp::Put {
+                item: authed.learner.replaced_by(&next),
+                condition: Condition::Version(authed.learner.item.version),
+            },
+            // This session lives on; every other one ends, as after a password change.
+            WriteOp::Put {
+                item: authed.session_after_password_change(next.cred_version),
+                condition: authed.session_condition(),
+            },
+        ];
         ops.extend(binding.ops(current));
         ops.push(code.consume());
         let event = AccountEvent::MobileChanged;
@@ -175,7 +184,7 @@ pub async fn change_mobile(
         }
         Ok(step)
     })?;
-    tracing::info!(learner = %authed.learner.learner.id_masked, mobile = %mobile.masked(), "mobile changed");
+    tracing::info!(learner = %authed.learner.learner.log_id(), mobile = %mobile.masked(), "mobile changed");
     if let Some(old) = old {
         notice::send(app, &old, Notice::MobileChanged).await;
     }

@@ -96,24 +96,11 @@ impl Account {
     pub(crate) fn throttle_key(&self, app: &App, typed: &str) -> String {
         app.keys.keyed("lock", &self.normalised(app, typed))
     }
-
-    /// The learner the account names, if any.
-    pub(crate) async fn find(&self, app: &App) -> Result<Option<Stored>, DomainError> {
-        match self {
-            Account::Id(id) => learner::load_by_id(app, id).await,
-            Account::Mobile(m) => learner::load_by_mobile(app, m).await,
-            Account::Neither => Ok(None),
-        }
-    }
 }
 
-/// The lock keys of a learner's identifiers: the ID number, and the bound number where known.
-pub(crate) fn lock_keys_of(app: &App, learner: &crate::account::learner::Learner) -> Vec<String> {
-    let mut keys = vec![app.keys.keyed("lock", &format!("id:{}", learner.id_key))];
-    if let Some(m) = learner.bound_mobile() {
-        keys.push(app.keys.keyed("lock", &format!("mobile:{}", m.digits())));
-    }
-    keys
+/// The lock of a learner: one per learner, whether the account was typed as ID number or mobile.
+pub(crate) fn learner_lock_pk(app: &App, learner_key: &str) -> String {
+    lock_pk(&app.keys.keyed("lock", &format!("id:{learner_key}")))
 }
 
 /// Checks a learner's current password (re-authentication for a credential change): the try
@@ -123,27 +110,22 @@ pub(crate) async fn check_current_password(
     learner: &crate::account::learner::Learner,
     pw: SecretString,
 ) -> Result<(), DomainError> {
-    let lock_key = app.keys.keyed("lock", &format!("id:{}", learner.id_key));
-    claim_attempt(app, &lock_key).await?;
+    let pk = learner_lock_pk(app, &learner.id_key);
+    claim_attempt(app, &pk).await?;
     if !password::verify_async(pw, learner.password_hash.clone()).await {
         return Err(DomainError::CredentialsInvalid);
     }
-    app.store
-        .delete(&lock_pk(&lock_key), LOCK_SK, Condition::None)
-        .await?;
+    app.store.delete(&pk, LOCK_SK, Condition::None).await?;
     Ok(())
 }
 
-/// The ops that clear every lock of the learner's identifiers (in a reset's transaction).
-pub(crate) fn clear_locks(app: &App, learner: &crate::account::learner::Learner) -> Vec<WriteOp> {
-    lock_keys_of(app, learner)
-        .iter()
-        .map(|k| WriteOp::Delete {
-            pk: lock_pk(k),
-            sk: LOCK_SK.into(),
-            condition: Condition::None,
-        })
-        .collect()
+/// The op that clears the learner's lock (in a reset's transaction).
+pub(crate) fn clear_lock(app: &App, learner: &crate::account::learner::Learner) -> WriteOp {
+    WriteOp::Delete {
+        pk: learner_lock_pk(app, &learner.id_key),
+        sk: LOCK_SK.into(),
+        condition: Condition::None,
+    }
 }
 
 /// The write that claims one try on the lock `pk` as read (see [`crate::limits::lockout`]), or
@@ -166,14 +148,13 @@ fn claim_write(
     })
 }
 
-/// Claims one try for the identifier `key` on its own (re-authentication): `ACCOUNT_LOCKED`
-/// while it is locked.
-async fn claim_attempt(app: &App, key: &str) -> Result<(), DomainError> {
-    let pk = lock_pk(key);
+/// Claims one try on the lock `pk` on its own (re-authentication): `ACCOUNT_LOCKED` while it
+/// is locked.
+async fn claim_attempt(app: &App, pk: &str) -> Result<(), DomainError> {
     let now = app.now_unix();
     optimistic!("lockout", |_| {
-        let lock = app.store.get(&pk, LOCK_SK).await?;
-        match claim_write(lock.as_ref(), &pk, now)? {
+        let lock = app.store.get(pk, LOCK_SK).await?;
+        match claim_write(lock.as_ref(), pk, now)? {
             Ok((item, condition)) => Ok(Step::of(app.store.put(item, condition).await, ())?),
             Err(retry_after) => Err(DomainError::AccountLocked { retry_after }),
         }
@@ -188,16 +169,52 @@ struct Attempt {
     captcha_key: Option<(String, &'static str)>,
     captcha: Option<Item>,
     found: Option<Stored>,
+    /// The lock as the claim wrote it (to give the try back if the login then fails on storage).
+    claimed: Option<Item>,
+}
+
+/// The learner a mobile number's claim (as read) names and its lock, read together; with no
+/// such learner, the lock of the number as typed (`unknown_lock_key`): unknown accounts are
+/// locked like known ones.
+async fn by_claim(
+    app: &App,
+    mobile: &Mobile,
+    claim: Option<Item>,
+    unknown_lock_key: String,
+) -> Result<(Option<Stored>, String, Option<Item>), DomainError> {
+    let holder = claim
+        .map(|c| c.parse::<learner::MobileClaim>())
+        .transpose()?;
+    let Some(holder) = holder else {
+        let pk = lock_pk(&unknown_lock_key);
+        let lock = app.store.get(&pk, LOCK_SK).await?;
+        return Ok((None, pk, lock));
+    };
+    let pk = learner_lock_pk(app, &holder.learner);
+    let learner_pk = learner::pk(&holder.learner);
+    let keys = [(learner_pk.as_str(), PROFILE_SK), (pk.as_str(), LOCK_SK)];
+    let mut got = app.store.get_many(&keys).await?.into_iter();
+    let found = got.next().flatten().map(Stored::from_item).transpose()?;
+    // A claim is only trusted while the learner still points back at it.
+    let mobile_key = learner::mobile_key(app, mobile);
+    let found = found.filter(|s| s.learner.mobile_key.as_deref() == Some(&mobile_key));
+    Ok((found, pk, got.next().flatten()))
 }
 
 impl Attempt {
-    /// The one read: the lock, the captcha and the learner (by mobile: the number's claim, then
-    /// the learner).
+    /// The first read: the captcha with the learner and its lock (by ID number), or with the
+    /// number's claim (by mobile number: then the learner and its lock in a second read, as the
+    /// lock is the learner's, whichever way the account was typed).
     async fn read(app: &App, account: &str, captcha_id: &str) -> Result<Attempt, DomainError> {
         let parsed = Account::parse(app, account);
-        let lock_pk = lock_pk(&parsed.throttle_key(app, account));
         let captcha_key = crate::captcha::key(captcha_id);
-        let mut keys: Vec<(String, &str)> = vec![(lock_pk.clone(), LOCK_SK)];
+        let early_lock = match &parsed {
+            Account::Id(id) => Some(learner_lock_pk(app, &learner::id_key(app, id))),
+            Account::Mobile(_) => None,
+            Account::Neither => Some(lock_pk(&parsed.throttle_key(app, account))),
+        };
+        let mut keys: Vec<(String, &str)> = Vec::with_capacity(3);
+        keys.extend(early_lock.clone().map(|pk| (pk, LOCK_SK)));
         keys.extend(captcha_key.clone());
         match &parsed {
             Account::Id(id) => keys.push((learner::pk(&learner::id_key(app, id)), PROFILE_SK)),
@@ -206,12 +223,18 @@ impl Attempt {
         }
         let key_refs: Vec<(&str, &str)> = keys.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         let mut got = app.store.get_many(&key_refs).await?.into_iter();
-        let lock = got.next().flatten();
+        let lock = early_lock.as_ref().and_then(|_| got.next().flatten());
         let captcha = captcha_key.as_ref().and_then(|_| got.next().flatten());
-        let found = match &parsed {
-            Account::Id(_) => got.next().flatten().map(Stored::from_item).transpose()?,
-            Account::Mobile(m) => learner::load_by_claim(app, m, got.next().flatten()).await?,
-            Account::Neither => None,
+        let (found, lock_pk, lock) = match (&parsed, early_lock) {
+            (Account::Mobile(m), _) => {
+                let claim = got.next().flatten();
+                by_claim(app, m, claim, parsed.throttle_key(app, account)).await?
+            }
+            (Account::Id(_), Some(pk)) => {
+                let found = got.next().flatten().map(Stored::from_item).transpose()?;
+                (found, pk, lock)
+            }
+            (_, pk) => (None, pk.expect("read first"), lock),
         };
         Ok(Attempt {
             parsed,
@@ -220,6 +243,7 @@ impl Attempt {
             captcha_key,
             captcha,
             found,
+            claimed: None,
         })
     }
 
@@ -262,6 +286,7 @@ impl Attempt {
             } else {
                 match claim_write(self.lock.as_ref(), &self.lock_pk, now)? {
                     Ok((item, condition)) => {
+                        self.claimed = Some(item.clone());
                         ops.push(WriteOp::Put { item, condition });
                         Ok(())
                     }
@@ -285,6 +310,34 @@ impl Attempt {
             }
         })?;
         outcome
+    }
+}
+
+impl Attempt {
+    /// Puts the lock back as it was before this attempt's claim, unless another attempt changed
+    /// it since (best effort: storage has just failed; a failure here is logged).
+    async fn give_back(&self, app: &App) {
+        let Some(claimed) = &self.claimed else {
+            return;
+        };
+        let since = Condition::Version(claimed.version);
+        let restored = match &self.lock {
+            None => app
+                .store
+                .delete(&claimed.pk, &claimed.sk, since)
+                .await
+                .map(drop),
+            Some(before) => {
+                let before = Item {
+                    version: claimed.version + 1,
+                    ..before.clone()
+                };
+                app.store.put(before, since).await
+            }
+        };
+        if let Err(e) = restored {
+            tracing::warn!(error = %e, "login: the claimed try was not given back");
+        }
     }
 }
 
@@ -326,17 +379,25 @@ pub async fn login(
         .claim(app, answer, client_ip, || note(LoginResult::Locked))
         .await?;
     let verified = verify(attempt.found.as_ref(), &attempt.parsed, cmd.password).await;
-    let Some(stored) = attempt.found.filter(|_| verified) else {
+    let Some(stored) = attempt.found.take().filter(|_| verified) else {
         let failure = note(LoginResult::Failure);
         app.store.put(failure, Condition::NotExists).await?;
         return Err(DomainError::CredentialsInvalid);
     };
+    if stored.learner.initial_password_expired(app) {
+        // The right initial password, too late: said only now, so the answer tells nothing to
+        // whoever does not know it; the try stays counted.
+        let expired = note(LoginResult::Failure);
+        app.store.put(expired, Condition::NotExists).await?;
+        return Err(DomainError::ActivationExpired);
+    }
 
     let (new, session_op) = session::start(app, &stored.learner);
-    app.store
+    let done = app
+        .store
         .transact(vec![
             WriteOp::Delete {
-                pk: attempt.lock_pk,
+                pk: attempt.lock_pk.clone(),
                 sk: LOCK_SK.into(),
                 condition: Condition::None,
             },
@@ -346,7 +407,12 @@ pub async fn login(
                 condition: Condition::NotExists,
             },
         ])
-        .await?;
+        .await;
+    if let Err(e) = done {
+        // The right password, and storage failed: the try claimed is not the learner's fault.
+        attempt.give_back(app).await;
+        return Err(e.into());
+    }
     Ok(LoginResponse {
         token: new.token,
         token_type: "Bearer",

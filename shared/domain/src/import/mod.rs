@@ -14,6 +14,7 @@ use crate::store::{Condition, Item, Step, WriteOp, MAX_TRANSACTION_ITEMS};
 use crate::values::credits::Credits;
 use crate::values::id_number::IdNumber;
 use crate::values::input::max;
+use crate::values::mobile::Mobile;
 use chrono::{Datelike, NaiveDate};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -60,10 +61,11 @@ pub enum RecordProblem {
     LearnerNotFound,
     DuplicateInEvent,
     ExternalIdConflict,
+    MobileInvalid,
 }
 
 impl RecordProblem {
-    pub const ALL: [RecordProblem; 14] = [
+    pub const ALL: [RecordProblem; 15] = [
         RecordProblem::RecordInvalid,
         RecordProblem::IdNumberInvalid,
         RecordProblem::NameInvalid,
@@ -78,6 +80,7 @@ impl RecordProblem {
         RecordProblem::LearnerNotFound,
         RecordProblem::DuplicateInEvent,
         RecordProblem::ExternalIdConflict,
+        RecordProblem::MobileInvalid,
     ];
 
     pub fn code(self) -> &'static str {
@@ -97,6 +100,7 @@ impl RecordProblem {
             LearnerNotFound => "LEARNER_NOT_FOUND",
             DuplicateInEvent => "DUPLICATE_IN_EVENT",
             ExternalIdConflict => "EXTERNAL_ID_CONFLICT",
+            MobileInvalid => "MOBILE_INVALID",
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct ImportResult {
 struct LearnerRecord {
     id_number: Option<String>,
     name: Option<String>,
+    /// The learner's mobile number as the school knows it: the first login binds only it.
+    mobile: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,9 +153,9 @@ use RecordProblem::{
     DuplicateInEvent as DUPLICATE_IN_EVENT, ExternalIdConflict as EXTERNAL_ID_CONFLICT,
     ExternalIdInvalid as EXTERNAL_ID_INVALID, IdNumberInvalid as ID_NUMBER_INVALID,
     IssuerInvalid as ISSUER_INVALID, LearnerNotFound as LEARNER_NOT_FOUND,
-    NameInvalid as NAME_INVALID, PointsInvalid as POINTS_INVALID, RecordInvalid as RECORD_INVALID,
-    SourceUnknown as SOURCE_UNKNOWN, SubtypeUnknown as SUBTYPE_UNKNOWN,
-    TypeUnknown as TYPE_UNKNOWN,
+    MobileInvalid as MOBILE_INVALID, NameInvalid as NAME_INVALID, PointsInvalid as POINTS_INVALID,
+    RecordInvalid as RECORD_INVALID, SourceUnknown as SOURCE_UNKNOWN,
+    SubtypeUnknown as SUBTYPE_UNKNOWN, TypeUnknown as TYPE_UNKNOWN,
 };
 
 fn text(value: Option<String>, max_chars: usize, bad: Bad) -> Result<String, Bad> {
@@ -168,11 +174,17 @@ fn record<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, Bad> {
     T::deserialize(v).map_err(|_| RECORD_INVALID)
 }
 
-fn check_learner(app: &App, v: &Value) -> Result<(IdNumber, String), Bad> {
+fn check_learner(app: &App, v: &Value) -> Result<(IdNumber, Learner), Bad> {
     let r: LearnerRecord = record(v)?;
     let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
         .map_err(|_| ID_NUMBER_INVALID)?;
-    Ok((id, text(r.name, max::LEARNER_NAME, NAME_INVALID)?))
+    let name = text(r.name, max::LEARNER_NAME, NAME_INVALID)?;
+    let mut learner = Learner::new(app, &id, &name);
+    if let Some(m) = r.mobile.filter(|m| !m.trim().is_empty()) {
+        let mobile = Mobile::parse(&m).map_err(|_| MOBILE_INVALID)?;
+        learner.expected_mobile_key = Some(learner::mobile_key(app, &mobile));
+    }
+    Ok((id, learner))
 }
 
 /// The stable id of an achievement: the same institution and external id always give the same.
@@ -318,8 +330,8 @@ async fn import_learners(
     let mut new_learners = Vec::new();
     for (index, v) in records.iter().enumerate() {
         match check_learner(app, v) {
-            Ok((id, name)) if seen_ids.insert(id.expose().to_string()) => {
-                new_learners.push(Learner::new(app, &id, &name));
+            Ok((id, learner)) if seen_ids.insert(id.expose().to_string()) => {
+                new_learners.push(learner);
             }
             Ok(_) => errors.push(bad(index, "learner", DUPLICATE_IN_EVENT)),
             Err(b) => errors.push(bad(index, "learner", b)),
@@ -327,7 +339,7 @@ async fn import_learners(
     }
     let known: HashSet<String> = new_learners.iter().map(|l| l.id_key.clone()).collect();
     let outcomes: Vec<Result<bool, DomainError>> = stream::iter(new_learners)
-        .map(|l| async move { learner::create(app, &l).await })
+        .map(|l| async move { learner::create_or_refresh(app, &l).await })
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;

@@ -1,5 +1,5 @@
-//! Per-client-address limits of the routes anyone may call (`GET /captcha`, `POST /login`,
-//! `POST /password/reset/code`): counters per (address, route, fixed window), each raised by one
+//! Per-client-address limits (`GET /captcha`, `POST /login`, `POST /password/reset/code`,
+//! `POST /password/reset`, `POST /sms/code`): counters per (address, route, fixed window), each raised by one
 //! bounded increment ([`WriteOp::Increment`]: no read first). Past the limit: `RATE_LIMITED`
 //! with the seconds until the window ends. The limits are configuration
 //! ([`crate::app::config::Throttles`]).
@@ -24,6 +24,9 @@ pub enum Action {
     Captcha,
     Login,
     ResetCode,
+    Reset,
+    /// SMS codes asked by logged-in learners (`POST /sms/code`).
+    SmsCode,
 }
 
 impl Action {
@@ -32,6 +35,8 @@ impl Action {
             Action::Captcha => "CAPTCHA",
             Action::Login => "LOGIN",
             Action::ResetCode => "RESETCODE",
+            Action::Reset => "RESET",
+            Action::SmsCode => "SMSCODE",
         }
     }
 
@@ -40,6 +45,8 @@ impl Action {
             Action::Captcha => &app.throttles.captcha,
             Action::Login => &app.throttles.login,
             Action::ResetCode => &app.throttles.reset_code,
+            Action::Reset => &app.throttles.reset,
+            Action::SmsCode => &app.throttles.sms_code,
         }
     }
 }

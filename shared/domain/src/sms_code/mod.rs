@@ -1,14 +1,17 @@
 //! SMS verification codes: six CSPRNG digits, stored only as a keyed hash, bound to learner,
 //! number and purpose, valid five minutes, single use, void after five wrong tries; sends limited
-//! per number, learner and client IP, reserved atomically before anything is sent.
+//! per learner and number, per learner, per client address (those limits show) and per number
+//! and purpose (that one never shows), reserved atomically before anything is sent.
 
 pub mod notice;
 
+use crate::account::binding::Binding;
 use crate::account::learner;
 use crate::account::session::Authenticated;
 use crate::app::App;
 use crate::error::{DomainError, Problem};
 use crate::limits::quota::{Denied, Limit, Rule, SendLog, Sent};
+use crate::limits::throttle::{Action, Throttle};
 use crate::security::crypto::constant_time_eq;
 use crate::store::retry::optimistic;
 use crate::store::schema::{self, QUOTA_SK};
@@ -18,13 +21,16 @@ use crate::values::input::required_secret;
 use crate::values::mobile::Mobile;
 use crate::values::secret::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 pub const CODE_TTL_SECONDS: i64 = 5 * 60;
 pub const MAX_WRONG_TRIES: u32 = 5;
 pub const CODE_DIGITS: usize = 6;
 
-/// Per number: one a minute, five an hour, ten a day.
-pub const PER_NUMBER: Rule = Rule {
+/// Per learner, number and purpose: one a minute, five an hour, ten a day. The limits a learner
+/// sees (`SMS_COOLDOWN`, `SMS_LIMIT_EXCEEDED`) are their own: another learner's sends to the same
+/// number never show.
+pub const PER_LEARNER_NUMBER: Rule = Rule {
     cooldown: 60,
     limits: &[
         Limit {
@@ -37,7 +43,7 @@ pub const PER_NUMBER: Rule = Rule {
         },
     ],
 };
-/// Per learner: ten a day.
+/// Per learner, across numbers and purposes: ten a day.
 pub const PER_LEARNER: Rule = Rule {
     cooldown: 0,
     limits: &[Limit {
@@ -45,14 +51,11 @@ pub const PER_LEARNER: Rule = Rule {
         window: 86_400,
     }],
 };
-/// Per client IP: twenty a day.
-pub const PER_IP: Rule = Rule {
-    cooldown: 0,
-    limits: &[Limit {
-        max: 20,
-        window: 86_400,
-    }],
-};
+/// Per number and purpose, whoever asks: the carriers' usual caps (one a minute, five an hour,
+/// ten a day). Never shown: past it the answer is the same and nothing is sent, so nobody learns
+/// what others sent to a number. Each purpose has its own log: reset codes cannot spend a
+/// number's binding codes, nor the reverse.
+pub const PER_NUMBER: Rule = PER_LEARNER_NUMBER;
 
 /// What a code is for. A code is only good for the purpose it was sent for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,16 +150,30 @@ fn code_hash(
     )
 }
 
-fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> Vec<(String, Rule)> {
+/// The logs whose limits the learner sees.
+fn learner_logs(app: &App, learner_key: &str, mobile_key: &str, purpose: Purpose) -> Logs {
+    let pair = app
+        .keys
+        .keyed("learner-number", &format!("{learner_key}|{mobile_key}"));
     vec![
         (
-            schema::quota_mobile_pk(&learner::mobile_key(app, mobile)),
-            PER_NUMBER,
+            schema::quota_learner_number_pk(purpose.as_str(), &pair),
+            PER_LEARNER_NUMBER,
         ),
         (schema::quota_learner_pk(learner_key), PER_LEARNER),
-        (schema::quota_ip_pk(&app.keys.keyed("ip", ip)), PER_IP),
     ]
 }
+
+/// The log of a number's sends for `purpose`, whoever asked (never shown).
+pub(crate) fn number_log(mobile_key: &str, purpose: Purpose) -> Logs {
+    vec![(
+        schema::quota_mobile_pk(purpose.as_str(), mobile_key),
+        PER_NUMBER,
+    )]
+}
+
+/// Send logs with the rule each keeps.
+pub(crate) type Logs = Vec<(String, Rule)>;
 
 pub(crate) fn denied(d: Denied) -> DomainError {
     match d {
@@ -166,14 +183,15 @@ pub(crate) fn denied(d: Denied) -> DomainError {
 }
 
 /// Reserves one send in every log of `keys` at once (one transaction, conditional on what was
-/// read).
+/// read), counted in the address's windows of `throttle` when given.
 pub(crate) async fn reserve(
     app: &App,
     keys: &[(String, Rule)],
     sent: &Sent,
+    mut throttle: Option<&mut Throttle>,
 ) -> Result<(), DomainError> {
     optimistic!("SMS quota", |_| {
-        let mut ops = Vec::with_capacity(keys.len());
+        let mut ops = throttle.as_mut().map(|t| t.ops()).unwrap_or_default();
         for (pk, rule) in keys {
             let current = app.store.get(pk, QUOTA_SK).await?;
             let log: SendLog = match &current {
@@ -185,7 +203,13 @@ pub(crate) async fn reserve(
             let item = Item::new(pk.clone(), QUOTA_SK, &next).expiring(next.expires_at(rule));
             ops.push(WriteOp::put_over(current.as_ref(), item));
         }
-        Ok(Step::of(app.store.transact(ops).await, ())?)
+        let written = app.store.transact(ops).await;
+        if let (Err(e), Some(t)) = (&written, throttle.as_mut()) {
+            if t.on_failure(e)? {
+                return Ok(Step::Again);
+            }
+        }
+        Ok(Step::of(written, ())?)
     })
 }
 
@@ -210,55 +234,92 @@ pub(crate) async fn release(
 }
 
 /// Sends a code to the authenticated learner, asked from `client_ip`. A new number for an
-/// active learner (`CHANGE_MOBILE`) needs an active learner.
+/// active learner (`CHANGE_MOBILE`) needs an active learner; on the first login, a number the
+/// school gave is the only one a code goes to.
 pub async fn request_code(
     app: &App,
     authed: &Authenticated,
     cmd: SendCodeCommand,
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
-    if cmd.purpose == Purpose::ChangeMobile && !authed.learner.learner.is_active() {
-        return Err(DomainError::ProfileIncomplete);
+    let learner = &authed.learner.learner;
+    match cmd.purpose {
+        Purpose::ChangeMobile if !learner.is_active() => {
+            return Err(DomainError::ProfileIncomplete)
+        }
+        Purpose::BindMobile if !learner.may_bind(&learner::mobile_key(app, &cmd.mobile)) => {
+            return Err(DomainError::validation("mobile", Problem::Invalid))
+        }
+        _ => {}
     }
-    send_code(app, &authed.learner.learner.id_key, cmd, client_ip).await
+    send_code(app, &learner.id_key, cmd, client_ip).await
 }
 
-/// Sends a code to the learner `learner_key`, asked from `client_ip`: reserves the quota, stores
-/// the code's keyed hash, then sends. A refused SMS voids the code and gives the quota back; an
-/// SMS whose outcome is unknown keeps both (it may have been delivered). Either is 503.
+/// Sends a code to the learner `learner_key`, asked from `client_ip`, and answers no sooner than
+/// [`crate::app::config::Throttles::sms_code_min_ms`] after it began. The learner's own limits
+/// and the address's are checked first and are the only ones that show; then, unless the number
+/// is bound to another learner or had its sends for the purpose (the same answer, nothing
+/// sent), the code is stored as a keyed hash and sent. A refused SMS voids the code and gives
+/// the quota back; an SMS whose outcome is unknown keeps both (it may have been delivered).
+/// Either is 503.
 pub async fn send_code(
     app: &App,
     learner_key: &str,
     cmd: SendCodeCommand,
     client_ip: &str,
 ) -> Result<SendCodeResponse, DomainError> {
+    let started = tokio::time::Instant::now();
     let SendCodeCommand { mobile, purpose } = cmd;
-    let keys = quota_keys(app, learner_key, &mobile, client_ip);
-    deliver(app, learner_key, &mobile, purpose, &keys).await?;
+    let mobile_key = learner::mobile_key(app, &mobile);
+    let sent = Sent {
+        at: app.now_unix(),
+        id: app.rng().hex(8),
+    };
+    let mut throttle = Throttle::new(app, Action::SmsCode, client_ip);
+    let mut logs = learner_logs(app, learner_key, &mobile_key, purpose);
+    reserve(app, &logs, &sent, Some(&mut throttle)).await?;
+    let held = match Binding::read(app, learner_key, &mobile_key).await {
+        Ok(_) => false,
+        Err(DomainError::MobileTaken) => true,
+        Err(e) => return Err(e),
+    };
+    let number = number_log(&mobile_key, purpose);
+    let quiet = held
+        || match reserve(app, &number, &sent, None).await {
+            Ok(()) => false,
+            Err(DomainError::SmsCooldown { .. } | DomainError::SmsLimitExceeded { .. }) => true,
+            Err(e) => return Err(e),
+        };
+    if quiet {
+        // Same store work as a send: a code nobody will ever see.
+        let code = app.rng().digits(CODE_DIGITS);
+        store_code(app, learner_key, &mobile, purpose, &code).await?;
+        tracing::info!(mobile = %mobile.masked(), purpose = purpose.as_str(), held, "code not sent (number held by another learner or at its cap)");
+    } else {
+        logs.extend(number);
+        deliver(app, learner_key, &mobile, purpose, &logs, &sent).await?;
+    }
+    tokio::time::sleep_until(started + Duration::from_millis(app.throttles.sms_code_min_ms)).await;
     Ok(SendCodeResponse {
         expires_in: CODE_TTL_SECONDS,
-        resend_after: PER_NUMBER.cooldown,
+        resend_after: PER_LEARNER_NUMBER.cooldown,
     })
 }
 
-/// Reserve quota in `keys` → store the code → send it; see [`send_code`].
+/// Stores a new code and sends it, the sends already reserved in `reserved` (as `sent`); see
+/// [`send_code`].
 pub(crate) async fn deliver(
     app: &App,
     learner_key: &str,
     mobile: &Mobile,
     purpose: Purpose,
-    keys: &[(String, Rule)],
+    reserved: &[(String, Rule)],
+    sent: &Sent,
 ) -> Result<(), DomainError> {
-    let reservation = Sent {
-        at: app.now_unix(),
-        id: app.rng().hex(8),
-    };
-    reserve(app, keys, &reservation).await?;
-
     let code = app.rng().digits(CODE_DIGITS);
     // A new code replaces the previous one for this learner and purpose.
     if let Err(e) = store_code(app, learner_key, mobile, purpose, &code).await {
-        release(app, keys, &reservation.id).await?;
+        release(app, reserved, &sent.id).await?;
         return Err(e);
     }
     let text = app.sms_config.code_text(&code, CODE_TTL_SECONDS / 60);
@@ -270,7 +331,7 @@ pub(crate) async fn deliver(
         Err(e) if e.is_refused() => {
             tracing::warn!(mobile = %mobile.masked(), error = %e, "SMS refused; code voided, quota released");
             void_code(app, learner_key, mobile, purpose, &code).await?;
-            release(app, keys, &reservation.id).await?;
+            release(app, reserved, &sent.id).await?;
             Err(e.into())
         }
         Err(e) => {
@@ -378,6 +439,55 @@ impl VerifiedCode {
     }
 }
 
+/// What a code as typed comes to against the code item as read.
+pub(crate) enum Verdict {
+    /// It matches: use it up in the transaction that acts on it.
+    Right(VerifiedCode),
+    /// Wrong, for a live code: the write that counts the wrong try (the fifth voids the code).
+    Wrong(Item, Condition),
+    /// No live code for this learner, number and purpose (or already void).
+    Nothing,
+}
+
+/// Judges `code` for the learner, number (`mobile_key`) and purpose against `item`, the code
+/// item as read at `now`; writes nothing.
+pub(crate) fn judge(
+    app: &App,
+    (learner_key, mobile_key, purpose): (&str, &str, Purpose),
+    code: &str,
+    item: Option<&Item>,
+    now: i64,
+) -> Result<Verdict, DomainError> {
+    let Some(item) = item.filter(|i| i.is_live(now)) else {
+        return Ok(Verdict::Nothing);
+    };
+    let record: CodeRecord = item.parse()?;
+    if record.wrong_tries >= MAX_WRONG_TRIES || record.mobile_key != mobile_key {
+        return Ok(Verdict::Nothing);
+    }
+    let code = code.trim();
+    let well_formed = code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit());
+    let expected = code_hash(app, learner_key, mobile_key, purpose, code);
+    if well_formed && constant_time_eq(record.code_hash.as_bytes(), expected.as_bytes()) {
+        return Ok(Verdict::Right(VerifiedCode {
+            pk: item.pk.clone(),
+            sk: item.sk.clone(),
+            version: item.version,
+        }));
+    }
+    let counted = CodeRecord {
+        wrong_tries: record.wrong_tries + 1,
+        ..record
+    };
+    let (next, condition) = (item.next(&counted), Condition::Version(item.version));
+    Ok(Verdict::Wrong(next, condition))
+}
+
+/// The key of a learner's code item for `purpose`.
+pub(crate) fn code_key(learner_key: &str, purpose: Purpose) -> (String, String) {
+    (learner::pk(learner_key), code_sk(purpose))
+}
+
 /// Checks `code` for the learner, number and purpose. A wrong code counts a try (the fifth voids
 /// it); anything wrong is `SMS_CODE_INVALID`.
 pub async fn verify_code(
@@ -388,39 +498,22 @@ pub async fn verify_code(
     code: Option<SecretString>,
 ) -> Result<VerifiedCode, DomainError> {
     let code = required_secret("smsCode", code, max::SHORT_CODE)?;
-    let code = code.expose_secret().trim();
-    let pk = learner::pk(learner_key);
-    let sk = code_sk(purpose);
+    let (pk, sk) = code_key(learner_key, purpose);
     let mobile_key = learner::mobile_key(app, mobile);
     let now = app.now_unix();
-    let well_formed = code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit());
-    let expected = code_hash(app, learner_key, &mobile_key, purpose, code);
-    read_modify_write(app.store.as_ref(), &pk, &sk, |item| {
-        let Some(item) = item.filter(|i| i.is_live(now)) else {
-            return Err(DomainError::SmsCodeInvalid);
-        };
-        let record: CodeRecord = item.parse()?;
-        if record.wrong_tries >= MAX_WRONG_TRIES || record.mobile_key != mobile_key {
-            return Err(DomainError::SmsCodeInvalid);
+    let whose = (learner_key, mobile_key.as_str(), purpose);
+    optimistic!("SMS code", |_| {
+        let item = app.store.get(&pk, &sk).await?;
+        match judge(app, whose, code.expose_secret(), item.as_ref(), now)? {
+            Verdict::Right(verified) => Ok(Step::Done(verified)),
+            Verdict::Nothing => Err(DomainError::SmsCodeInvalid),
+            Verdict::Wrong(item, condition) => match app.store.put(item, condition).await {
+                Ok(()) => Err(DomainError::SmsCodeInvalid),
+                Err(e) if e.is_contention() => Ok(Step::Lost),
+                Err(e) => Err(e.into()),
+            },
         }
-        if well_formed && constant_time_eq(record.code_hash.as_bytes(), expected.as_bytes()) {
-            return Ok(Decision::Keep(Ok(VerifiedCode {
-                pk: pk.clone(),
-                sk: sk.clone(),
-                version: item.version,
-            })));
-        }
-        let counted = CodeRecord {
-            wrong_tries: record.wrong_tries + 1,
-            ..record
-        };
-        Ok(Decision::write(
-            &counted,
-            item.expires_at,
-            Err(DomainError::SmsCodeInvalid),
-        ))
     })
-    .await?
 }
 
 #[cfg(test)]
@@ -468,7 +561,10 @@ mod tests {
 
     async fn sends_logged(app: &App, mobile: &Mobile) -> usize {
         let mut n = 0;
-        for (pk, _) in quota_keys(app, LEARNER, mobile, IP) {
+        let mobile_key = learner::mobile_key(app, mobile);
+        let mut logs = learner_logs(app, LEARNER, &mobile_key, Purpose::BindMobile);
+        logs.extend(number_log(&mobile_key, Purpose::BindMobile));
+        for (pk, _) in logs {
             if let Some(item) = app.store.get(&pk, QUOTA_SK).await.unwrap() {
                 n += item.parse::<SendLog>().unwrap().sends.len();
             }

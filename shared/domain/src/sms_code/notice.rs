@@ -25,6 +25,8 @@ pub enum Notice {
     PasswordChanged,
     /// After a mobile change, to the old number.
     MobileChanged,
+    /// When too many failed password resets stop an account's resets for a day, to its number.
+    ResetsStopped,
 }
 
 impl Notice {
@@ -32,6 +34,7 @@ impl Notice {
         match self {
             Notice::PasswordChanged => "PASSWORD_CHANGED",
             Notice::MobileChanged => "MOBILE_CHANGED",
+            Notice::ResetsStopped => "RESETS_STOPPED",
         }
     }
 }
@@ -46,13 +49,14 @@ pub async fn send(app: &App, mobile: &Mobile, notice: Notice) {
         at: app.now_unix(),
         id: app.rng().hex(8),
     };
-    if let Err(e) = reserve(app, &keys, &sent).await {
+    if let Err(e) = reserve(app, &keys, &sent, None).await {
         tracing::warn!(mobile = %mobile.masked(), notice = notice.as_str(), error = %e, "notice not sent (daily cap or storage)");
         return;
     }
     let template = match notice {
         Notice::PasswordChanged => &app.sms_config.password_notice,
         Notice::MobileChanged => &app.sms_config.mobile_notice,
+        Notice::ResetsStopped => &app.sms_config.reset_notice,
     };
     let text = app.sms_config.notice_text(template);
     match app.sms.send(&mobile.e164(), &text).await {
@@ -98,7 +102,8 @@ mod tests {
         assert!(texts.iter().all(|m| m.text
             == "【学分银行】您的学分银行账户密码已修改。如非本人操作，请立即联系所属院校。"));
         // No code quota was touched: the number's send log does not exist, a code goes out.
-        let log = schema::quota_mobile_pk(&learner::mobile_key(&app, &mobile));
+        let purpose = Purpose::BindMobile.as_str();
+        let log = schema::quota_mobile_pk(purpose, &learner::mobile_key(&app, &mobile));
         assert!(app
             .store
             .get(&log, schema::QUOTA_SK)

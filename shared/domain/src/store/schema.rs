@@ -15,7 +15,8 @@
 //! | login lock | `LOCK#<identifierKey>` | `LOCK` |
 //! | mobile claim | `MOBILE#<mobileKey>` | `MOBILE` |
 //! | account event (password reset or changed, mobile changed) | `LEARNER#<idKey>` | `EVENT#<ms, 15 digits>#<rand>` |
-//! | SMS send log | `SMSQ#MOBILE#<mobileKey>`, `SMSQ#LEARNER#<idKey>`, `SMSQ#IP#<ipKey>` | `QUOTA` |
+//! | SMS code send log | `SMSQ#MOBILE#<PURPOSE>#<mobileKey>`, `SMSQ#LNUM#<PURPOSE>#<pairKey>`, `SMSQ#LEARNER#<idKey>` | `QUOTA` |
+//! | failed password resets per account | `SMSQ#RESETFAIL#<identifierKey>` | `QUOTA` |
 //! | reset-code log per typed identifier | `SMSQ#RESET#<identifierKey>` | `QUOTA` |
 //! | notice SMS log per number | `SMSQ#NOTICE#<mobileKey>` | `QUOTA` |
 //! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>#<shard 0-3>` |
@@ -79,21 +80,28 @@ pub fn mobile_pk(mobile_key: &str) -> String {
     format!("MOBILE#{mobile_key}")
 }
 
-pub fn quota_mobile_pk(mobile_key: &str) -> String {
-    format!("SMSQ#MOBILE#{mobile_key}")
+/// Codes sent to one number for one purpose, whoever asked.
+pub fn quota_mobile_pk(purpose: &str, mobile_key: &str) -> String {
+    format!("SMSQ#MOBILE#{purpose}#{mobile_key}")
+}
+
+/// Codes one learner asked for one number and purpose (`pair_key` hashes both).
+pub fn quota_learner_number_pk(purpose: &str, pair_key: &str) -> String {
+    format!("SMSQ#LNUM#{purpose}#{pair_key}")
 }
 
 pub fn quota_learner_pk(id_key: &str) -> String {
     format!("SMSQ#LEARNER#{id_key}")
 }
 
-pub fn quota_ip_pk(ip_key: &str) -> String {
-    format!("SMSQ#IP#{ip_key}")
-}
-
-/// ResetCommand codes asked for one typed identifier (known or not).
+/// Reset codes asked for one typed identifier (known or not).
 pub fn quota_reset_pk(identifier_key: &str) -> String {
     format!("SMSQ#RESET#{identifier_key}")
+}
+
+/// Failed password resets of one account (by its identifier, known or not).
+pub fn reset_failures_pk(identifier_key: &str) -> String {
+    format!("SMSQ#RESETFAIL#{identifier_key}")
 }
 
 /// Notices sent to one number (their own cap, apart from the codes').

@@ -94,9 +94,19 @@ pub fn check_char(first17: &[u8]) -> u8 {
     CHECK_CHARS[(sum % 11) as usize]
 }
 
+/// The form of a masked ID number that logs show: its first four characters and stars, so that
+/// nothing of the last six (the initial password) is ever written out.
+pub fn log_mask(masked: &str) -> String {
+    let head: String = masked.chars().take(4).collect();
+    format!(
+        "{head}{}",
+        "*".repeat(masked.chars().count().saturating_sub(4))
+    )
+}
+
 /// Masks an account identifier as typed, for logs and the audit trail: an ID number-sized
-/// string keeps its first and last four, a mobile-sized one its first three and last four,
-/// anything else only its length.
+/// string keeps its first four only, a mobile-sized one its first three and last four, anything
+/// else only its length.
 pub fn mask_account(account: &str) -> String {
     let chars: Vec<char> = account.trim().chars().collect();
     let n = chars.len();
@@ -107,7 +117,8 @@ pub fn mask_account(account: &str) -> String {
         format!("{h}{mid}{t}")
     };
     match n {
-        18 => keep(4, 4),
+        // None of the last six (the initial password) in a log or an audit entry.
+        18 => keep(4, 0),
         11 => keep(3, 4),
         _ => "*".repeat(n.min(32)),
     }
@@ -220,7 +231,9 @@ mod tests {
 
     #[test]
     fn masks_accounts_as_typed() {
-        assert_eq!(mask_account("440883200305125051"), "4408**********5051");
+        // None of the last six (the initial password) in a log or an audit entry.
+        assert_eq!(mask_account("440883200305125051"), "4408**************");
+        assert_eq!(log_mask("4408**********5051"), "4408**************");
         assert_eq!(mask_account("13800138000"), "138****8000");
         assert_eq!(mask_account("abc"), "***");
     }
