@@ -241,7 +241,7 @@ async function run() {
     equal(await text(page, '#captcha-refresh'), '看不清，换一张', 'refresh link');
     equal(await text(page, '#login-submit'), '立即登录', 'login button');
     await p.shot('01-login');
-    // 立即注册 and 忘记密码 explain what to do.
+    // 立即注册 explains what to do.
     await page.click('#register');
     assert((await text(page, '#register-note')).includes('院校'), 'register note names the school');
     const before = await page.getAttribute('#captcha-image', 'src');
@@ -258,9 +258,11 @@ async function run() {
       return src && src !== old && src.startsWith('data:');
     }, before);
     await p.shot('02-login-wrong-captcha');
+    // 忘记密码 leads to the reset page, which names the school for learners without a bound number.
     await page.click('#forgot');
-    await page.waitForSelector('#forgot-note');
-    assert((await text(page, '#forgot-note')).includes('院校'), 'forgot-password note names the school');
+    await page.waitForURL(/#\/forgot$/);
+    await page.waitForSelector('#forgot-help');
+    assert((await text(page, '#forgot-help')).includes('院校'), 'forgot-password help names the school');
     await p.shot('03-forgot-password');
     await p.close();
   });

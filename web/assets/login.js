@@ -40,7 +40,7 @@ export default async function login(root, ctx) {
     alert.el, lock.el, account.wrap, password.wrap, captcha.wrap, submit,
     h('div', { class: 'login-links' },
       h('span', {}, t('login.noAccount'), ' ', register),
-      h('a', { href: '#/forgot-password', id: 'forgot' }, t('login.forgot'))),
+      h('a', { href: '#/forgot', id: 'forgot' }, t('login.forgot'))),
     registerNote);
 
   root.append(loginFrame('login-title', t('login.title'),
