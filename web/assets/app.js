@@ -1,5 +1,5 @@
 // Start: read config.json, then show the page the hash names (#/login, #/forgot, #/profile,
-// #/centre, #/achievements).
+// #/centre, #/achievements, #/settings).
 
 import { loadConfig, onSessionProblems, request, session } from './api.js';
 import { h } from './dom.js';
@@ -9,6 +9,7 @@ import forgotPassword from './forgot.js';
 import profile from './profile.js';
 import centre from './centre.js';
 import achievements from './achievements.js';
+import settings from './settings.js';
 
 const ROUTES = {
   '/login': { view: login, auth: false },
@@ -16,6 +17,7 @@ const ROUTES = {
   '/profile': { view: profile, auth: true },
   '/centre': { view: centre, auth: true },
   '/achievements': { view: achievements, auth: true },
+  '/settings': { view: settings, auth: true },
 };
 // Older addresses of a page.
 const ALIASES = { '/forgot-password': '/forgot' };

@@ -10,7 +10,7 @@ const MENU = [
   // No routes behind these yet: shown, not usable.
   { key: 'menu.feedback' },
   { key: 'menu.conversion' },
-  { key: 'menu.settings' },
+  { key: 'menu.settings', href: '#/settings', id: 'settings' },
   { key: 'menu.manual' },
 ];
 
@@ -24,9 +24,14 @@ export function withMenu(root, active) {
       : h('span', { class: 'menu__item menu__item--disabled', 'aria-disabled': 'true', title: t('menu.soon') },
           t(item.key), h('span', { class: 'sr-only' }, `（${t('menu.soon')}）`))));
   const content = h('div', { class: 'layout__content' });
-  root.append(h('div', { class: 'layout' },
-    h('nav', { class: 'menu', 'aria-label': t('menu.label') }, h('ul', {}, items)),
-    content));
+  const nav = h('nav', { class: 'menu', 'aria-label': t('menu.label') }, h('ul', {}, items));
+  root.append(h('div', { class: 'layout' }, nav, content));
+  // On a narrow screen the menu is one row that scrolls: bring the current entry into view.
+  const current = nav.querySelector('[aria-current="page"]');
+  if (current && nav.scrollWidth > nav.clientWidth) {
+    const shift = current.getBoundingClientRect().right - nav.getBoundingClientRect().right;
+    if (shift > 0) nav.scrollLeft += shift + 16;
+  }
   return content;
 }
 
