@@ -589,7 +589,10 @@ async function run() {
   /** Logs `learner` in through the login page and opens 账户设置 from the centre's menu. */
   async function openSettings(p, learner) {
     const { page } = p;
-    await page.goto('/');
+    // A page already loaded moves by its hash: a new load could cut off the last one's requests.
+    if (page.url() === 'about:blank') await page.goto('/');
+    else await page.evaluate(() => { location.hash = '#/login'; });
+    await page.waitForSelector('#login-title');
     await login(p, learner.idNumber, learner.password);
     await page.waitForURL(/#\/centre$/);
     await page.waitForSelector('#total-credits');
