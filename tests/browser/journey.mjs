@@ -92,6 +92,65 @@ const expected = {
 // One learner for the wrong captcha, one to lock.
 const other = { idNumber: newIdNumber(), name: '周明' };
 const locked = { idNumber: newIdNumber(), name: '吴磊' };
+// 忘记密码 and 账户设置: learners made active through the API at the start, one per journey.
+const activeLearner = (name) => ({
+  idNumber: newIdNumber(), name, mobile: newMobile(), password: `Quiet-harbour-${Math.floor(Math.random() * 1e6)}`,
+});
+const resetById = activeLearner('陈静');
+const resetByMobile = activeLearner('赵宇');
+const passwordChanger = activeLearner('孙丽');
+const mobileChanger = activeLearner('郭强');
+const englishUser = activeLearner('何芳');
+const activeLearners = [resetById, resetByMobile, passwordChanger, mobileChanger, englishUser];
+
+/** The messages the dev server's outbox holds for `mobile`, oldest first. */
+async function outbox(mobile) {
+  const r = await api('GET', `/_dev/sms?mobile=${mobile}`);
+  if (r.status !== 200) throw new Error(`outbox of ${mobile}: ${r.status}`);
+  return r.body.messages;
+}
+
+/** The code of the newest message to `mobile` after the first `seen`; null if none comes in time. */
+async function newCode(mobile, seen, { timeout = 3000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const codes = (await outbox(mobile)).slice(seen).map((m) => /\d{6}/.exec(m.text)?.[0]).filter(Boolean);
+    if (codes.length) return codes.at(-1);
+    if (Date.now() > until) return null;
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
+/** POST /login through the API with the dev server's captcha answer: the answer as api() gives it. */
+async function apiLogin(account, password) {
+  const c = await api('GET', '/captcha');
+  return api('POST', '/login', { account, password, captchaId: c.body.captchaId, captchaAnswer: c.body.devAnswer });
+}
+
+/** First login and 信息完善 through the API (the browser walks it for `main`): an active learner. */
+async function activate(learner) {
+  const login = await apiLogin(learner.idNumber, learner.idNumber.slice(-6));
+  if (login.status !== 200) throw new Error(`first login: ${login.status} ${JSON.stringify(login.body)}`);
+  const auth = { authorization: `Bearer ${login.body.token}` };
+  const seen = (await outbox(learner.mobile)).length;
+  const sent = await api('POST', '/sms/code', { mobile: learner.mobile, purpose: 'BIND_MOBILE' }, auth);
+  if (sent.status !== 200) throw new Error(`binding code: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const code = await newCode(learner.mobile, seen);
+  const from = new Date();
+  from.setUTCFullYear(from.getUTCFullYear() - 2);
+  const to = new Date(from);
+  to.setUTCFullYear(to.getUTCFullYear() + 10);
+  const done = await api('PUT', '/profile', {
+    idType: 'RESIDENT_ID_CARD', idValidFrom: isoDate(from), idValidTo: isoDate(to), idLongTerm: false,
+    mobile: learner.mobile, smsCode: code, newPassword: learner.password,
+  }, auth);
+  if (done.status !== 200 && done.status !== 204) throw new Error(`信息完善: ${done.status} ${JSON.stringify(done.body)}`);
+}
+
+/** "13812345678" → "138****5678", as the API masks numbers. */
+function maskedMobile(mobile) {
+  return `${mobile.slice(0, 3)}****${mobile.slice(-4)}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -191,6 +250,24 @@ async function text(page, selector) {
   return (await page.textContent(selector))?.trim();
 }
 
+/** 0 when the page does not scroll sideways; else the widest element's right edge. */
+function sidewaysOverflow(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return 0;
+    const wide = [...document.querySelectorAll('body *')]
+      .map((e) => [e, e.getBoundingClientRect().right])
+      .sort((x, y) => y[1] - x[1])[0];
+    return `${document.documentElement.scrollWidth} px wide, e.g. ${wide[0].tagName.toLowerCase()}.${wide[0].className}`;
+  });
+}
+
+/** The ids of the inputs shown without a label. */
+function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select')]
+    .filter((el) => el.offsetParent !== null && !el.labels?.length).map((el) => el.id).join(','));
+}
+
 async function login(p, account, password, { answer } = {}) {
   const { page } = p;
   await page.fill('#account', account);
@@ -205,9 +282,10 @@ async function login(p, account, password, { answer } = {}) {
 
 async function run() {
   await importRoll(
-    [main, other, locked].map(({ idNumber, name }) => ({ idNumber, name })),
+    [main, other, locked, ...activeLearners].map(({ idNumber, name }) => ({ idNumber, name })),
     achievements,
   );
+  for (const learner of activeLearners) await activate(learner);
 
   await check('the dev server serves the client: files, types, nosniff, config.json, no traversal', async () => {
     const page = await fetch(`${API}/`);
@@ -241,7 +319,7 @@ async function run() {
     equal(await text(page, '#captcha-refresh'), '看不清，换一张', 'refresh link');
     equal(await text(page, '#login-submit'), '立即登录', 'login button');
     await p.shot('01-login');
-    // 立即注册 and 忘记密码 explain what to do.
+    // 立即注册 explains what to do.
     await page.click('#register');
     assert((await text(page, '#register-note')).includes('院校'), 'register note names the school');
     const before = await page.getAttribute('#captcha-image', 'src');
@@ -258,9 +336,11 @@ async function run() {
       return src && src !== old && src.startsWith('data:');
     }, before);
     await p.shot('02-login-wrong-captcha');
+    // 忘记密码 leads to the reset page, which names the school for learners without a bound number.
     await page.click('#forgot');
-    await page.waitForSelector('#forgot-note');
-    assert((await text(page, '#forgot-note')).includes('院校'), 'forgot-password note names the school');
+    await page.waitForURL(/#\/forgot$/);
+    await page.waitForSelector('#forgot-help');
+    assert((await text(page, '#forgot-help')).includes('院校'), 'forgot-password help names the school');
     await p.shot('03-forgot-password');
     await p.close();
   });
@@ -438,15 +518,7 @@ async function run() {
     await page.goto('/');
     await page.waitForSelector('#captcha-image[src^="data:"]');
     await p.shot('11-login-360');
-    // 0 when the page does not scroll sideways; else the widest element's right edge.
-    const overflow = () => page.evaluate(() => {
-      const width = document.documentElement.clientWidth;
-      if (document.documentElement.scrollWidth <= width) return 0;
-      const wide = [...document.querySelectorAll('body *')]
-        .map((e) => [e, e.getBoundingClientRect().right])
-        .sort((x, y) => y[1] - x[1])[0];
-      return `${document.documentElement.scrollWidth} px wide, e.g. ${wide[0].tagName.toLowerCase()}.${wide[0].className}`;
-    });
+    const overflow = () => sidewaysOverflow(page);
     equal(await overflow(), 0, 'no sideways scrolling of the login page');
     await login(p, main.idNumber, main.password);
     await page.waitForSelector('#total-credits');
@@ -510,6 +582,325 @@ async function run() {
     });
     assert(pre.status < 300, `preflight status ${pre.status}`);
     assert(pre.headers.get('access-control-allow-headers')?.includes('authorization'), 'preflight allows Authorization');
+  });
+
+  // --- 账户设置 ---------------------------------------------------------------------------------
+
+  /** Logs `learner` in through the login page and opens 账户设置 from the centre's menu. */
+  async function openSettings(p, learner) {
+    const { page } = p;
+    // A page already loaded moves by its hash: a new load could cut off the last one's requests.
+    if (page.url() === 'about:blank') await page.goto('/');
+    else await page.evaluate(() => { location.hash = '#/login'; });
+    await page.waitForSelector('#login-title');
+    await login(p, learner.idNumber, learner.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    await page.click('nav.menu a[href="#/settings"]');
+    await page.waitForURL(/#\/settings$/);
+    await page.waitForSelector('#settings-mobile');
+  }
+
+  await check('账户设置: a wrong current password and a weak new one refused, the password changed, logout and login with it', async () => {
+    const learner = passwordChanger;
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/password', 401);
+    p.allow('/password', 400);
+    await openSettings(p, learner);
+    equal(await text(page, '#settings-title'), '账户设置', 'title');
+    equal(await page.getAttribute('nav.menu a[href="#/settings"]', 'aria-current'), 'page', 'menu entry marked');
+    equal(await text(page, '#settings-name'), learner.name, 'name');
+    equal(await text(page, '#settings-mobile'), maskedMobile(learner.mobile), 'bound number, masked');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    const policy = await text(page, '#password-policy');
+    for (const rule of ['8–64', '身份证号后六位', '手机号', '常见密码']) assert(policy.includes(rule), `policy shows ${rule}`);
+    await p.shot('15-settings');
+    const newPassword = `Maple-stream-${Date.now() % 100000}`;
+    const put = () => page.waitForResponse((r) => r.url().endsWith('/password') && r.request().method() === 'PUT');
+
+    // A wrong current password: the API's credentials message under it.
+    await page.fill('#currentPassword', 'not-my-password');
+    await page.fill('#newPassword', newPassword);
+    await page.fill('#confirmPassword', newPassword);
+    let answer = put();
+    await page.click('#password-submit');
+    equal((await answer).status(), 401, 'PUT /password with a wrong current password');
+    await page.waitForSelector('#currentPassword-error:not([hidden])');
+    equal(await text(page, '#currentPassword-error'), '账号或密码错误', 'credentials message');
+    equal(await page.getAttribute('#currentPassword', 'aria-invalid'), 'true', 'aria-invalid');
+
+    // A weak new password: the reason from the API, and its rule marked.
+    const weak = `${learner.idNumber.slice(-6)}-Pine`;
+    await page.fill('#currentPassword', learner.password);
+    await page.fill('#newPassword', weak);
+    await page.fill('#confirmPassword', weak);
+    answer = put();
+    await page.click('#password-submit');
+    const refused = await answer;
+    equal(refused.status(), 400, 'PUT /password with a weak password');
+    equal((await refused.json()).error.reason, 'CONTAINS_ID_NUMBER', 'reason');
+    await page.waitForSelector('#newPassword-error:not([hidden])');
+    assert((await text(page, '#newPassword-error')).includes('身份证号后六位'), 'the reason is shown');
+    assert((await text(page, '#password-policy .policy__broken')).includes('身份证号后六位'), 'the rule broken is marked');
+    await p.shot('16-settings-errors');
+
+    // The change: this session goes on; the bound number gets the notice.
+    const seen = (await outbox(learner.mobile)).length;
+    await page.fill('#newPassword', newPassword);
+    await page.fill('#confirmPassword', newPassword);
+    answer = put();
+    await page.click('#password-submit');
+    equal((await answer).status(), 204, 'PUT /password');
+    await page.waitForSelector('#password-done .alert');
+    assert((await text(page, '#password-done')).includes('密码已修改'), 'success message');
+    equal(await page.inputValue('#currentPassword'), '', 'the form is emptied');
+    const token = await page.evaluate(() => sessionStorage.getItem('xuefen.token'));
+    equal((await api('GET', '/me', undefined, { authorization: `Bearer ${token}` })).status, 200, 'this session goes on');
+    const notices = (await outbox(learner.mobile)).slice(seen);
+    assert(notices.some((m) => m.text.includes('密码已修改') && !/\d{6}/.test(m.text)), `notice to the bound number: ${JSON.stringify(notices)}`);
+    await p.shot('17-settings-password-changed');
+
+    // Logout, then the new password at the login page.
+    await page.click('#logout');
+    await page.waitForURL(/#\/login$/);
+    await login(p, learner.idNumber, newPassword);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    learner.password = newPassword;
+    await p.close();
+  });
+
+  await check('账户设置: the bound mobile changed with a code sent to the new number; the old number gets the notice', async () => {
+    const learner = mobileChanger;
+    const number = newMobile();
+    const p = await openPage();
+    const { page } = p;
+    await openSettings(p, learner);
+    equal(await text(page, '#settings-mobile'), maskedMobile(learner.mobile), 'bound number before');
+    await page.fill('#mobileCurrentPassword', learner.password);
+    await page.fill('#newMobile', number);
+    const sent = page.waitForResponse((r) => r.url().endsWith('/sms/code'));
+    await page.click('#mobile-send-code');
+    const sentResponse = await sent;
+    equal(sentResponse.status(), 200, 'POST /sms/code');
+    equal(sentResponse.request().postDataJSON().purpose, 'CHANGE_MOBILE', 'purpose');
+    await page.waitForFunction(() => /秒后重新获取/.test(document.querySelector('#mobile-send-code').textContent));
+    assert(await page.isDisabled('#mobile-send-code'), 'resend waits');
+    assert((await text(page, '#mobile-sms-status')).includes('验证码已发送'), 'code sent message');
+    const code = await newCode(number, 0);
+    assert(code, 'a code reached the new number');
+    await page.fill('#mobileSmsCode', code);
+    await p.shot('18-settings-mobile');
+    const oldSeen = (await outbox(learner.mobile)).length;
+    const put = page.waitForResponse((r) => r.url().endsWith('/mobile') && r.request().method() === 'PUT');
+    await page.click('#mobile-submit');
+    const changed = await put;
+    equal(changed.status(), 200, 'PUT /mobile');
+    equal((await changed.json()).mobileMasked, maskedMobile(number), 'mobileMasked');
+    await page.waitForSelector('#mobile-done .alert');
+    equal(await text(page, '#settings-mobile'), maskedMobile(number), 'the new number shown');
+    assert((await text(page, '#mobile-done')).includes(maskedMobile(number)), 'success message names it');
+    const notices = (await outbox(learner.mobile)).slice(oldSeen);
+    assert(notices.some((m) => m.text.includes('更换绑定手机号') && !/\d{6}/.test(m.text)), `notice to the old number: ${JSON.stringify(notices)}`);
+    await p.shot('19-settings-mobile-changed');
+    // Shown anew, the page reads it from the API.
+    await page.click('nav.menu a[href="#/centre"]');
+    await page.waitForSelector('#total-credits');
+    await page.click('nav.menu a[href="#/settings"]');
+    await page.waitForSelector('#settings-mobile');
+    equal(await text(page, '#settings-mobile'), maskedMobile(number), 'the new number from GET /profile');
+    learner.mobile = number;
+    await p.close();
+  });
+
+  await check('English: 忘记密码 and 账户设置 switch, with the API\'s messages in English', async () => {
+    const learner = englishUser;
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/password/reset/code', 400);
+    p.allow('/password', 401);
+    await page.goto('/#/forgot');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#forgot-title')?.textContent === 'Forgot password');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    equal(await page.getAttribute('html', 'lang'), 'en', 'html lang');
+    equal(await text(page, '#reset-send-code'), 'Send code', 'button');
+    equal(await text(page, '#step1-title'), '1Verify your identity', 'step 1');
+    await page.fill('#account', learner.mobile);
+    equal(await text(page, 'label[for="idNumber"]'), 'ID card number', 'ID number label');
+    await page.fill('#idNumber', learner.idNumber);
+    // A wrong captcha: the API's words in English, under the captcha.
+    await page.fill('#captcha', String(Number(await p.captchaAnswer()) + 1));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/password/reset/code'));
+    await page.click('#reset-send-code');
+    const refused = await answer;
+    equal(refused.status(), 400, 'wrong captcha');
+    equal(refused.request().headers()['accept-language'], 'en', 'Accept-Language');
+    await page.waitForSelector('#captcha-error:not([hidden])');
+    equal(await text(page, '#captcha-error'), 'The captcha answer is wrong or the captcha has expired; get a new one', 'English message');
+    await p.shot('24-forgot-en');
+    // 账户设置 in English.
+    await page.click('#back-to-login');
+    await page.waitForSelector('#login-title');
+    await openSettings(p, learner);
+    equal(await text(page, '#settings-title'), 'Account settings', 'title');
+    equal(await text(page, '#password-title'), 'Change password', 'password panel');
+    equal(await text(page, '#mobile-title'), 'Change mobile number', 'mobile panel');
+    equal(await text(page, '#mobile-send-code'), 'Send code', 'send code');
+    const newPassword = `Birch-hill-${Date.now() % 100000}`;
+    await page.fill('#currentPassword', 'not-my-password');
+    await page.fill('#newPassword', newPassword);
+    await page.fill('#confirmPassword', newPassword);
+    await page.click('#password-submit');
+    await page.waitForSelector('#currentPassword-error:not([hidden])');
+    equal(await text(page, '#currentPassword-error'), 'Wrong account or password', 'English credentials message');
+    await p.shot('25-settings-en');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#settings-title')?.textContent === '账户设置');
+    await page.waitForSelector('#settings-mobile');
+    equal(await page.getAttribute('html', 'lang'), 'zh-CN', 'back in Chinese');
+    await p.close();
+  });
+
+  await check('360 px wide: 忘记密码 (both steps) and 账户设置 without sideways scrolling', async () => {
+    const p = await openPage({ width: 360, height: 740 });
+    const { page } = p;
+    await page.goto('/#/forgot');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    // Any account gets the same answer: one nobody has shows step 2 as well.
+    await page.fill('#account', newIdNumber());
+    await page.fill('#captcha', await p.captchaAnswer());
+    await page.click('#reset-send-code');
+    await page.waitForSelector('#reset-form:not([hidden])');
+    await p.shot('26-forgot-360');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of 忘记密码');
+    await openSettings(p, main);
+    await p.shot('27-settings-360');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of 账户设置');
+    await p.close();
+  });
+
+  // --- 忘记密码 ---------------------------------------------------------------------------------
+
+  /**
+   * On 忘记密码: asks a reset code for `account` (a mobile number with the learner's ID number)
+   * and returns the code from the outbox.
+   */
+  async function askResetCode(p, learner, account) {
+    const { page } = p;
+    const byMobile = account === learner.mobile;
+    await page.fill('#account', account);
+    equal(await page.isVisible('#idNumber'), byMobile, 'the ID number asked for a mobile number only');
+    if (byMobile) await page.fill('#idNumber', learner.idNumber);
+    const seen = (await outbox(learner.mobile)).length;
+    for (let attempt = 1; ; attempt += 1) {
+      await page.fill('#captcha', await p.captchaAnswer());
+      const answered = page.waitForResponse((r) => r.url().endsWith('/password/reset/code'));
+      await page.click('#reset-send-code');
+      const response = await answered;
+      equal(response.status(), 202, 'POST /password/reset/code');
+      const body = response.request().postDataJSON();
+      equal(body.account, account, 'account sent');
+      equal(body.idNumber, byMobile ? learner.idNumber : undefined, 'idNumber sent with a mobile number only');
+      await page.waitForSelector('#reset-status .note');
+      assert((await text(page, '#reset-status')).includes('如该账号已绑定手机号'), 'the same words for every account');
+      await page.waitForFunction(() => /秒后重新获取/.test(document.querySelector('#reset-send-code').textContent));
+      const code = await newCode(learner.mobile, seen);
+      if (code) return code;
+      // Where reset codes still share the number's one-a-minute log with the binding code sent at
+      // activation, nothing was sent (silently: the answer is the same). Ask again when the
+      // countdown allows, as a learner would.
+      assert(attempt < 2, 'no reset code arrived, even after the countdown');
+      console.log('     (no reset code yet: asking again after the countdown)');
+      await page.waitForFunction(() => !document.querySelector('#reset-send-code').disabled, null, { timeout: 75_000 });
+    }
+  }
+
+  await check('忘记密码 by ID number: a code by SMS, a weak password refused with its rule, a new password, then login with it', async () => {
+    const learner = resetById;
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/password/reset', 400);
+    await page.goto('/');
+    await page.waitForSelector('#login-title');
+    await page.click('#forgot');
+    await page.waitForURL(/#\/forgot$/);
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    equal(await text(page, '#forgot-title'), '忘记密码', 'title');
+    equal(await text(page, '#reset-send-code'), '获取验证码', 'button');
+    equal(await text(page, '#captcha-refresh'), '看不清，换一张', 'new captcha link');
+    assert(await page.isHidden('#idNumber'), 'no ID number field before a mobile number is typed');
+    assert(await page.isHidden('#reset-form'), 'step 2 waits for the code');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    await p.shot('20-forgot');
+    const code = await askResetCode(p, learner, learner.idNumber);
+    assert(await page.isVisible('#reset-form'), 'step 2 shown');
+    equal(await page.evaluate(() => document.activeElement.id), 'smsCode', 'focus on the code');
+    await page.fill('#smsCode', code);
+    const weak = `${learner.mobile}ab`;
+    await page.fill('#newPassword', weak);
+    await page.fill('#confirmPassword', weak);
+    const refused = page.waitForResponse((r) => r.url().endsWith('/password/reset'));
+    await page.click('#reset-submit');
+    equal((await refused).status(), 400, 'a weak password');
+    await page.waitForSelector('#newPassword-error:not([hidden])');
+    assert((await text(page, '#newPassword-error')).includes('手机号'), 'the reason: it contains the mobile number');
+    assert((await text(page, '#password-policy .policy__broken')).includes('手机号'), 'the rule broken is marked');
+    await p.shot('21-forgot-weak-password');
+    const newPassword = `Amber-valley-${Date.now() % 100000}`;
+    await page.fill('#newPassword', newPassword);
+    await page.fill('#confirmPassword', newPassword);
+    const reset = page.waitForResponse((r) => r.url().endsWith('/password/reset'));
+    await page.click('#reset-submit');
+    equal((await reset).status(), 204, 'POST /password/reset');
+    await page.waitForURL(/#\/login$/);
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    assert((await text(page, '.login-card p.alert--info')).includes('密码已重置'), 'success message on the login page');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.token')), null, 'no automatic login');
+    await p.shot('22-forgot-done');
+    await login(p, learner.idNumber, newPassword);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    learner.password = newPassword;
+    await p.close();
+  });
+
+  await check('忘记密码 by mobile number: the ID number asked and sent with it, then login by mobile with the new password', async () => {
+    const learner = resetByMobile;
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/#/forgot');
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    await page.fill('#account', learner.idNumber);
+    assert(await page.isHidden('#idNumber'), 'no ID number field for an ID number');
+    await page.fill('#account', learner.mobile);
+    assert(await page.isVisible('#idNumber'), 'the ID number field for a mobile number');
+    // Without the ID number the page says so and sends nothing.
+    await page.fill('#captcha', '1');
+    await page.click('#reset-send-code');
+    await page.waitForSelector('#idNumber-error:not([hidden])');
+    equal(await text(page, '#idNumber-error'), '请填写此项', 'the ID number is required');
+    equal(await page.evaluate(() => document.activeElement.id), 'idNumber', 'focus on the ID number');
+    await p.shot('23-forgot-mobile');
+    const code = await askResetCode(p, learner, learner.mobile);
+    const newPassword = `Cedar-lake-${Date.now() % 100000}`;
+    await page.fill('#smsCode', code);
+    await page.fill('#newPassword', newPassword);
+    await page.fill('#confirmPassword', newPassword);
+    const reset = page.waitForResponse((r) => r.url().endsWith('/password/reset'));
+    await page.click('#reset-submit');
+    const done = await reset;
+    equal(done.status(), 204, 'POST /password/reset');
+    equal(done.request().postDataJSON().idNumber, learner.idNumber, 'idNumber sent with the reset');
+    await page.waitForURL(/#\/login$/);
+    await page.waitForSelector('#captcha-image[src^="data:"]');
+    await login(p, learner.mobile, newPassword);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    learner.password = newPassword;
+    await p.close();
   });
 }
 

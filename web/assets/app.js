@@ -1,5 +1,5 @@
-// Start: read config.json, then show the page the hash names (#/login, #/profile, #/centre,
-// #/achievements, #/forgot-password).
+// Start: read config.json, then show the page the hash names (#/login, #/forgot, #/profile,
+// #/centre, #/achievements, #/settings).
 
 import { loadConfig, onSessionProblems, request, session } from './api.js';
 import { h } from './dom.js';
@@ -9,14 +9,18 @@ import forgotPassword from './forgot.js';
 import profile from './profile.js';
 import centre from './centre.js';
 import achievements from './achievements.js';
+import settings from './settings.js';
 
 const ROUTES = {
   '/login': { view: login, auth: false },
-  '/forgot-password': { view: forgotPassword, auth: false },
+  '/forgot': { view: forgotPassword, auth: false },
   '/profile': { view: profile, auth: true },
   '/centre': { view: centre, auth: true },
   '/achievements': { view: achievements, auth: true },
+  '/settings': { view: settings, auth: true },
 };
+// Older addresses of a page.
+const ALIASES = { '/forgot-password': '/forgot' };
 
 const main = document.getElementById('main');
 let flash = null; // a message for the next page: {kind, text}
@@ -31,7 +35,8 @@ export function go(path, message) {
 }
 
 function currentPath() {
-  const path = location.hash.replace(/^#/, '').split('?')[0];
+  const typed = location.hash.replace(/^#/, '').split('?')[0];
+  const path = ALIASES[typed] ?? typed;
   return ROUTES[path] ? path : null;
 }
 

@@ -84,3 +84,74 @@ export function clock(seconds) {
   const ss = String(s % 60).padStart(2, '0');
   return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
 }
+
+/**
+ * Counts `seconds` down once a second (through the page's `ctx.interval`, so it ends with the
+ * page): `tick(secondsLeft)` at once and every second, then `done()`. Returns a stop function.
+ */
+export function countdown(ctx, seconds, { tick, done }) {
+  const until = Date.now() + Math.max(0, seconds) * 1000;
+  let stop = () => {};
+  const step = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left > 0) {
+      tick(left);
+      return;
+    }
+    stop();
+    done?.();
+  };
+  if (seconds <= 0) {
+    done?.();
+    return stop;
+  }
+  step();
+  stop = ctx.interval(step, 1000);
+  return () => stop();
+}
+
+/**
+ * A line that counts a wait down (a lock, a 429's Retry-After): `during(time)` and `over()` give
+ * its texts; `onOver` runs when the wait is over. {el, show(seconds), hide()}.
+ */
+export function waitLine(ctx, { id, during, over, onOver }) {
+  const el = h('p', { class: 'lock-countdown', id, hidden: true });
+  let stop = null;
+  return {
+    el,
+    show(seconds) {
+      stop?.();
+      el.hidden = false;
+      stop = countdown(ctx, seconds, {
+        tick: (left) => { el.textContent = during(clock(left)); },
+        done: () => {
+          el.textContent = over();
+          onOver?.();
+        },
+      });
+    },
+    hide() {
+      stop?.();
+      stop = null;
+      el.hidden = true;
+      el.textContent = '';
+    },
+  };
+}
+
+/**
+ * A polite live region (`role=status`), there from the start so that what is put in it is read
+ * out: {el, show(text), hide()}; the text shows as a paragraph of class `kind`.
+ */
+export function statusLine(id, kind = 'alert alert--info') {
+  const el = h('div', { id, role: 'status' });
+  return {
+    el,
+    show(text) {
+      el.replaceChildren(h('p', { class: kind }, text));
+    },
+    hide() {
+      el.replaceChildren();
+    },
+  };
+}

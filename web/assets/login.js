@@ -1,13 +1,12 @@
 // 个人登录: account (ID number or bound mobile), password, arithmetic image captcha.
 
 import { request, session } from './api.js';
-import { alertBox, clock, field, h } from './dom.js';
+import { captchaField } from './captcha.js';
+import { alertBox, field, h, waitLine } from './dom.js';
 import { t } from './i18n.js';
+import { flashNotice, loginFrame } from './shell.js';
 
 export default async function login(root, ctx) {
-  let captchaId = null;
-  let stopCountdown = null;
-
   const account = field({
     id: 'account', label: t('login.account'), placeholder: t('login.account.placeholder'),
     autocomplete: 'username', autocapitalize: 'characters', spellcheck: 'false', maxlength: 64,
@@ -18,20 +17,13 @@ export default async function login(root, ctx) {
     placeholder: t('login.password.placeholder'), autocomplete: 'current-password',
     maxlength: 128, required: true,
   });
-  const image = h('img', {
-    id: 'captcha-image', class: 'captcha__image', alt: t('login.captcha.loading'),
-    width: 120, height: 40,
-  });
-  const refresh = h('button', { type: 'button', class: 'link-button', id: 'captcha-refresh' },
-    t('login.captcha.refresh'));
-  const captcha = field({
-    id: 'captcha', label: t('login.captcha'), placeholder: t('login.captcha.placeholder'),
-    autocomplete: 'off', inputmode: 'numeric', maxlength: 8, required: true,
-    after: h('span', { class: 'captcha' }, image),
-  });
-  captcha.wrap.append(refresh);
   const alert = alertBox('error');
-  const lockLine = h('p', { class: 'lock-countdown', id: 'lock-countdown', hidden: true });
+  const captcha = captchaField({ onError: (err) => alert.show(err.message) });
+  const lock = waitLine(ctx, {
+    id: 'lock-countdown',
+    during: (time) => t('login.locked.countdown', { time }),
+    over: () => t('login.locked.over'),
+  });
   const submit = h('button', { type: 'submit', class: 'button button--primary button--block', id: 'login-submit' },
     t('login.submit'));
   const registerNote = h('p', { class: 'note', id: 'register-note', hidden: true },
@@ -45,71 +37,15 @@ export default async function login(root, ctx) {
     register.setAttribute('aria-expanded', String(!registerNote.hidden));
   });
   const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'login-title' },
-    alert.el, lockLine, account.wrap, password.wrap, captcha.wrap, submit,
+    alert.el, lock.el, account.wrap, password.wrap, captcha.wrap, submit,
     h('div', { class: 'login-links' },
       h('span', {}, t('login.noAccount'), ' ', register),
-      h('a', { href: '#/forgot-password', id: 'forgot' }, t('login.forgot'))),
+      h('a', { href: '#/forgot', id: 'forgot' }, t('login.forgot'))),
     registerNote);
 
-  const notice = ctx.flash
-    ? h('p', { class: `alert alert--${ctx.flash.kind === 'error' ? 'error' : 'info'}`, role: 'status' }, ctx.flash.text)
-    : null;
-
-  root.append(h('div', { class: 'login-page' },
-    h('div', { class: 'login-hero', 'aria-hidden': 'true' },
-      h('p', { class: 'login-hero__zh' }, t('login.hero.zh')),
-      h('p', { class: 'login-hero__en' }, t('login.hero.en'))),
-    h('section', { class: 'card login-card', 'aria-labelledby': 'login-title' },
-      h('div', { class: 'card-brand' },
-        h('span', { class: 'brand__mark brand__mark--dark', 'aria-hidden': 'true' }, '学'),
-        h('span', {},
-          h('span', { class: 'card-brand__zh' }, t('login.bank.zh')),
-          h('span', { class: 'card-brand__en' }, t('login.bank.en')))),
-      h('h1', { id: 'login-title', class: 'card-title' }, t('login.title')),
-      notice,
-      form,
-      h('p', { class: 'hint' }, t('login.hint')))));
+  root.append(loginFrame('login-title', t('login.title'),
+    flashNotice(ctx.flash), form, h('p', { class: 'hint' }, t('login.hint'))));
   ctx.ready();
-
-  async function loadCaptcha() {
-    refresh.disabled = true;
-    image.removeAttribute('src');
-    image.alt = t('login.captcha.loading');
-    try {
-      const c = await request('GET', '/captcha', { auth: false });
-      captchaId = c.captchaId;
-      image.src = c.image;
-      image.alt = t('login.captcha.image');
-    } catch (err) {
-      captchaId = null;
-      alert.show(err.message);
-    } finally {
-      refresh.disabled = false;
-    }
-  }
-
-  function showLock(seconds) {
-    stopCountdown?.();
-    const until = Date.now() + seconds * 1000;
-    const tick = () => {
-      const left = Math.ceil((until - Date.now()) / 1000);
-      if (left <= 0) {
-        stopCountdown?.();
-        lockLine.textContent = t('login.locked.over');
-        return;
-      }
-      lockLine.textContent = t('login.locked.countdown', { time: clock(left) });
-    };
-    lockLine.hidden = false;
-    tick();
-    stopCountdown = ctx.interval(tick, 1000);
-  }
-
-  refresh.addEventListener('click', () => {
-    captcha.input.value = '';
-    captcha.setError(null);
-    loadCaptcha();
-  });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -133,18 +69,16 @@ export default async function login(root, ctx) {
         body: {
           account: account.input.value.trim(),
           password: password.input.value,
-          captchaId: captchaId ?? '',
-          captchaAnswer: captcha.input.value.trim(),
+          captchaId: captcha.id(),
+          captchaAnswer: captcha.answer(),
         },
       });
       session.set(result.token);
-      stopCountdown?.();
+      lock.hide();
       ctx.go(!result.profileCompleted || result.passwordChangeRequired ? '/profile' : '/centre');
       return;
     } catch (err) {
-      // The captcha is spent by every attempt, right or wrong.
-      captcha.input.value = '';
-      loadCaptcha();
+      captcha.renew();
       if (err.code === 'CAPTCHA_INVALID') {
         captcha.setError(err.message);
         captcha.input.focus();
@@ -158,7 +92,7 @@ export default async function login(root, ctx) {
         }
       } else {
         alert.show(err.message);
-        if (err.code === 'ACCOUNT_LOCKED' && err.retryAfter) showLock(err.retryAfter);
+        if (err.code === 'ACCOUNT_LOCKED' && err.retryAfter) lock.show(err.retryAfter);
         if (err.code === 'CREDENTIALS_INVALID') {
           password.input.value = '';
           password.input.focus();
@@ -171,5 +105,5 @@ export default async function login(root, ctx) {
   });
 
   if (session.token) return;
-  await loadCaptcha();
+  await captcha.load();
 }

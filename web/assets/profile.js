@@ -2,10 +2,10 @@
 // a first login, and whenever a route answers 403 PROFILE_INCOMPLETE.
 
 import { request } from './api.js';
+import { MOBILE, newPasswordFields, smsCodeField } from './account-fields.js';
 import { alertBox, field, h } from './dom.js';
 import { t } from './i18n.js';
 
-const MOBILE = /^1[3-9]\d{9}$/;
 const TERMS = [5, 10, 20];
 
 /** `iso` (YYYY-MM-DD) plus `years`; 29 February becomes 28 February in a common year. */
@@ -37,7 +37,6 @@ export default async function profile(root, ctx) {
   }
 
   let term = current.idLongTerm ? 'long' : null; // 5, 10, 20, 'long' or null
-  let stopResend = null;
 
   const idType = h('select', { id: 'idType', name: 'idType' },
     h('option', { value: 'RESIDENT_ID_CARD', selected: true }, t('profile.idType.resident')));
@@ -108,35 +107,12 @@ export default async function profile(root, ctx) {
     mobile.wrap.insertBefore(h('p', { class: 'hint', id: 'mobile-bound' },
       t('profile.mobile.bound', { mobile: current.mobileMasked })), mobile.error);
   }
-  const sendCode = h('button', { type: 'button', class: 'button button--secondary', id: 'send-code' },
-    t('profile.sendCode'));
-  const smsCode = field({
-    id: 'smsCode', label: t('profile.smsCode'), placeholder: t('profile.smsCode.placeholder'),
-    inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', required: true,
-    after: sendCode, hint: 'sms-status',
-  });
-  const smsStatus = h('p', { class: 'hint', id: 'sms-status', role: 'status' });
-  smsCode.wrap.insertBefore(smsStatus, smsCode.error);
+  const smsCode = smsCodeField(ctx);
+  const sendCode = smsCode.button;
 
   const needsPassword = current.passwordChangeRequired;
-  const policy = h('div', { class: 'policy', id: 'password-policy' },
-    h('p', {}, t('profile.policy.title')),
-    h('ul', {},
-      h('li', {}, t('profile.policy.length')),
-      h('li', {}, t('profile.policy.id')),
-      h('li', {}, t('profile.policy.mobile')),
-      h('li', {}, t('profile.policy.common'))));
-  const newPassword = field({
-    id: 'newPassword', label: t('profile.newPassword'), type: 'password',
-    placeholder: t('profile.newPassword.placeholder'), autocomplete: 'new-password',
-    minlength: 8, maxlength: 64, required: true, hint: 'password-policy',
-  });
-  newPassword.wrap.insertBefore(policy, newPassword.error);
-  const confirm = field({
-    id: 'confirmPassword', label: t('profile.confirmPassword'), type: 'password',
-    placeholder: t('profile.confirmPassword.placeholder'), autocomplete: 'new-password',
-    maxlength: 64, required: true,
-  });
+  const password = newPasswordFields();
+  const { newPassword, confirm } = password;
 
   const alert = alertBox('error');
   const submit = h('button', { type: 'submit', class: 'button button--primary button--block', id: 'profile-submit' },
@@ -172,49 +148,15 @@ export default async function profile(root, ctx) {
     form));
   ctx.ready();
 
-  function resendCountdown(seconds) {
-    stopResend?.();
-    const until = Date.now() + seconds * 1000;
-    const tick = () => {
-      const left = Math.ceil((until - Date.now()) / 1000);
-      if (left <= 0) {
-        stopResend?.();
-        sendCode.disabled = false;
-        sendCode.textContent = t('profile.sendCode');
-        return;
-      }
-      sendCode.disabled = true;
-      sendCode.textContent = t('profile.resendIn', { s: left });
-    };
-    tick();
-    stopResend = ctx.interval(tick, 1000);
-  }
-
-  sendCode.addEventListener('click', async () => {
+  sendCode.addEventListener('click', () => {
     const number = mobile.input.value.trim();
     if (!MOBILE.test(number)) {
       mobile.setError(t('profile.mobile.invalid'));
       mobile.input.focus();
       return;
     }
-    sendCode.disabled = true;
-    smsStatus.textContent = '';
-    try {
-      const sent = await request('POST', '/sms/code', { body: { mobile: number, purpose: 'BIND_MOBILE' } });
-      smsStatus.textContent = t('profile.codeSent', { m: Math.round(sent.expiresIn / 60) });
-      resendCountdown(sent.resendAfter);
-      smsCode.input.focus();
-    } catch (err) {
-      if (err.handled) return;
-      sendCode.disabled = false;
-      if (err.field === 'mobile') {
-        mobile.setError(err.message);
-        mobile.input.focus();
-      } else {
-        smsCode.setError(err.message);
-        if (err.retryAfter && err.code === 'SMS_COOLDOWN') resendCountdown(err.retryAfter);
-      }
-    }
+    smsCode.send(() => request('POST', '/sms/code', { body: { mobile: number, purpose: 'BIND_MOBILE' } }),
+      { fields: { mobile } });
   });
 
   const byField = {
@@ -223,7 +165,7 @@ export default async function profile(root, ctx) {
   };
   const byCode = {
     SMS_CODE_INVALID: smsCode, ID_EXPIRED: validTo, ID_VALIDITY_INVALID: validTo,
-    PASSWORD_WEAK: newPassword, MOBILE_TAKEN: mobile,
+    MOBILE_TAKEN: mobile,
   };
 
   form.addEventListener('submit', async (event) => {
@@ -238,11 +180,7 @@ export default async function profile(root, ctx) {
     if (term !== 'long') need(validTo, Boolean(validTo.input.value), t('required'));
     need(mobile, MOBILE.test(mobile.input.value.trim()), t('profile.mobile.invalid'));
     need(smsCode, Boolean(smsCode.input.value.trim()), t('required'));
-    if (needsPassword) {
-      const pw = newPassword.input.value;
-      need(newPassword, pw.length >= 8 && pw.length <= 64, t('profile.policy.length'));
-      need(confirm, confirm.input.value === pw, t('profile.mismatch'));
-    }
+    if (needsPassword) errors.push(...password.check());
     if (errors.length) {
       errors[0].input.focus();
       return;
@@ -263,6 +201,10 @@ export default async function profile(root, ctx) {
       ctx.go('/centre', { kind: 'info', text: t('profile.saved') });
     } catch (err) {
       if (err.handled) return;
+      if (err.code === 'PASSWORD_WEAK') {
+        password.showWeak(err);
+        return;
+      }
       const target = (err.field && byField[err.field]) || byCode[err.code];
       const shown = target && !(target === validTo && term === 'long') ? target : null;
       if (shown) {
