@@ -3,6 +3,7 @@
 
 use domain::account::learner::{self, Learner};
 use domain::app::config::SmsConfig;
+use domain::captcha::Solved;
 use domain::credentials::login::{self, LoginCommand};
 use domain::error::DomainError;
 use domain::import::{self, ImportEvent, RecordProblem};
@@ -66,8 +67,10 @@ async fn login(
     let cmd = LoginCommand {
         account: account.into(),
         password: secret(password),
-        captcha_id: captcha.captcha_id,
-        captcha_answer: secret(&answer.to_string()),
+        captcha: Solved {
+            id: captcha.captcha_id,
+            answer: secret(&answer.to_string()),
+        },
     };
     login::login(app, cmd, IP).await
 }
@@ -117,8 +120,10 @@ async fn a_wrong_captcha_is_refused_before_anything_is_counted() {
         let cmd = LoginCommand {
             account: ID.into(),
             password: secret("000000"),
-            captcha_id: captcha.captcha_id,
-            captcha_answer: secret("-1"),
+            captcha: Solved {
+                id: captcha.captcha_id,
+                answer: secret("-1"),
+            },
         };
         assert!(matches!(
             login::login(&w.app, cmd, IP).await,

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub const TTL_SECONDS: i64 = 120;
 const ID_BYTES: usize = 16;
 use crate::store::schema::{captcha_pk as pk, CAPTCHA_SK as SK};
+use crate::values::input::{max, required, required_secret, SecretText};
+use crate::values::secret::SecretString;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -115,6 +117,26 @@ async fn issue_counted(app: &App, mut throttle: Throttle) -> Result<CaptchaRespo
         ),
         expires_in: TTL_SECONDS,
     })
+}
+
+/// A captcha as a request names it: its id and the answer typed, both present and short.
+#[derive(Debug)]
+pub struct Solved {
+    pub id: String,
+    pub answer: SecretString,
+}
+
+impl Solved {
+    /// The `captchaId` and `captchaAnswer` fields of a request body, checked.
+    pub fn from_fields(
+        id: Option<String>,
+        answer: Option<SecretText>,
+    ) -> Result<Self, DomainError> {
+        Ok(Solved {
+            id: required("captchaId", id, max::CAPTCHA_ID)?,
+            answer: required_secret("captchaAnswer", answer.map(|t| t.0), max::SHORT_CODE)?,
+        })
+    }
 }
 
 fn well_formed_id(id: &str) -> bool {

@@ -4,6 +4,7 @@ use crate::account::audit::{self, LoginResult};
 use crate::account::learner::{self, Stored, PROFILE_SK};
 use crate::account::session;
 use crate::app::App;
+use crate::captcha::Solved;
 use crate::error::DomainError;
 use crate::limits::lockout::{Claim, LockState};
 use crate::limits::throttle::{Action, Throttle};
@@ -33,8 +34,7 @@ pub struct LoginRequest {
 pub struct LoginCommand {
     pub account: String,
     pub password: SecretString,
-    pub captcha_id: String,
-    pub captcha_answer: SecretString,
+    pub captcha: Solved,
 }
 
 impl TryFrom<LoginRequest> for LoginCommand {
@@ -44,12 +44,7 @@ impl TryFrom<LoginRequest> for LoginCommand {
         Ok(LoginCommand {
             account: required("account", req.account, max::ACCOUNT)?,
             password: required_secret("password", req.password, max::PASSWORD)?,
-            captcha_id: required("captchaId", req.captcha_id, max::CAPTCHA_ID)?,
-            captcha_answer: required_secret(
-                "captchaAnswer",
-                req.captcha_answer.map(|t| t.0),
-                max::SHORT_CODE,
-            )?,
+            captcha: Solved::from_fields(req.captcha_id, req.captcha_answer)?,
         })
     }
 }
@@ -370,11 +365,11 @@ pub async fn login(
 ) -> Result<LoginResponse, DomainError> {
     let at = app.now();
     let masked = mask_account(&cmd.account);
-    let mut attempt = Attempt::read(app, &cmd.account, &cmd.captcha_id).await?;
+    let mut attempt = Attempt::read(app, &cmd.account, &cmd.captcha.id).await?;
     let learner_key = attempt.found.as_ref().map(|s| s.learner.id_key.clone());
     let note = |result| audit::attempt(app, learner_key.as_deref(), at, client_ip, &masked, result);
 
-    let answer = cmd.captcha_answer.expose_secret();
+    let answer = cmd.captcha.answer.expose_secret();
     attempt
         .claim(app, answer, client_ip, || note(LoginResult::Locked))
         .await?;

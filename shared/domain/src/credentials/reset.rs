@@ -22,6 +22,7 @@
 use crate::account::audit::{self, AccountEvent};
 use crate::account::learner::{self, Stored};
 use crate::app::App;
+use crate::captcha::Solved;
 use crate::credentials::login::{clear_lock, Account};
 use crate::error::{DomainError, Problem};
 use crate::limits::quota::{Denied, Limit, Rule, SendLog, Sent};
@@ -70,8 +71,7 @@ pub struct ResetCodeRequest {
 pub struct ResetCodeCommand {
     pub account: String,
     pub id_number: Option<String>,
-    pub captcha_id: String,
-    pub captcha_answer: SecretString,
+    pub captcha: Solved,
 }
 
 impl TryFrom<ResetCodeRequest> for ResetCodeCommand {
@@ -81,12 +81,7 @@ impl TryFrom<ResetCodeRequest> for ResetCodeCommand {
         Ok(ResetCodeCommand {
             account: required("account", req.account, max::ACCOUNT)?,
             id_number: optional_id_number(req.id_number)?,
-            captcha_id: required("captchaId", req.captcha_id, max::CAPTCHA_ID)?,
-            captcha_answer: required_secret(
-                "captchaAnswer",
-                req.captcha_answer.map(|t| t.0),
-                max::SHORT_CODE,
-            )?,
+            captcha: Solved::from_fields(req.captcha_id, req.captcha_answer)?,
         })
     }
 }
@@ -199,8 +194,8 @@ pub async fn request_code(
 ) -> Result<SendCodeResponse, DomainError> {
     let started = tokio::time::Instant::now();
     throttle::admit(app, Action::ResetCode, client_ip).await?;
-    let answer = cmd.captcha_answer.expose_secret();
-    crate::captcha::redeem(app, cmd.captcha_id.trim(), answer).await?;
+    let answer = cmd.captcha.answer.expose_secret();
+    crate::captcha::redeem(app, cmd.captcha.id.trim(), answer).await?;
     let claimant = Claimant::of(app, &cmd.account, cmd.id_number.as_deref())?;
     // The one limit anyone can see: per account, the same for every account.
     let sent = Sent {
