@@ -189,7 +189,7 @@ app_test!(
     }
 );
 
-app_test!(reset_codes_fail_as_the_issue_says, |app| {
+app_test!(reset_codes_fail_when_unknown_wrong_spent_or_expired, |app| {
     let (_, mobile) = app.activate(DEMO_ID, PASSWORD).await;
     app.advance(61);
     // Unknown account, no code sent: SMS_CODE_INVALID like any wrong code.
@@ -213,9 +213,11 @@ app_test!(reset_codes_fail_as_the_issue_says, |app| {
         (400, "SMS_CODE_INVALID"),
         "five wrong tries void it"
     );
-    // Expired after five minutes.
+    // Expired after five minutes: a second code arrives, and five minutes later it is no good.
     app.advance(61);
-    app.reset_code(DEMO_ID).await;
+    let sent = app.sms_to(&mobile).await.len();
+    assert_eq!(app.reset_code(DEMO_ID).await.status, 202);
+    assert_eq!(app.sms_to(&mobile).await.len(), sent + 1, "the second code arrived");
     let code = app.last_code(&mobile).await;
     app.advance(301);
     assert_eq!(
@@ -495,7 +497,7 @@ app_test!(a_complete_profile_changes_only_the_validity, |app| {
     body["mobile"] = json!(unique_mobile());
     let r = app.put_profile(&token, body.clone()).await;
     assert_eq!(r.body["error"]["field"], "mobile");
-    // The attack of the issue: a stolen token alone cannot take the account.
+    // A stolen token alone cannot take the account.
     let r = app.put_profile(&token, json!({"newPassword": NEWER})).await;
     assert_eq!(r.status, 400);
     assert_eq!(app.login(DEMO_ID, PASSWORD).await.status, 200);

@@ -398,7 +398,9 @@ impl TestApp {
                 .into_iter()
                 .map(|m| m.text)
                 .collect(),
-            Backend::Dynamo => moto_sms()
+            Backend::Dynamo => tokio::task::spawn_blocking(moto_sms)
+                .await
+                .expect("read moto's SMS")
                 .into_iter()
                 .filter(|(to, _)| *to == e164)
                 .map(|(_, text)| text)
@@ -491,7 +493,9 @@ macro_rules! app_test {
     };
 }
 
-/// Every SMS moto's SNS has "sent": (number, text), in order. Read from `/moto-api/data.json`.
+/// Every SMS moto's SNS has "sent": (number, text), in order. Read from `/moto-api/sms.json`
+/// (`scripts/moto_server.py` serves it: `data.json` carries every table besides). Blocking: call
+/// it off the async workers ([`TestApp::sms_to`] does).
 pub fn moto_sms() -> Vec<(String, String)> {
     use std::io::{Read, Write};
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("moto endpoint");
@@ -499,25 +503,22 @@ pub fn moto_sms() -> Vec<(String, String)> {
     let mut conn = std::net::TcpStream::connect(host).expect("connect to moto");
     write!(
         conn,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
+        "GET /moto-api/sms.json HTTP/1.0\r\nHost: {host}\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    let data: serde_json::Value = serde_json::from_str(body).expect("moto data.json");
-    let mut out = Vec::new();
-    for sms in data["sns"]["SMS"].as_array().into_iter().flatten() {
-        let to = sms["phone_number"]
-            .as_str()
-            .or_else(|| sms["PhoneNumber"].as_str());
-        let text = sms["message"].as_str().or_else(|| sms["Message"].as_str());
-        if let (Some(to), Some(text)) = (to, text) {
-            out.push((to.to_string(), text.to_string()));
-        }
-    }
-    out
+    let sent: Vec<serde_json::Value> = serde_json::from_str(body).expect("moto sms.json");
+    sent.iter()
+        .filter_map(|sms| {
+            Some((
+                sms["to"].as_str()?.to_string(),
+                sms["text"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// A random mobile number (SMS read back from moto are global: tests never share a number).
