@@ -7,7 +7,7 @@
 #   scripts/bench.sh                 # release builds (host), moto, the table
 #   scripts/bench.sh --zips          # also builds the arm64 zips first (scripts/build-zips.sh
 #                                    # and the hello-world's), for the zip rows: much longer
-#   scripts/bench.sh --rounds 60     # other arguments go to scripts/bench.py (--help)
+#   scripts/bench.sh --rounds 60     # other arguments go to bench/run.py (--help)
 #
 # Installs nothing that the project's other scripts do not (moto into .venv; --zips: cargo-lambda
 # and zig into .venv). A program that prints numbers: it fails only when something cannot run.
@@ -42,4 +42,4 @@ export ID_PEPPER="bench-pepper-0123456789abcdef-0123456789abcdef"
 # Generous time budgets and no SDK retries: moto on a busy machine is slower than DynamoDB, and a
 # retried request would count as two. The DynamoDB counts are the requests the code makes.
 export BUDGET_ATTEMPT_MS=20000 BUDGET_OPERATION_MS=30000 BUDGET_REQUEST_MS=60000 BUDGET_MAX_ATTEMPTS=1
-python3 scripts/bench.py ${args[@]+"${args[@]}"}
+python3 bench/run.py ${args[@]+"${args[@]}"}

@@ -5,7 +5,7 @@ scripts/bench.sh, which builds the release binaries, starts moto and sets the en
 README.md, "Performance", says what each figure means.
 
   scripts/bench.sh                 # build, start moto, run this
-  scripts/bench.py --rounds 60     # (with moto's environment, TABLE_NAME, ID_PEPPER set)
+  bench/run.py --rounds 60         # (with moto's environment, TABLE_NAME, ID_PEPPER set)
 
 What it does, in one run:
 - a counting proxy in front of moto (AWS_ENDPOINT_URL): every DynamoDB request it forwards is
