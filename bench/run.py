@@ -8,9 +8,9 @@ README.md, "Performance", says what each figure means.
   bench/run.py --rounds 60         # (with moto's environment, TABLE_NAME, ID_PEPPER set)
 
 What it does, in one run:
-- a counting proxy in front of moto (AWS_ENDPOINT_URL): every DynamoDB request it forwards is
-  counted by operation (the X-Amz-Target header); the functions are started with the proxy as
-  their AWS_ENDPOINT_URL;
+- a counting proxy in front of moto (AWS_ENDPOINT_URL; scripts/lib/proxy.py, count mode): every
+  DynamoDB request it forwards is counted by operation (the X-Amz-Target header) and item kind;
+  the functions are started with the proxy as their AWS_ENDPOINT_URL;
 - `perf-bench seed N` writes the sample events' fixtures (devserver/src/fixtures.rs) and N
   captchas with known answers into the table;
 - init: each binary (hello-world first, then the HTTP functions, interleaved, ROUNDS rounds) is
@@ -28,7 +28,6 @@ Standard library only.
 """
 
 import argparse
-import http.client
 import json
 import os
 import queue
@@ -38,11 +37,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from proxy import CountingProxy  # noqa: E402  (scripts/lib)
+
 PREFIX = "/2018-06-01/runtime"
 FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements"]
 HELLO = "bench-hello"
@@ -72,87 +73,6 @@ def event(text, i, body=None):
         e["headers"]["content-length"] = str(len(b.encode()))
         e["body"] = b
     return json.dumps(e).encode()
-
-
-# --- the counting proxy ------------------------------------------------------------------------
-
-class CountingProxy:
-    """Forwards every request to `upstream` (moto); while counting, tallies DynamoDB operations
-    (X-Amz-Target `DynamoDB_20120810.<Op>`) and other requests (`SNS <Action>`, `other`)."""
-
-    def __init__(self, upstream):
-        u = urllib.parse.urlsplit(upstream)
-        self.host, self.port = u.hostname, u.port or 80
-        self.lock = threading.Lock()
-        self.counts = self.items = None
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def forward(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
-                if target:
-                    op = target.rsplit(".", 1)[-1]
-                else:
-                    m = re.search(rb"Action=([A-Za-z]+)", body)
-                    op = f"SNS {m.group(1).decode()}" if m else "other"
-                kind = item_kind(body) if target else None
-                with proxy.lock:
-                    if proxy.counts is not None:
-                        proxy.counts[op] = proxy.counts.get(op, 0) + 1
-                        if kind:
-                            label = f"{op} {kind}"
-                            proxy.items[label] = proxy.items.get(label, 0) + 1
-                conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("connection", "keep-alive", "transfer-encoding",
-                                         "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        with self.lock:
-            self.counts, self.items = {}, {}
-
-    def stop(self):
-        """(requests by operation, requests by operation and item kind)."""
-        with self.lock:
-            counts, items, self.counts, self.items = self.counts, self.items, None, None
-        return counts, items
-
-
-def item_kind(body):
-    """The kind of item a DynamoDB request is about: its sort key up to the first `#`
-    (PROFILE, SESSION, CAPTCHA, LOCK, QUOTA, AUDIT, ...; see shared/domain/src/schema.rs)."""
-    try:
-        req = json.loads(body)
-    except ValueError:
-        return None
-    key = req.get("Key") or req.get("Item")
-    if isinstance(key, dict) and isinstance(key.get("SK"), dict):
-        return str(key["SK"].get("S", "?")).split("#", 1)[0]
-    return None
 
 
 # --- a local Runtime API with a clock ----------------------------------------------------------
