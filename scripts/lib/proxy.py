@@ -42,26 +42,10 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from httpd import send, serve  # scripts/lib
+
 # Hop-by-hop and length headers: not passed on in either direction (the length is set anew).
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
-
-
-def serve(handler, port=0):
-    """A threading HTTP server on 127.0.0.1:`port` (0: a free one), serving in the background."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def send(handler, status, headers, payload):
-    """Answers `payload` with `status` and `headers` (besides its Content-Length)."""
-    handler.send_response(status)
-    for k, v in headers:
-        handler.send_header(k, v)
-    handler.send_header("Content-Length", str(len(payload)))
-    handler.end_headers()
-    handler.wfile.write(payload)
 
 
 def forwarding_handler(upstream, intercept):
@@ -92,8 +76,8 @@ def forwarding_handler(upstream, intercept):
             up.request(self.command, self.path, body=body, headers=headers)
             resp = up.getresponse()
             payload = resp.read()
-            send(self, resp.status, [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP],
-                 payload)
+            send(self, resp.status, payload,
+                 [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP])
             up.close()
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
@@ -231,8 +215,8 @@ class FaultProxy:
                 status, ctype, payload = dynamodb_error(f["code"], f["reason"])
             else:
                 status, ctype, payload = sns_error(f["code"])
-            send(handler, status, [("Content-Type", ctype), ("x-amzn-RequestId", "fault-proxy")],
-                 payload)
+            send(handler, status, payload,
+                 [("Content-Type", ctype), ("x-amzn-RequestId", "fault-proxy")])
             return True
         return False
 
@@ -279,7 +263,7 @@ class FaultProxy:
 
             def do_GET(self):
                 new = proxy.set(urllib.parse.urlparse(self.path).query)
-                send(self, 200, [("Content-Type", "application/json")], json.dumps(new).encode())
+                send(self, 200, json.dumps(new).encode(), [("Content-Type", "application/json")])
 
         return Control
 

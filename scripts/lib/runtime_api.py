@@ -20,10 +20,11 @@ benchmark). Python standard library only.
 import queue
 import re
 import subprocess
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from httpd import send, serve  # scripts/lib
 
 PREFIX = "/2018-06-01/runtime"
 # What the binary is told it has left of each invocation (Lambda-Runtime-Deadline-Ms).
@@ -49,18 +50,10 @@ class Runtime:
             def log_message(self, *args):
                 pass
 
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
             def do_GET(self):
                 now = time.perf_counter()
                 if self.path != f"{PREFIX}/invocation/next":
-                    return self.reply(404)
+                    return send(self, 404)
                 first_next.put(now)
                 item = events.get()
                 if item is None:  # the process is being stopped
@@ -69,7 +62,7 @@ class Runtime:
                 request_id, payload = item
                 runtime.handed_out = time.perf_counter()
                 deadline = int((time.time() + DEADLINE_S) * 1000)
-                self.reply(200, payload, [
+                send(self, 200, payload, [
                     ("Content-Type", "application/json"),
                     ("Lambda-Runtime-Aws-Request-Id", request_id),
                     ("Lambda-Runtime-Deadline-Ms", str(deadline)),
@@ -85,15 +78,13 @@ class Runtime:
                 m = re.fullmatch(PREFIX + r"/invocation/([^/]+)/(response|error)", self.path)
                 if m:
                     results.put((m.group(1), m.group(2), body, now))
-                    return self.reply(202, b'{"status":"OK"}')
+                    return send(self, 202, b'{"status":"OK"}')
                 if self.path == f"{PREFIX}/init/error":
                     results.put((None, "init-error", body, now))
-                    return self.reply(202, b'{"status":"OK"}')
-                self.reply(404)
+                    return send(self, 202, b'{"status":"OK"}')
+                send(self, 404)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve(Handler)
         self.server, self.events, self.results, self.first_next = server, events, results, first_next
         env = dict(self.env)
         env.update({
