@@ -13,7 +13,7 @@ check() { # crate, forbidden-pattern, what
         echo "check-layers: cargo tree -p $crate failed" >&2
         exit 1
     fi
-    found=$(sed 's/ .*//' <<<"$tree" | sort -u | grep -E "$pattern") || (($? == 1))
+    found=$(printf '%s\n' "$tree" | sed 's/ .*//' | sort -u | grep -E "$pattern") || (($? == 1))
     if [[ -n "$found" ]]; then
         echo "check-layers: $crate must not depend on $what, but its tree has: $(echo "$found" | tr '\n' ' ')"
         fail=1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The dev server for the scripts that test it over real HTTP: built (debug), started in the
 # background on a port the OS picks, waited for until it answers, stopped when the script exits.
 #
@@ -35,6 +36,7 @@ devserver_start() {
     mkdir -p "$(dirname "$log")" || return 1
     cargo build --quiet --manifest-path "$repo/Cargo.toml" -p devserver || return 1
     env "${unset[@]}" "$repo/target/debug/devserver" --port 0 ${flags[@]+"${flags[@]}"} >"$log" 2>&1 &
+    # shellcheck disable=SC2034 # DEVSERVER_LOG is for the caller
     DEVSERVER_PID=$! DEVSERVER_LOG=$log DEVSERVER_URL=
     _devserver_stop_on_exit
     deadline=$((SECONDS + 20))
@@ -64,9 +66,10 @@ devserver_stop() {
 # Puts devserver_stop in front of the script's EXIT trap. The trap keeps the exit status for the
 # command that was there (`set +e` so that nothing after the stop is skipped on a failure).
 _devserver_stop_on_exit() {
-    local previous
-    eval "set -- $(trap -p EXIT)" # `trap -- 'COMMAND' EXIT`, or nothing
-    previous=${3:-}
+    local previous words
+    eval "words=($(trap -p EXIT))" # (trap -- 'COMMAND' EXIT), or nothing
+    previous=${words[2]:-}
     [[ "$previous" == *devserver_stop* ]] && return 0
+    # shellcheck disable=SC2064,SC2154 # $previous now; the status when the trap runs
     trap "_devserver_status=\$?; set +e; devserver_stop; (exit \$_devserver_status)${previous:+; $previous}" EXIT
 }
