@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# The benchmark of issue 11, in one run: init against a hello-world lambda_http function built
-# with the same [profile.release] (bench/hello), first vs warm invocation, peak RSS, DynamoDB
-# requests per route (counted by a proxy in front of moto), in-process handler latency per route,
-# and the arm64 zip sizes when they are built. Prints one table (README.md, "Performance").
+# The benchmark, in one run; the programs are under bench/. Init against a hello-world
+# lambda_http function built with the same [profile.release] (bench/hello), first vs warm
+# invocation, peak RSS, DynamoDB requests per route (counted by a proxy in front of moto),
+# in-process handler latency per route (bench/perf), and the arm64 zip sizes when they are built.
+# bench/run.py measures and prints one table (README.md, "Performance").
 #
 #   scripts/bench.sh                 # release builds (host), moto, the table
 #   scripts/bench.sh --zips          # also builds the arm64 zips first (scripts/build-zips.sh
 #                                    # and the hello-world's), for the zip rows: much longer
-#   scripts/bench.sh --rounds 60     # other arguments go to scripts/bench.py (--help)
+#   scripts/bench.sh --rounds 60     # other arguments go to bench/run.py (--help)
+#   scripts/bench.sh --example NAME [ARGS...]
+#                                    # instead, one of the smaller benchmarks: an example of
+#                                    # bench/perf, release build, ARGS go to it
+#
+# The examples (bench/perf/examples/):
+#   import_bench [LEARNERS [MOTO_LEARNERS]]   the import, records per second (on moto too when
+#                                             AWS_ENDPOINT_URL is set: source scripts/moto.sh)
+#   login_timing                              login time by outcome (in-memory store)
+#   argon2_rss                                Argon2id peak memory and time, pooled or not
+#   captcha_render                            captcha render time, randomness calls per image
 #
 # Installs nothing that the project's other scripts do not (moto into .venv; --zips: cargo-lambda
 # and zig into .venv). A program that prints numbers: it fails only when something cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == --example ]]; then
+    [[ -n "${2:-}" ]] || { echo "usage: scripts/bench.sh --example NAME [ARGS...]" >&2; exit 2; }
+    name=$2
+    shift 2
+    exec nice cargo run --release --quiet -p perf-bench --example "$name" -- "$@"
+fi
 
 zips=false
 args=()
@@ -42,4 +60,4 @@ export ID_PEPPER="bench-pepper-0123456789abcdef-0123456789abcdef"
 # Generous time budgets and no SDK retries: moto on a busy machine is slower than DynamoDB, and a
 # retried request would count as two. The DynamoDB counts are the requests the code makes.
 export BUDGET_ATTEMPT_MS=20000 BUDGET_OPERATION_MS=30000 BUDGET_REQUEST_MS=60000 BUDGET_MAX_ATTEMPTS=1
-python3 scripts/bench.py ${args[@]+"${args[@]}"}
+python3 bench/run.py ${args[@]+"${args[@]}"}

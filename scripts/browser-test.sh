@@ -15,13 +15,9 @@ mkdir -p .tmp
 log() { echo "browser-test: $*" >&2; }
 
 summary_printed=false
-server_pid=
+# (The dev server, once started, is stopped on exit by scripts/lib/devserver.sh, before this.)
 finish() {
     local rc=$?
-    if [[ -n "$server_pid" ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
     if [[ "$summary_printed" != true ]]; then
         echo "browser: 0 passed, 1 failed"
         [[ $rc -ne 0 ]] || rc=1
@@ -61,26 +57,16 @@ if ! (cd tests/browser && node -e '
 fi
 
 # --- The dev server: API and client on one port, the client alone on another -----------------
-log "cargo build -p devserver"
-cargo build --quiet -p devserver
+log "cargo build -p devserver, and start it"
 log_file=.tmp/browser-devserver.log
-# The embedded store, and no allowed origin but the client port's.
-env -u TABLE_NAME -u AWS_ENDPOINT_URL -u ALLOWED_ORIGINS \
-    target/debug/devserver --port 0 --client-port 0 >"$log_file" 2>&1 &
-server_pid=$!
-api= client=
-for _ in $(seq 1 200); do
-    api=$(sed -n 's|^Learner account dev server on \(http://[0-9.:]*\).*|\1|p' "$log_file")
-    client=$(sed -n 's|^Web client alone: \(http://[0-9.:]*\)/.*|\1|p' "$log_file")
-    [[ -n "$api" && -n "$client" ]] && curl -fs -o /dev/null "$api/captcha" && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$api" || -z "$client" ]]; then
-    log "the dev server did not start:"
-    cat "$log_file" >&2
-    exit 1
-fi
+# shellcheck source=scripts/lib/devserver.sh
+source scripts/lib/devserver.sh
+# No allowed origin but the client port's.
+devserver_start --log "$log_file" --wait /captcha --unset ALLOWED_ORIGINS -- --client-port 0
+api=$DEVSERVER_URL
+# Printed before the API answers.
+client=$(sed -n 's|^Web client alone: \(http://[0-9.:]*\)/.*|\1|p' "$log_file")
+[[ -n "$client" ]] || { log "the dev server named no client port:"; cat "$log_file" >&2; exit 1; }
 log "dev server $api, client alone on $client"
 
 # --- The journey -------------------------------------------------------------------------------

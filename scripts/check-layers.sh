@@ -7,14 +7,18 @@ cd "$(dirname "$0")/.."
 
 fail=0
 check() { # crate, forbidden-pattern, what
-    local crate=$1 pattern=$2 what=$3 found
-    found=$(cargo tree -p "$crate" -e normal,build --prefix none --format '{p}' |
-        sed 's/ .*//' | sort -u | grep -E "$pattern" || true)
+    local crate=$1 pattern=$2 what=$3 tree found
+    # A cargo tree that fails fails the check; grep finding nothing (status 1) is the pass.
+    if ! tree=$(cargo tree -p "$crate" -e normal,build --prefix none --format '{p}'); then
+        echo "check-layers: cargo tree -p $crate failed" >&2
+        exit 1
+    fi
+    found=$(printf '%s\n' "$tree" | sed 's/ .*//' | sort -u | grep -E "$pattern") || (($? == 1))
     if [[ -n "$found" ]]; then
         echo "check-layers: $crate must not depend on $what, but its tree has: $(echo "$found" | tr '\n' ' ')"
         fail=1
     else
-        echo "check-layers: $crate has no $what among its $(cargo tree -p "$crate" -e normal,build --prefix none --format '{p}' | sort -u | wc -l) dependencies"
+        echo "check-layers: $crate has no $what among its $(sort -u <<<"$tree" | wc -l) dependencies"
     fi
 }
 check domain '^(lambda_http|lambda_runtime|aws-|aws_lambda_events|http|hyper)' "HTTP or AWS crates"

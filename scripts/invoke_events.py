@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Invokes every sample event of events/ through the real function binaries, as Lambda would.
 
-A small local Lambda Runtime API (the HTTP interface of a Lambda execution environment:
-GET /2018-06-01/runtime/invocation/next, POST .../invocation/<id>/response and .../error) serves
-each event to the binary of the function that takes it; the binary is started with
-AWS_LAMBDA_RUNTIME_API pointing here and the rest of its environment from this process
-(TABLE_NAME, ID_PEPPER, AWS_ENDPOINT_URL, ...). The function of an HTTP event is the one
+A small local Lambda Runtime API (scripts/lib/runtime_api.py: the HTTP interface of a Lambda
+execution environment, GET /2018-06-01/runtime/invocation/next, POST .../invocation/<id>/response
+and .../error) serves each event to the binary of the function that takes it; the binary is
+started with AWS_LAMBDA_RUNTIME_API pointing there and the rest of its environment from this
+process (TABLE_NAME, ID_PEPPER, AWS_ENDPOINT_URL, ...). The function of an HTTP event is the one
 template.yaml routes its routeKey to; an import event declares its function in
 events/expected.json, which also declares what each event must answer. Prints
 event -> function -> expected -> got, and `events: N passed, M failed`; exits 1 on any mismatch.
@@ -20,18 +20,13 @@ Standard library only. Run scripts/invoke-events.sh to build, seed and invoke in
 import argparse
 import json
 import os
-import queue
 import re
 import shlex
-import subprocess
 import sys
-import threading
-import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PREFIX = "/2018-06-01/runtime"
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from runtime_api import Runtime  # noqa: E402  (scripts/lib)
 
 
 def template_routes(path):
@@ -52,92 +47,6 @@ def template_routes(path):
             routes[f"{method} {m.group(1)}"] = binary
             method = None
     return routes
-
-
-class Runtime:
-    """One function's execution environment: a Runtime API on a free port and its binary."""
-
-    def __init__(self, name, command, env, log):
-        self.name = name
-        self.events = queue.Queue()
-        self.results = queue.Queue()
-        runtime = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                if self.path != f"{PREFIX}/invocation/next":
-                    return self.reply(404)
-                request_id, payload = runtime.events.get()
-                deadline = int((time.time() + 60) * 1000)
-                self.reply(200, payload, [
-                    ("Content-Type", "application/json"),
-                    ("Lambda-Runtime-Aws-Request-Id", request_id),
-                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
-                    ("Lambda-Runtime-Invoked-Function-Arn",
-                     f"arn:aws:lambda:us-east-1:000000000000:function:{runtime.name}"),
-                    ("Lambda-Runtime-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"),
-                ])
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                m = re.fullmatch(PREFIX + r"/invocation/([^/]+)/(response|error)", self.path)
-                if m:
-                    runtime.results.put((m.group(1), m.group(2), body))
-                    return self.reply(202, b'{"status":"OK"}')
-                if self.path == f"{PREFIX}/init/error":
-                    runtime.results.put((None, "init-error", body))
-                    return self.reply(202, b'{"status":"OK"}')
-                self.reply(404)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        env = dict(env)
-        env.update({
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self.server.server_address[1]}",
-            "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-        })
-        self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-
-    def invoke(self, payload, timeout):
-        request_id = str(uuid.uuid4())
-        self.events.put((request_id, payload))
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                rid, kind, body = self.results.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    return "exit", f"the binary exited ({self.proc.returncode})".encode()
-                continue
-            if rid in (request_id, None):
-                return kind, body
-        return "timeout", f"no answer in {timeout}s".encode()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.server.shutdown()
 
 
 def describe(expected, kind, body):
@@ -211,14 +120,15 @@ def main():
                 print(f"invoke_events: starting {function} ({binary})", file=sys.stderr)
                 runtimes[function] = Runtime(function, shlex.split(args.wrapper) + [binary],
                                              os.environ, log)
-            kind, body = runtimes[function].invoke(payload, args.timeout)
+                runtimes[function].spawn()
+            kind, body, _seconds = runtimes[function].invoke(payload, args.timeout)
             want, got = describe(e, kind, body)
             if want != got:
                 failed += 1
             rows.append((e["file"], function, want, got))
     finally:
         for r in runtimes.values():
-            r.stop()
+            r.stop(grace=5)
     width = max(len(r[0]) for r in rows) if rows else 10
     print(f"\n{'event':<{width}}  {'function':<12}  {'expected':<24}  got")
     for file, function, want, got in rows:

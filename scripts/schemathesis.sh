@@ -16,17 +16,10 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$ST_VERSION"; the
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
 fi
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p .tmp
-cargo build --quiet -p devserver
-env -u TABLE_NAME -u AWS_ENDPOINT_URL target/debug/devserver --port "$port" >.tmp/devserver-schemathesis.log 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-    curl -fs "$base/achievement-types" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+# shellcheck source=scripts/lib/devserver.sh
+source scripts/lib/devserver.sh
+devserver_start --log .tmp/devserver-schemathesis.log --wait /achievement-types
+base=$DEVSERVER_URL
 
 # An active learner: the demo learner's first login, SMS code from the outbox, profile completed.
 token=$(python3 - "$base" <<'PY'
@@ -74,5 +67,5 @@ echo "==> schemathesis, unauthenticated"
 run
 echo "==> schemathesis, as an active learner (logout, password and mobile changes left out: they end the session or lock the account)"
 run -H "Authorization: Bearer $token" --exclude-path /logout --exclude-path /password --exclude-path /mobile
-kill -0 $pid || { echo "schemathesis.sh: the dev server died" >&2; exit 1; }
+kill -0 "$DEVSERVER_PID" || { echo "schemathesis.sh: the dev server died" >&2; exit 1; }
 echo "schemathesis: no failures"

@@ -1,21 +1,13 @@
 #!/usr/bin/env bash
-# Starts the dev server on a free port and walks the README's first steps over real HTTP:
-# a captcha, then the demo learner's login with the initial password.
+# Starts the dev server (scripts/lib/devserver.sh) and walks the README's first steps over real
+# HTTP: a captcha, then the demo learner's login with the initial password.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p .tmp
-cargo build --quiet -p devserver
-# The dev server's embedded store: no AWS settings leak in from the test script.
-env -u TABLE_NAME -u AWS_ENDPOINT_URL target/debug/devserver --port "$port" >.tmp/devserver.log 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-    curl -fs "$base/captcha" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+# shellcheck source=scripts/lib/devserver.sh
+source scripts/lib/devserver.sh
+devserver_start --log .tmp/devserver.log --wait /captcha
+base=$DEVSERVER_URL
 
 json() { python3 -c 'import json, sys; print(json.load(sys.stdin)'"$1"')'; }
 

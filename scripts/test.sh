@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every test against the in-memory store
 # and against DynamoDB/SNS on the moto emulator (installed into .venv and started here) — the
-# fault-injection tests (tests/faults.rs, scripts/fault_proxy.py in front of moto) among them —,
+# fault-injection tests (tests/faults.rs, scripts/lib/proxy.py in front of moto) among them —,
 # every sample event of events/ through the real function binaries on moto, the arm64 release
 # zips (smoke-tested under qemu-user when it is installed), a smoke test of the dev server over
 # real HTTP, contract fuzzing with Schemathesis, and the web client in headless Chromium.
@@ -22,6 +22,10 @@ if ! $quick; then
     step "cargo fmt --check"
     cargo fmt --all -- --check
     step "cargo clippy (all targets, warnings are errors)"
+    # Which lints, at which level: [workspace.lints] in Cargo.toml. That table has one level per
+    # lint for every build, so "a warning fails the suite" is this flag, here only (developers'
+    # builds keep warnings as warnings). From cargo 1.97 on, CARGO_BUILD_WARNINGS=deny says the
+    # same without a flag; this toolchain (1.95) ignores it.
     cargo clippy --workspace --all-targets --quiet -- -D warnings
     step "layers (the domain crate depends on no HTTP or AWS crate)"
     scripts/check-layers.sh
@@ -37,7 +41,7 @@ export CI=true
 mkdir -p .tmp
 cargo test --workspace --quiet 2>&1 | tee .tmp/cargo-test.log
 # Alone, so that nothing else loads moto while response times are measured.
-step "fault injection (tests/faults.rs: scripts/fault_proxy.py between the service and moto)"
+step "fault injection (tests/faults.rs: scripts/lib/proxy.py between the service and moto)"
 rm -f .tmp/fault-table.txt
 FAULT_TESTS=1 cargo test -p integration-tests --test integration --quiet -- faults:: --test-threads=1 2>&1 |
     tee -a .tmp/cargo-test.log

@@ -1,4 +1,4 @@
-//! Fault injection (issue 9): a proxy between the service and moto (`scripts/fault_proxy.py`)
+//! Fault injection: a proxy between the service and moto (`scripts/lib/proxy.py`, fault mode)
 //! refuses, stalls, slows down or answers with AWS errors, and every HTTP route must answer in
 //! under 5 s with a documented status (503 `SERVICE_UNAVAILABLE` with `Retry-After` when a
 //! dependency fails), recover by itself when the fault clears, and leave no half-done state:
@@ -47,13 +47,14 @@ impl FaultProxy {
     fn start() -> FaultProxy {
         let upstream = std::env::var("AWS_ENDPOINT_URL").expect("moto endpoint");
         let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/fault_proxy.py");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/proxy.py");
         let mut child = std::process::Command::new("python3")
             .arg(script)
+            .arg("fault")
             .arg(upstream)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("python3 runs scripts/fault_proxy.py");
+            .expect("python3 runs scripts/lib/proxy.py");
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)

@@ -1,4 +1,4 @@
-//! The Rust half of the benchmark; `scripts/bench.sh` runs it through `scripts/bench.py`, which
+//! The Rust half of the benchmark; `scripts/bench.sh` runs it through `bench/run.py`, which
 //! prints the table (see the README's "Performance").
 //!
 //! ```text

@@ -2,7 +2,8 @@
 //! Lambda's 6 MB limit, against the in-memory store and (when `AWS_ENDPOINT_URL` is set, as after
 //! `source scripts/moto.sh`) DynamoDB on moto. Prints records per second; asserts nothing.
 //!
-//!     cargo run --release -p integration-tests --example import_bench [-- LEARNERS [MOTO_LEARNERS]]
+//!     scripts/bench.sh --example import_bench [LEARNERS [MOTO_LEARNERS]]
+//!     cargo run --release -p perf-bench --example import_bench [-- LEARNERS [MOTO_LEARNERS]]
 //!
 //! moto is run on a smaller roll (default 300 learners): its transactions deep-copy the whole table
 //! once per item they write, so each costs time and memory in proportion to all the data held (the full

@@ -1,21 +1,21 @@
 #!/usr/bin/env python3
-"""The benchmark of issue 11: prints one table of the service's figures next to a hello-world
-lambda_http function built with the same release profile, and the goals. Run by
+"""The benchmark: prints one table of the service's figures next to a hello-world lambda_http
+function built with the same release profile (bench/hello), and the goals. Run by
 scripts/bench.sh, which builds the release binaries, starts moto and sets the environment;
 README.md, "Performance", says what each figure means.
 
   scripts/bench.sh                 # build, start moto, run this
-  scripts/bench.py --rounds 60     # (with moto's environment, TABLE_NAME, ID_PEPPER set)
+  bench/run.py --rounds 60         # (with moto's environment, TABLE_NAME, ID_PEPPER set)
 
 What it does, in one run:
-- a counting proxy in front of moto (AWS_ENDPOINT_URL): every DynamoDB request it forwards is
-  counted by operation (the X-Amz-Target header); the functions are started with the proxy as
-  their AWS_ENDPOINT_URL;
-- `perf-bench seed N` writes the sample events' fixtures (devserver/src/fixtures.rs) and N
-  captchas with known answers into the table;
+- a counting proxy in front of moto (AWS_ENDPOINT_URL; scripts/lib/proxy.py, count mode): every
+  DynamoDB request it forwards is counted by operation (the X-Amz-Target header) and item kind;
+  the functions are started with the proxy as their AWS_ENDPOINT_URL;
+- `perf-bench seed N` (bench/perf) writes the sample events' fixtures (devserver/src/fixtures.rs)
+  and N captchas with known answers into the table;
 - init: each binary (hello-world first, then the HTTP functions, interleaved, ROUNDS rounds) is
-  spawned under a local Lambda Runtime API (the one of scripts/invoke_events.py, with a clock):
-  the time from spawn to its first GET /2018-06-01/runtime/invocation/next;
+  spawned under a local Lambda Runtime API (scripts/lib/runtime_api.py, which has a clock): the
+  time from spawn to its first GET /2018-06-01/runtime/invocation/next;
 - first and warm invocations and peak RSS: one process per function serves INVOCATIONS events
   (event handed out -> response posted); the first is "first", the median of the rest "warm";
   then VmHWM of /proc/<pid>/status;
@@ -28,22 +28,18 @@ Standard library only.
 """
 
 import argparse
-import http.client
 import json
 import os
-import queue
-import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PREFIX = "/2018-06-01/runtime"
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from proxy import CountingProxy  # noqa: E402  (scripts/lib)
+from runtime_api import Runtime  # noqa: E402
+
 FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements"]
 HELLO = "bench-hello"
 
@@ -74,207 +70,24 @@ def event(text, i, body=None):
     return json.dumps(e).encode()
 
 
-# --- the counting proxy ------------------------------------------------------------------------
+# --- the functions under the local Runtime API -------------------------------------------------
 
-class CountingProxy:
-    """Forwards every request to `upstream` (moto); while counting, tallies DynamoDB operations
-    (X-Amz-Target `DynamoDB_20120810.<Op>`) and other requests (`SNS <Action>`, `other`)."""
-
-    def __init__(self, upstream):
-        u = urllib.parse.urlsplit(upstream)
-        self.host, self.port = u.hostname, u.port or 80
-        self.lock = threading.Lock()
-        self.counts = self.items = None
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def forward(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
-                if target:
-                    op = target.rsplit(".", 1)[-1]
-                else:
-                    m = re.search(rb"Action=([A-Za-z]+)", body)
-                    op = f"SNS {m.group(1).decode()}" if m else "other"
-                kind = item_kind(body) if target else None
-                with proxy.lock:
-                    if proxy.counts is not None:
-                        proxy.counts[op] = proxy.counts.get(op, 0) + 1
-                        if kind:
-                            label = f"{op} {kind}"
-                            proxy.items[label] = proxy.items.get(label, 0) + 1
-                conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("connection", "keep-alive", "transfer-encoding",
-                                         "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        with self.lock:
-            self.counts, self.items = {}, {}
-
-    def stop(self):
-        """(requests by operation, requests by operation and item kind)."""
-        with self.lock:
-            counts, items, self.counts, self.items = self.counts, self.items, None, None
-        return counts, items
-
-
-def item_kind(body):
-    """The kind of item a DynamoDB request is about: its sort key up to the first `#`
-    (PROFILE, SESSION, CAPTCHA, LOCK, QUOTA, AUDIT, ...; see shared/domain/src/schema.rs)."""
+def start(rt):
+    """Spawns `rt`'s binary; the seconds until it asked for its first event."""
+    rt.spawn()
     try:
-        req = json.loads(body)
-    except ValueError:
-        return None
-    key = req.get("Key") or req.get("Item")
-    if isinstance(key, dict) and isinstance(key.get("SK"), dict):
-        return str(key["SK"].get("S", "?")).split("#", 1)[0]
-    return None
+        return rt.wait_init()
+    except RuntimeError as e:
+        raise SystemExit(f"bench: {e}") from None
 
 
-# --- a local Runtime API with a clock ----------------------------------------------------------
-
-class Runtime:
-    """One function's execution environment: `spawn` starts the binary under a fresh local
-    Runtime API (its own port and queues, so nothing of a killed process leaks into the next
-    one), `wait_init` returns the seconds from spawn to its first GET .../next."""
-
-    def __init__(self, name, command, env, log):
-        self.name, self.command, self.env, self.log = name, command, env, log
-        self.proc = self.server = None
-
-    def _serve(self):
-        events, results, first_next = queue.Queue(), queue.Queue(), queue.Queue()
-        runtime = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                now = time.perf_counter()
-                if self.path != f"{PREFIX}/invocation/next":
-                    return self.reply(404)
-                first_next.put(now)
-                item = events.get()
-                if item is None:  # the process is being stopped
-                    self.close_connection = True
-                    return
-                request_id, payload = item
-                runtime.handed_out = time.perf_counter()
-                deadline = int((time.time() + 60) * 1000)
-                self.reply(200, payload, [
-                    ("Content-Type", "application/json"),
-                    ("Lambda-Runtime-Aws-Request-Id", request_id),
-                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
-                    ("Lambda-Runtime-Invoked-Function-Arn",
-                     f"arn:aws:lambda:us-east-1:000000000000:function:{runtime.name}"),
-                    ("Lambda-Runtime-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"),
-                ])
-
-            def do_POST(self):
-                now = time.perf_counter()
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                m = re.fullmatch(PREFIX + r"/invocation/([^/]+)/(response|error)", self.path)
-                if m:
-                    results.put((m.group(1), m.group(2), body, now))
-                    return self.reply(202, b'{"status":"OK"}')
-                if self.path == f"{PREFIX}/init/error":
-                    results.put((None, "init-error", body, now))
-                    return self.reply(202, b'{"status":"OK"}')
-                self.reply(404)
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.server, self.events, self.results, self.first_next = server, events, results, first_next
-        env = dict(self.env)
-        env.update({
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
-            "AWS_LAMBDA_FUNCTION_NAME": self.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-        })
-        return env
-
-    def spawn(self):
-        env = self._serve()
-        self.spawned = time.perf_counter()
-        self.proc = subprocess.Popen(self.command, env=env, stdout=self.log, stderr=self.log)
-
-    def wait_init(self, timeout=30):
-        try:
-            t = self.first_next.get(timeout=timeout)
-        except queue.Empty:
-            raise SystemExit(f"bench: {self.name} did not ask for an event in {timeout}s "
-                             f"(exit code {self.proc.poll()}; see the log)")
-        return t - self.spawned
-
-    def invoke(self, payload, timeout=60):
-        """(kind, body, seconds from the event handed out to the response posted)."""
-        request_id = str(uuid.uuid4())
-        self.events.put((request_id, payload))
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                rid, kind, body, at = self.results.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    raise SystemExit(f"bench: {self.name} exited ({self.proc.returncode})")
-                continue
-            if rid in (request_id, None):
-                return kind, body, at - self.handed_out
-        raise SystemExit(f"bench: {self.name}: no answer in {timeout}s")
-
-    def peak_rss_kib(self):
-        for line in open(f"/proc/{self.proc.pid}/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        return None
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-            self.events.put(None)  # frees a GET waiting for an event
-            self.server.shutdown()
-            self.server.server_close()
+def invoke(rt, payload):
+    """(kind, body, seconds) of one invocation; stops the benchmark if the binary exited or did
+    not answer."""
+    kind, body, took = rt.invoke(payload)
+    if kind in ("exit", "timeout"):
+        raise SystemExit(f"bench: {rt.name}: {body.decode()}")
+    return kind, body, took
 
 
 def status_of(kind, body):
@@ -300,8 +113,7 @@ def measure_init(runtimes, rounds):
     times = {name: [] for name in runtimes}
     for _ in range(rounds):
         for name, rt in runtimes.items():
-            rt.spawn()
-            times[name].append(rt.wait_init())
+            times[name].append(start(rt))
             rt.stop()
     return {name: statistics.median(t) for name, t in times.items()}, times
 
@@ -353,12 +165,11 @@ def measure_invocations(runtimes, events, invocations):
     number of unexpected statuses."""
     out = {}
     for name, rt in runtimes.items():
-        rt.spawn()
-        rt.wait_init()
+        start(rt)
         times, unexpected = [], []
         for _ in range(invocations):
             payload, want = events.for_function(name)
-            kind, body, took = rt.invoke(payload)
+            kind, body, took = invoke(rt, payload)
             times.append(took)
             got = status_of(kind, body)
             if got != want:
@@ -388,7 +199,7 @@ def measure_requests(runtimes, events, proxy, repeat=3):
     seeded = events.seeded
     # A session as the login route makes it (the sample events' fixed tokens have the older
     # form, which reads the session and then the learner: one more round trip).
-    kind, body, _took = runtimes["login"].invoke(events.login(seeded["active"]))
+    kind, body, _took = invoke(runtimes["login"], events.login(seeded["active"]))
     if status_of(kind, body) != 200:
         raise SystemExit(f"bench: the login for a session failed: {body!r}")
     token = json.loads(json.loads(body)["body"])["token"]
@@ -408,7 +219,7 @@ def measure_requests(runtimes, events, proxy, repeat=3):
         for _ in range(repeat):
             payload, want = make[label]()
             proxy.start()
-            kind, body, _took = rt.invoke(payload)
+            kind, body, _took = invoke(rt, payload)
             counts, items = proxy.stop()
             got = status_of(kind, body)
             if got != want:

@@ -6,7 +6,8 @@
 //! its own:
 //!
 //! ```sh
-//! nice cargo run --release -p domain --example argon2_rss
+//! scripts/bench.sh --example argon2_rss
+//! # the same: nice cargo run --release -p perf-bench --example argon2_rss
 //! ```
 //!
 //! "one at a time" is a Lambda (one request per process at a time); "4 at a time" is the dev

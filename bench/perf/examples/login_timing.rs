@@ -1,7 +1,8 @@
 //! Login timing by outcome: how long a wrong password, an unknown account, an invalid ID number and
 //! a success take (in-memory store, so Argon2 dominates). Prints medians; asserts nothing.
 //!
-//!     cargo run --release -p integration-tests --example login_timing
+//!     scripts/bench.sh --example login_timing
+//!     cargo run --release -p perf-bench --example login_timing
 
 use integration_tests::{Backend, TestApp, DEMO_ID, DEMO_PASSWORD};
 use std::time::Instant;

@@ -3,7 +3,8 @@
 //! one `getrandom` syscall with `OsRandom`).
 //!
 //! ```sh
-//! nice cargo run --release -p domain --example captcha_render
+//! scripts/bench.sh --example captcha_render
+//! # the same: nice cargo run --release -p perf-bench --example captcha_render
 //! # the syscalls themselves, counted by the kernel's side:
 //! strace -c -f -e trace=getrandom target/release/examples/captcha_render
 //! ```
