@@ -29,6 +29,8 @@ if ! $quick; then
     cargo clippy --workspace --all-targets --quiet -- -D warnings
     step "layers (the domain crate depends on no HTTP or AWS crate)"
     scripts/check-layers.sh
+    step "function lengths (none under shared/ over 60 lines but the error-message table)"
+    python3 scripts/check-fn-length.py
 fi
 
 step "starting the moto emulator (DynamoDB + SNS)"

@@ -27,7 +27,9 @@ fault is set on the control port, one at a time:
     GET /fault?mode=error&code=TransactionCanceledException&reason=ConditionalCheckFailed
 
 `service` is dynamodb, sns or all (default all); `op` limits the fault to one operation (the
-DynamoDB X-Amz-Target suffix such as TransactWriteItems, or the SNS Action such as Publish).
+DynamoDB X-Amz-Target suffix such as TransactWriteItems, or the SNS Action such as Publish);
+`skip=N` lets the first N requests it would hit pass (`op=TransactWriteItems&skip=1`: a route's
+second transaction fails, its first goes through).
 TransactionCanceledException applies to TransactWriteItems only. Refusal covers every service
 (the port is closed).
 """
@@ -176,7 +178,8 @@ class FaultProxy:
     """The data port forwards to `upstream` through the fault set by `set(query)`; the data port
     is closed while connections are to be refused."""
 
-    PASS = {"mode": "pass", "service": "all", "op": "", "code": "", "reason": "", "delay_ms": 0}
+    PASS = {"mode": "pass", "service": "all", "op": "", "code": "", "reason": "", "delay_ms": 0,
+            "skip": 0}
 
     def __init__(self, upstream):
         self.lock = threading.Lock()
@@ -192,10 +195,15 @@ class FaultProxy:
     def inject(self, handler, body):
         """Applies the current fault to one request; True when it answered (or dropped) it."""
         service, op = which(handler.headers, body)
-        f = self.current()
-        hit = f["mode"] != "pass" and f["service"] in ("all", service) and f["op"] in ("", op)
-        if hit and f["code"] == "TransactionCanceledException" and op != "TransactWriteItems":
-            hit = False
+        with self.lock:
+            f = dict(self.state)
+            hit = f["mode"] != "pass" and f["service"] in ("all", service) and f["op"] in ("", op)
+            if hit and f["code"] == "TransactionCanceledException" and op != "TransactWriteItems":
+                hit = False
+            if hit and self.state["skip"] > 0:
+                # The first `skip` requests the fault would hit pass: it hits a later step.
+                self.state["skip"] -= 1
+                hit = False
         if not hit:
             return False
         if f["mode"] == "refuse":
@@ -230,6 +238,7 @@ class FaultProxy:
             "code": (q.get("code") or [""])[0],
             "reason": (q.get("reason") or [""])[0],
             "delay_ms": int((q.get("delay_ms") or ["0"])[0]),
+            "skip": int((q.get("skip") or ["0"])[0]),
         }
         with self.lock:
             self.state.update(new)
