@@ -189,42 +189,49 @@ app_test!(
     }
 );
 
-app_test!(reset_codes_fail_when_unknown_wrong_spent_or_expired, |app| {
-    let (_, mobile) = app.activate(DEMO_ID, PASSWORD).await;
-    app.advance(61);
-    // Unknown account, no code sent: SMS_CODE_INVALID like any wrong code.
-    let r = app.reset(&unique_id_number(), "123456", NEWER).await;
-    assert_eq!((r.status, r.code()), (400, "SMS_CODE_INVALID"));
-    app.reset_code(DEMO_ID).await;
-    let code = app.last_code(&mobile).await;
-    // A weak password: the reason, and the code stays good.
-    let r = app.reset(DEMO_ID, &code, "password").await;
-    assert_eq!((r.status, r.code()), (400, "PASSWORD_WEAK"));
-    assert!(r.body["error"]["reason"].is_string());
-    // The first-login code purpose is no good here.
-    let wrong = if code == "000000" { "000001" } else { "000000" };
-    for _ in 0..5 {
-        let r = app.reset(DEMO_ID, wrong, NEWER).await;
-        assert_eq!(r.code(), "SMS_CODE_INVALID");
+app_test!(
+    reset_codes_fail_when_unknown_wrong_spent_or_expired,
+    |app| {
+        let (_, mobile) = app.activate(DEMO_ID, PASSWORD).await;
+        app.advance(61);
+        // Unknown account, no code sent: SMS_CODE_INVALID like any wrong code.
+        let r = app.reset(&unique_id_number(), "123456", NEWER).await;
+        assert_eq!((r.status, r.code()), (400, "SMS_CODE_INVALID"));
+        app.reset_code(DEMO_ID).await;
+        let code = app.last_code(&mobile).await;
+        // A weak password: the reason, and the code stays good.
+        let r = app.reset(DEMO_ID, &code, "password").await;
+        assert_eq!((r.status, r.code()), (400, "PASSWORD_WEAK"));
+        assert!(r.body["error"]["reason"].is_string());
+        // The first-login code purpose is no good here.
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        for _ in 0..5 {
+            let r = app.reset(DEMO_ID, wrong, NEWER).await;
+            assert_eq!(r.code(), "SMS_CODE_INVALID");
+        }
+        let r = app.reset(DEMO_ID, &code, NEWER).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "SMS_CODE_INVALID"),
+            "five wrong tries void it"
+        );
+        // Expired after five minutes: a second code arrives, and five minutes later it is no good.
+        app.advance(61);
+        let sent = app.sms_to(&mobile).await.len();
+        assert_eq!(app.reset_code(DEMO_ID).await.status, 202);
+        assert_eq!(
+            app.sms_to(&mobile).await.len(),
+            sent + 1,
+            "the second code arrived"
+        );
+        let code = app.last_code(&mobile).await;
+        app.advance(301);
+        assert_eq!(
+            app.reset(DEMO_ID, &code, NEWER).await.code(),
+            "SMS_CODE_INVALID"
+        );
     }
-    let r = app.reset(DEMO_ID, &code, NEWER).await;
-    assert_eq!(
-        (r.status, r.code()),
-        (400, "SMS_CODE_INVALID"),
-        "five wrong tries void it"
-    );
-    // Expired after five minutes: a second code arrives, and five minutes later it is no good.
-    app.advance(61);
-    let sent = app.sms_to(&mobile).await.len();
-    assert_eq!(app.reset_code(DEMO_ID).await.status, 202);
-    assert_eq!(app.sms_to(&mobile).await.len(), sent + 1, "the second code arrived");
-    let code = app.last_code(&mobile).await;
-    app.advance(301);
-    assert_eq!(
-        app.reset(DEMO_ID, &code, NEWER).await.code(),
-        "SMS_CODE_INVALID"
-    );
-});
+);
 
 app_test!(a_reset_clears_the_lockout, |app| {
     let (_, mobile) = app.activate(DEMO_ID, PASSWORD).await;
