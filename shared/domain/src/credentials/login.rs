@@ -94,7 +94,7 @@ impl Account {
 
     /// The identifier failures are counted against, whether or not an account has it.
     pub(crate) fn throttle_key(&self, app: &App, typed: &str) -> String {
-        app.keys.keyed("lock", &self.normalised(app, typed))
+        app.keys.identity("lock", &self.normalised(app, typed))
     }
 
     /// The learner the account names, if any.
@@ -109,9 +109,9 @@ impl Account {
 
 /// The lock keys of a learner's identifiers: the ID number, and the bound number where known.
 pub(crate) fn lock_keys_of(app: &App, learner: &crate::account::learner::Learner) -> Vec<String> {
-    let mut keys = vec![app.keys.keyed("lock", &format!("id:{}", learner.id_key))];
+    let mut keys = vec![app.keys.identity("lock", &format!("id:{}", learner.id_key))];
     if let Some(m) = learner.bound_mobile() {
-        keys.push(app.keys.keyed("lock", &format!("mobile:{}", m.digits())));
+        keys.push(app.keys.identity("lock", &format!("mobile:{}", m.digits())));
     }
     keys
 }
@@ -123,7 +123,7 @@ pub(crate) async fn check_current_password(
     learner: &crate::account::learner::Learner,
     pw: SecretString,
 ) -> Result<(), DomainError> {
-    let lock_key = app.keys.keyed("lock", &format!("id:{}", learner.id_key));
+    let lock_key = app.keys.identity("lock", &format!("id:{}", learner.id_key));
     claim_attempt(app, &lock_key).await?;
     if !password::verify_async(pw, learner.password_hash.clone()).await {
         return Err(DomainError::CredentialsInvalid);

@@ -98,7 +98,7 @@ pub async fn request_code(
     let account = Account::parse(app, &cmd.account);
     let identifier = app
         .keys
-        .keyed("reset", &account.normalised(app, &cmd.account));
+        .identity("reset", &account.normalised(app, &cmd.account));
     // The one limit anyone can see: per identifier, the same for every account.
     let sent = Sent {
         at: app.now_unix(),
@@ -144,7 +144,7 @@ pub async fn request_code(
 /// The store work of a real send (a quota log and a code, both expiring) on keys derived from
 /// the identifier that no learner or number has; no SMS.
 async fn decoy(app: &App, identifier: &str) -> Result<(), DomainError> {
-    let decoy_key = app.keys.keyed("reset-decoy", identifier);
+    let decoy_key = app.keys.identity("reset-decoy", identifier);
     let keys = [(schema::quota_mobile_pk(&decoy_key), PER_NUMBER)];
     let sent = Sent {
         at: app.now_unix(),

@@ -141,10 +141,10 @@ fn code_hash(
     purpose: Purpose,
     code: &str,
 ) -> String {
-    app.keys.keyed(
-        "sms-code",
-        &format!("{learner_key}|{mobile_key}|{}|{code}", purpose.as_str()),
-    )
+    app.keys.code(&format!(
+        "{learner_key}|{mobile_key}|{}|{code}",
+        purpose.as_str()
+    ))
 }
 
 fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> Vec<(String, Rule)> {
@@ -154,7 +154,7 @@ fn quota_keys(app: &App, learner_key: &str, mobile: &Mobile, ip: &str) -> Vec<(S
             PER_NUMBER,
         ),
         (schema::quota_learner_pk(learner_key), PER_LEARNER),
-        (schema::quota_ip_pk(&app.keys.keyed("ip", ip)), PER_IP),
+        (schema::quota_ip_pk(&app.keys.address(ip)), PER_IP),
     ]
 }
 
