@@ -22,15 +22,16 @@ pub enum PepperError {
 }
 
 /// The keys `secret.purposes` names, from the secret's value, within `budget` (the SDK's own
-/// per-attempt and per-call timeouts and retries apply inside it); and how long the call took.
+/// per-attempt and per-call timeouts and retries apply inside it); and how long the call itself
+/// took (from sending the request to its answer, the client's construction apart).
 pub async fn read_keys(
     sdk: &aws_config::SdkConfig,
     secret: &PepperSecret,
     budget: Duration,
 ) -> Result<(Keys, Duration), PepperError> {
     let arn = || secret.arn.clone();
-    let started = Instant::now();
     let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let started = Instant::now();
     let call = client.get_secret_value().secret_id(&secret.arn).send();
     let out = match tokio::time::timeout(budget, call).await {
         Err(_) => return Err(PepperError::TimedOut { arn: arn(), budget }),
@@ -108,10 +109,8 @@ mod tests {
         let unreadable: SdkError<GetSecretValueError, Response> =
             SdkError::response_error("bad JSON", raw(body));
         assert_eq!(cause(&unreadable), "the response could not be read");
-        let refused: SdkError<GetSecretValueError, Response> = SdkError::service_error(
-            GetSecretValueError::unhandled("AccessDenied"),
-            raw(body),
-        );
+        let refused: SdkError<GetSecretValueError, Response> =
+            SdkError::service_error(GetSecretValueError::unhandled("AccessDenied"), raw(body));
         let text = cause(&refused);
         assert!(!text.contains("the-pepper-itself"), "{text}");
         let timed_out: SdkError<GetSecretValueError, Response> =
