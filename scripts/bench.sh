@@ -34,26 +34,15 @@ if $zips; then
         --bin bench-hello
 fi
 
-# The pepper as the stack gives it: a KMS key and a secret encrypted with it, on moto. The
-# functions (and perf-bench) get only the secret's ARN and read it at cold start with
-# GetSecretValue, so init includes that call; each logs the call's time (fetch_ms), which
-# scripts/bench.py reports. Prints the ARN.
-pepper_secret() {
-    "$PWD/.venv/bin/python" - "$1" <<'PY'
-import sys, boto3
-kms, sm = boto3.client("kms"), boto3.client("secretsmanager")
-key = kms.create_key(Description="bench: the pepper's key")["KeyMetadata"]["Arn"]
-kms.enable_key_rotation(KeyId=key)
-print(sm.create_secret(Name=f"bench-pepper-{key.rsplit('/', 1)[-1]}", KmsKeyId=key,
-                       SecretString=sys.argv[1])["ARN"])
-PY
-}
-
 # shellcheck source=scripts/moto.sh
 source scripts/moto.sh
 trap stop_moto EXIT
 export TABLE_NAME="bench-$RANDOM$RANDOM"
-PEPPER_SECRET_ARN=$(pepper_secret "bench-pepper-0123456789abcdef-0123456789abcdef")
+# The pepper as the stack gives it: a KMS key and a secret encrypted with it, on moto. The
+# functions (and perf-bench) get only the secret's ARN and read it at cold start with
+# GetSecretValue, so their init includes that call; each logs the call's time (fetch_ms), which
+# scripts/bench.py reports.
+PEPPER_SECRET_ARN=$(moto_secret bench-pepper "bench-pepper-0123456789abcdef-0123456789abcdef")
 export PEPPER_SECRET_ARN
 # Generous time budgets and no SDK retries: moto on a busy machine is slower than DynamoDB, and a
 # retried request would count as two. The DynamoDB counts are the requests the code makes.
