@@ -5,7 +5,7 @@ scripts/bench.sh, which builds the release binaries, starts moto and sets the en
 README.md, "Performance", says what each figure means.
 
   scripts/bench.sh                 # build, start moto, run this
-  bench/run.py --rounds 60         # (with moto's environment, TABLE_NAME, ID_PEPPER set)
+  bench/run.py --rounds 60         # (moto's environment, TABLE_NAME, PEPPER_SECRET_ARN or ID_PEPPER)
 
 What it does, in one run:
 - a counting proxy in front of moto (AWS_ENDPOINT_URL; scripts/lib/proxy.py, count mode): every
@@ -238,6 +238,21 @@ def zip_sizes():
     return out
 
 
+def secret_fetch(log_path):
+    """Median seconds of the pepper secret's GetSecretValue per function, from the lines the
+    functions logged so far at init ("keys derived from the pepper secret": function, fetch_ms)."""
+    times = {}
+    for line in open(log_path, encoding="utf-8", errors="replace"):
+        if "keys derived from the pepper secret" not in line:
+            continue
+        try:
+            fields = json.loads(line)["fields"]
+        except (ValueError, KeyError):
+            continue
+        times.setdefault(fields.get("function"), []).append(float(fields["fetch_ms"]) / 1000)
+    return {f: statistics.median(t) for f, t in times.items() if f}
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 def ms(s):
@@ -269,9 +284,11 @@ def main():
                    help="the functions' own output (default .tmp/bench.log)")
     args = p.parse_args()
 
-    for var in ("TABLE_NAME", "ID_PEPPER", "AWS_ENDPOINT_URL"):
+    for var in ("TABLE_NAME", "AWS_ENDPOINT_URL"):
         if not os.environ.get(var):
             sys.exit(f"bench: {var} is not set (run scripts/bench.sh)")
+    if not (os.environ.get("PEPPER_SECRET_ARN") or os.environ.get("ID_PEPPER")):
+        sys.exit("bench: neither PEPPER_SECRET_ARN nor ID_PEPPER is set (run scripts/bench.sh)")
     started = time.time()
     os.makedirs(os.path.dirname(args.log), exist_ok=True)
     log = open(args.log, "w", encoding="utf-8")
@@ -290,7 +307,13 @@ def main():
             sys.exit(f"bench: {rt.command[0]} is missing (scripts/bench.sh builds it)")
 
     print(f"bench: init, {args.rounds} interleaved rounds", file=sys.stderr)
-    init, _ = measure_init(runtimes, args.rounds)
+    # Straight to moto: the functions that read the pepper secret call it during init, and the
+    # proxy, in this process, would share the clock's interpreter. Their call's own time is read
+    # from the log of these rounds only.
+    init, _ = measure_init({name: Runtime(name, rt.command, os.environ, log)
+                            for name, rt in runtimes.items()}, args.rounds)
+    log.flush()
+    fetch = secret_fetch(args.log)
     print(f"bench: {args.invocations} invocations per function", file=sys.stderr)
     events = Events(seeded, perf)
     inv = measure_invocations(runtimes, events, args.invocations)
@@ -308,8 +331,16 @@ def main():
     hello = init[HELLO]
     for f in FUNCTIONS:
         r = init[f] / hello
+        if f in fetch:  # the pepper read from Secrets Manager at init: the goal allows that call
+            goal, ok = "≤ 1.5× + fetch", init[f] <= 1.5 * hello + fetch[f]
+        else:
+            goal, ok = "≤ 1.5×", r <= 1.5
         rows.append((f"init, median of {args.rounds}: {f}", ms(hello), f"{ms(init[f])} ({r:.2f}×)",
-                     "≤ 1.5×", mark(r <= 1.5)))
+                     goal, mark(ok)))
+    for f in FUNCTIONS:
+        if f in fetch:
+            rows.append((f"pepper secret fetch in init (GetSecretValue, moto), median: {f}", "—",
+                         ms(fetch[f]), "report", ""))
     h = inv[HELLO]
     for f in FUNCTIONS:
         x = inv[f]

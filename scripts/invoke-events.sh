@@ -9,12 +9,15 @@
 #   export TABLE_NAME=learners-local ID_PEPPER=local-pepper-0123456789abcdef-0123456789
 #   scripts/invoke-events.sh                    # extra arguments go to scripts/invoke_events.py
 #
+# PEPPER_SECRET_ARN instead of ID_PEPPER reads the pepper from that Secrets Manager secret, as
+# the stack does (the seeding and every function but achievements read it).
+#
 # The seeding empties the table first, and refuses a table that holds learners other than the
 # fixtures'. Exits non-zero if any event answers otherwise than declared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TABLE_NAME:?set TABLE_NAME (the table the functions use)}"
-: "${ID_PEPPER:?set ID_PEPPER (32 bytes or more; the seeding and the functions must share it)}"
+: "${ID_PEPPER:-${PEPPER_SECRET_ARN:?set ID_PEPPER (32 bytes or more; the seeding and the functions must share it) or PEPPER_SECRET_ARN}}"
 
 echo "invoke-events: cargo build --workspace --bins (the functions and seed-events)" >&2
 cargo build --quiet --workspace --bins

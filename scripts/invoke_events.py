@@ -88,9 +88,10 @@ def main():
                    help="the functions' own output (default .tmp/invoke-events.log)")
     args = p.parse_args()
 
-    for var in ("TABLE_NAME", "ID_PEPPER"):
-        if not os.environ.get(var):
-            sys.exit(f"invoke_events: {var} is not set (the functions need it; see README)")
+    if not os.environ.get("TABLE_NAME"):
+        sys.exit("invoke_events: TABLE_NAME is not set (the functions need it; see README)")
+    if not (os.environ.get("ID_PEPPER") or os.environ.get("PEPPER_SECRET_ARN")):
+        sys.exit("invoke_events: neither ID_PEPPER nor PEPPER_SECRET_ARN is set (see README)")
     declared = json.load(open(os.path.join(REPO, "events", "expected.json"), encoding="utf-8"))
     events = [e for e in declared["events"] if not args.only or e["file"] in args.only]
     routes = template_routes(os.path.join(REPO, "template.yaml"))

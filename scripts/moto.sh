@@ -2,7 +2,8 @@
 # The moto emulator (DynamoDB, SNS) for the tests, installed into the git-ignored $REPO/.venv.
 #
 #   source scripts/moto.sh        # starts it in the background; exports AWS_ENDPOINT_URL,
-#                                 # AWS_ACCESS_KEY_ID/SECRET, AWS_REGION, MOTO_PID; stop_moto
+#                                 # AWS_ACCESS_KEY_ID/SECRET, AWS_REGION, MOTO_PID; stop_moto;
+#                                 # moto_secret NAME VALUE (a KMS key and a secret, its ARN)
 #   scripts/moto.sh --foreground  # runs it in the foreground (prints the exports to copy)
 #
 # MOTO_PORT picks the port (default: a free one). Sourcing changes no shell options; all the
@@ -83,6 +84,20 @@ stop_moto() {
         unset MOTO_PID AWS_ENDPOINT_URL
     fi
     return 0
+}
+
+# Creates a KMS key and a Secrets Manager secret NAME-<key id> encrypted with it, holding VALUE,
+# on the running emulator (the pepper secret as the stack makes it), and prints the secret's ARN:
+#   PEPPER_SECRET_ARN=$(moto_secret pepper "$value")
+moto_secret() {
+    "$(_moto_repo)/.venv/bin/python" - "$1" "$2" <<'PY'
+import sys, boto3
+kms, sm = boto3.client("kms"), boto3.client("secretsmanager")
+key = kms.create_key(Description=f"{sys.argv[1]}: its secret's key")["KeyMetadata"]["Arn"]
+kms.enable_key_rotation(KeyId=key)
+name = f"{sys.argv[1]}-{key.rsplit('/', 1)[-1]}"
+print(sm.create_secret(Name=name, KmsKeyId=key, SecretString=sys.argv[2])["ARN"])
+PY
 }
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then

@@ -290,7 +290,9 @@ impl TestApp {
         if backend == Backend::Dynamo && !emulator_up() {
             return None;
         }
-        let built = aws_infra::wiring::build_at(&config, endpoint_url).await;
+        let built = aws_infra::wiring::build_at(&config, endpoint_url)
+            .await
+            .expect("the test app's wiring");
         if let Some(store) = &built.dynamo {
             store
                 .ensure_table()

@@ -10,4 +10,5 @@ mod events;
 mod faults;
 mod first_login;
 mod login;
+mod pepper;
 mod store_conformance;

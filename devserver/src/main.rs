@@ -215,7 +215,9 @@ async fn main() {
 /// The service wired from `config` (DynamoDB when configured: the table is created if missing),
 /// with the demo data loaded; and the backend's name.
 async fn start_app(config: &Config) -> (Arc<DevServer>, &'static str, fn_import::ImportResponse) {
-    let built = aws_infra::wiring::build(config).await;
+    let built = aws_infra::wiring::build(config)
+        .await
+        .expect("the dev server's keys are made, not read from a secret");
     let backend = match &built.dynamo {
         Some(store) => {
             store

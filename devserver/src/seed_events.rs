@@ -28,7 +28,9 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let built = aws_infra::wiring::build(&config).await;
+    let built = aws_infra::wiring::build(&config)
+        .await
+        .map_err(|e| e.to_string())?;
     let store = built
         .dynamo
         .expect("Config::from_env names a DynamoDB table");

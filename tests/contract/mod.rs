@@ -180,8 +180,10 @@ struct TemplateFunction {
     routes: Vec<RouteKey>,
     /// Events that are not `HttpApi` events on an `AWS::Serverless::HttpApi` of the template.
     bad_events: Vec<String>,
-    /// `(action, resource)` of every Allow statement of its inline policies.
-    grants: Vec<(String, Value)>,
+    /// `(action, resource, condition)` of every Allow statement of its inline policies.
+    grants: Vec<(String, Value, Value)>,
+    /// Its environment: the variables of `Globals` overlaid with its own.
+    env: Map<String, Value>,
 }
 
 fn template_functions(template: &Value) -> Vec<TemplateFunction> {
@@ -232,6 +234,17 @@ fn template_functions(template: &Value) -> Vec<TemplateFunction> {
                 _ => bad_events.push(format!("{id}.Events.{name}: no Method or Path")),
             }
         }
+        let mut env = globals["Environment"]["Variables"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in props["Environment"]["Variables"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            env.insert(k.clone(), v.clone());
+        }
         out.push(TemplateFunction {
             id: id.clone(),
             package,
@@ -244,13 +257,14 @@ fn template_functions(template: &Value) -> Vec<TemplateFunction> {
             routes,
             bad_events,
             grants: grants(props),
+            env,
         });
     }
     out
 }
 
 /// The Allow statements of a function's inline policies (SAM policy templates are not used).
-fn grants(props: &Value) -> Vec<(String, Value)> {
+fn grants(props: &Value) -> Vec<(String, Value, Value)> {
     let mut out = Vec::new();
     for policy in props["Policies"].as_array().into_iter().flatten() {
         for st in policy["Statement"].as_array().into_iter().flatten() {
@@ -266,11 +280,11 @@ fn grants(props: &Value) -> Vec<(String, Value)> {
                 _ => Vec::new(),
             };
             for a in actions {
-                out.push((a, st["Resource"].clone()));
+                out.push((a, st["Resource"].clone(), st["Condition"].clone()));
             }
         }
         if !policy.is_object() || policy.get("Statement").is_none() {
-            out.push((format!("policy {policy}"), Value::Null));
+            out.push((format!("policy {policy}"), Value::Null, Value::Null));
         }
     }
     out

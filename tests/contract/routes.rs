@@ -2,6 +2,7 @@
 
 #![allow(unused_imports)]
 use super::*;
+use domain::security::crypto::Purposes;
 
 #[test]
 fn every_function_package_is_one_template_function() {
@@ -52,18 +53,32 @@ fn every_function_package_is_one_template_function() {
         }
         problems.extend(f.bad_events.iter().cloned());
         // Least privilege: table actions on the table only, SNS only for the functions that send
-        // (sms: codes; login: reset codes and password notices; profile: mobile notices).
-        for (action, resource) in &f.grants {
+        // (sms: codes; login: reset codes and password notices; profile: mobile notices), the
+        // pepper only for the functions that hash (their KEYS), through Secrets Manager only.
+        let hashes = !keys_of(&f.package).is_empty();
+        for (action, resource, condition) in &f.grants {
             let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
-            let ok = if action == "sns:Publish" {
-                ["sms", "login", "profile"].contains(&f.package.as_str())
-            } else {
-                action.starts_with("dynamodb:") && !action.contains('*') && on_table
+            let ok = match action.as_str() {
+                "sns:Publish" => ["sms", "login", "profile"].contains(&f.package.as_str()),
+                "secretsmanager:GetSecretValue" => {
+                    hashes && *resource == json!({ "!Ref": "PepperSecret" })
+                }
+                "kms:Decrypt" => {
+                    let when = &condition["StringEquals"];
+                    hashes
+                        && *resource == json!({ "!GetAtt": "PepperKey.Arn" })
+                        && when["kms:ViaService"]
+                            == json!({ "!Sub": "secretsmanager.${AWS::Region}.${AWS::URLSuffix}" })
+                        && when["kms:EncryptionContext:SecretARN"]
+                            == json!({ "!Ref": "PepperSecret" })
+                }
+                _ => action.starts_with("dynamodb:") && !action.contains('*') && on_table,
             };
             if !ok {
                 problems.push(format!("{}: grants {action} on {resource}", f.id));
             }
         }
+        problems.extend(pepper_problems(f, hashes));
     }
     assert_eq!(
         template["Parameters"]["Architecture"]["Default"], "arm64",
@@ -75,6 +90,73 @@ fn every_function_package_is_one_template_function() {
         "template.yaml: every function's architecture is the Architecture parameter"
     );
     assert_no_problems("template.yaml vs functions/", &problems);
+}
+
+/// The keyed hashes of the function built from `functions/<package>`: its `KEYS`.
+fn keys_of(package: &str) -> Purposes {
+    match package {
+        "captcha" => fn_captcha::KEYS,
+        "login" => fn_login::KEYS,
+        "sms" => fn_sms::KEYS,
+        "profile" => fn_profile::KEYS,
+        "achievements" => fn_achievements::KEYS,
+        "import" => fn_import::KEYS,
+        other => panic!("functions/{other}: add its KEYS to tests/contract/routes.rs"),
+    }
+}
+
+/// The pepper is in no function's environment; a function that hashes (`hashes`) gets the
+/// secret's ARN and both grants to read it, and one that does not gets neither.
+fn pepper_problems(f: &TemplateFunction, hashes: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if f.env.contains_key("ID_PEPPER") {
+        problems.push(format!("{}: ID_PEPPER in its environment", f.id));
+    }
+    let arn = f.env.get("PEPPER_SECRET_ARN");
+    let granted = |action: &str| f.grants.iter().any(|(a, _, _)| a == action);
+    if hashes {
+        if arn != Some(&json!({ "!Ref": "PepperSecret" })) {
+            problems.push(format!(
+                "{}: hashes, but PEPPER_SECRET_ARN is {arn:?}",
+                f.id
+            ));
+        }
+        for action in ["secretsmanager:GetSecretValue", "kms:Decrypt"] {
+            if !granted(action) {
+                problems.push(format!("{}: hashes, but is not granted {action}", f.id));
+            }
+        }
+    } else if arn.is_some() || f.env.contains_key("KEY_EPOCH") {
+        problems.push(format!(
+            "{}: hashes nothing, but is told of the pepper",
+            f.id
+        ));
+    }
+    problems
+}
+
+#[test]
+fn no_function_has_the_pepper_in_its_environment() {
+    let template = read_yaml("template.yaml");
+    let functions = template_functions(&template);
+    assert_eq!(functions.len(), packages().len());
+    for f in &functions {
+        assert!(!f.env.contains_key("ID_PEPPER"), "{}", f.id);
+        assert!(
+            !f.env
+                .values()
+                .any(|v| v.to_string().contains("resolve:secretsmanager")),
+            "{}: a secret resolved into its environment",
+            f.id
+        );
+    }
+    let reading: Vec<&str> = functions
+        .iter()
+        .filter(|f| f.env.contains_key("PEPPER_SECRET_ARN"))
+        .map(|f| f.package.as_str())
+        .collect();
+    assert!(!reading.contains(&"achievements"), "{reading:?}");
+    assert_eq!(reading.len(), 5, "{reading:?}");
 }
 
 #[test]

@@ -108,14 +108,14 @@ async fn main() {
     let keys = Keys::new(b"benchmark-pepper-0123456789abcdef0123".to_vec()).unwrap();
 
     let mut config = Config::in_memory(keys);
-    let memory = aws_infra::wiring::build(&config).await.app;
+    let memory = aws_infra::wiring::build(&config).await.expect("wiring").app;
     run("memory", &memory, &events).await;
 
     if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty()) {
         config.store = StoreChoice::DynamoDb {
             table: format!("bench-{}", std::process::id()),
         };
-        let built = aws_infra::wiring::build(&config).await;
+        let built = aws_infra::wiring::build(&config).await.expect("wiring");
         built
             .dynamo
             .as_ref()

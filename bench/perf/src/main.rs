@@ -72,7 +72,7 @@ async fn captcha(app: &App) -> (String, u32) {
 /// The fixtures of the sample events and `n` captchas in the table of the environment.
 async fn seed(n: usize) -> Value {
     let config = Config::from_env().expect("TABLE_NAME and ID_PEPPER");
-    let built = aws_infra::wiring::build(&config).await;
+    let built = aws_infra::wiring::build(&config).await.expect("wiring");
     if let Some(store) = &built.dynamo {
         store.ensure_table().await.expect("create the table");
     }
@@ -101,7 +101,7 @@ async fn seed(n: usize) -> Value {
 /// `n` captchas (id, answer) in the table of the environment.
 async fn captchas(n: usize) -> Value {
     let config = Config::from_env().expect("TABLE_NAME and ID_PEPPER");
-    let app = aws_infra::wiring::build(&config).await.app;
+    let app = aws_infra::wiring::build(&config).await.expect("wiring").app;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let (id, answer) = captcha(&app).await;
@@ -174,7 +174,9 @@ async fn time_route(
 /// In-process latency of each measured route.
 async fn latency(fast: usize, slow: usize) -> Value {
     let keys = Keys::new(PEPPER.as_bytes().to_vec()).expect("a long pepper");
-    let built = aws_infra::wiring::build(&Config::in_memory(keys)).await;
+    let built = aws_infra::wiring::build(&Config::in_memory(keys))
+        .await
+        .expect("wiring");
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let app = Arc::new(built.app.with_clock(clock.clone()));
     fixtures::seed(&app).await.expect("seed the fixtures");
@@ -309,6 +311,12 @@ async fn init_steps() -> serde_json::Value {
     lap("DynamoDB client", &mut steps);
     let _sns = aws_sdk_sns::Client::new(&sdk);
     lap("SNS client", &mut steps);
+    if let domain::app::config::KeySource::Secret(secret) = &config.keys {
+        aws_infra::secret::read_keys(&sdk, secret, config.budgets.operation)
+            .await
+            .expect("the pepper secret");
+        lap("pepper secret (GetSecretValue, keys derived)", &mut steps);
+    }
     serde_json::Value::Object(steps)
 }
 

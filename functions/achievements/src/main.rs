@@ -1,1 +1,1 @@
-http_edge::lambda_main!(fn_achievements::ROUTES);
+http_edge::lambda_main!(fn_achievements::ROUTES, fn_achievements::KEYS);

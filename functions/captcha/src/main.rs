@@ -1,1 +1,1 @@
-http_edge::lambda_main!(fn_captcha::ROUTES);
+http_edge::lambda_main!(fn_captcha::ROUTES, fn_captcha::KEYS);

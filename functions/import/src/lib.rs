@@ -3,9 +3,13 @@
 
 use domain::error::{chain, DomainError};
 use domain::import::{self, ImportEvent, ImportResult, RecordError};
+use domain::security::crypto::Purposes;
 use domain::{App, Lang};
 use http_edge::error::record_text;
 use serde::Serialize;
+
+/// The keyed hashes this function computes: identities only (the learners' ID numbers).
+pub const KEYS: Purposes = Purposes::IDENTITY;
 
 /// Why a whole event failed. Lambda reports it with an error type: `ImportEventInvalid` (the
 /// event is not an import event: fix it, do not resend as is) or `ImportFailed` (storage

@@ -10,12 +10,17 @@ use domain::credentials::login::{self, LoginCommand, LoginRequest};
 use domain::credentials::reset::{
     self, ResetCodeCommand, ResetCodeRequest, ResetCommand, ResetRequest,
 };
+use domain::security::crypto::Purposes;
 use domain::App;
 use http_edge::{
     authenticate, bearer_token, json_body, route, ApiError, Reply, Request, RequestInfo, Route,
 };
 use lambda_http::http::StatusCode;
 use std::sync::Arc;
+
+/// The keyed hashes this function computes: identities (ID number, mobile, lockout and reset
+/// identifiers), reset codes, client addresses (per-address limits).
+pub const KEYS: Purposes = Purposes::ALL;
 
 pub static ROUTES: &[Route] = &[
     route!(POST "/login" => login),

@@ -1,1 +1,1 @@
-http_edge::lambda_main!(fn_login::ROUTES);
+http_edge::lambda_main!(fn_login::ROUTES, fn_login::KEYS);

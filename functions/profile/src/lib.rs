@@ -5,9 +5,14 @@
 use domain::account::profile::{self, ProfileCommand, ProfileRequest};
 use domain::account::session::Gate;
 use domain::credentials::change::{self, MobileChangeCommand, MobileChangeRequest};
+use domain::security::crypto::Purposes;
 use domain::App;
 use http_edge::{authenticate, json_body, route, ApiError, Reply, Request, RequestInfo, Route};
 use std::sync::Arc;
+
+/// The keyed hashes this function computes: identities (the number, the ID's last six, the
+/// lockout of re-authentication) and codes (binding and change); no client address.
+pub const KEYS: Purposes = Purposes::IDENTITY.and(Purposes::CODE);
 
 pub static ROUTES: &[Route] = &[
     route!(GET "/profile" => get),

@@ -1,1 +1,1 @@
-http_edge::lambda_main!(fn_profile::ROUTES);
+http_edge::lambda_main!(fn_profile::ROUTES, fn_profile::KEYS);

@@ -1,1 +1,1 @@
-http_edge::lambda_main!(fn_sms::ROUTES);
+http_edge::lambda_main!(fn_sms::ROUTES, fn_sms::KEYS);

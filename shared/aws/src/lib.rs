@@ -1,8 +1,10 @@
 //! The AWS side of the domain's ports: [`dynamo::DynamoStore`] (the `Store` on one DynamoDB
 //! table), [`sns::SnsSender`] (the `SmsSender` on Amazon SNS), the SDK configuration ([`sdk`]),
-//! and [`wiring::build`], the one place an `App` is assembled from `Config`.
+//! the pepper from Secrets Manager ([`secret`]), and [`wiring::build`], the one place an `App`
+//! is assembled from `Config`.
 
 pub mod dynamo;
 pub mod sdk;
+pub mod secret;
 pub mod sns;
 pub mod wiring;

@@ -2,9 +2,11 @@
 //! Every Lambda `main`, the dev server and the tests call it; nothing else assembles dependencies.
 
 use crate::dynamo::DynamoStore;
+use crate::secret::PepperError;
 use crate::sns::SnsSender;
-use domain::app::config::{Config, SenderChoice, StoreChoice};
+use domain::app::config::{Config, KeySource, SenderChoice, StoreChoice};
 use domain::ports::sms::{Outbox, SmsSender};
+use domain::security::crypto::Keys;
 use domain::store::memory::MemoryStore;
 use domain::store::Store;
 use domain::App;
@@ -19,22 +21,27 @@ pub struct Built {
 }
 
 /// The dependencies `config` names. The AWS SDK configuration is loaded only when a DynamoDB
-/// table or SNS is named, once, and shared by both clients, with `config.budgets` (timeouts and
-/// retries); the app's request deadline is `config.budgets.request`.
-pub async fn build(config: &Config) -> Built {
+/// table, SNS or the pepper secret is named, once, and shared by every client, with
+/// `config.budgets` (timeouts and retries); the app's request deadline is
+/// `config.budgets.request`. The pepper secret is read here, once, within
+/// `config.budgets.operation` (one SDK call's budget): past it, or when the secret cannot be
+/// read, the error names the secret and the process should fail its init.
+pub async fn build(config: &Config) -> Result<Built, PepperError> {
     build_at(config, None).await
 }
 
 /// [`build`], with the AWS clients sent to `endpoint_url` (a fault-injection proxy in the tests)
 /// instead of the environment's endpoint.
-pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Built {
-    let needs_sdk =
-        matches!(config.store, StoreChoice::DynamoDb { .. }) || config.sender == SenderChoice::Sns;
+pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Result<Built, PepperError> {
+    let needs_sdk = matches!(config.store, StoreChoice::DynamoDb { .. })
+        || config.sender == SenderChoice::Sns
+        || matches!(config.keys, KeySource::Secret(_));
     let sdk = if needs_sdk {
         Some(crate::sdk::config_at(&config.budgets, endpoint_url).await)
     } else {
         None
     };
+    let keys = keys(config, sdk.as_ref()).await?;
     let (store, dynamo): (Arc<dyn Store>, _) = match (&config.store, &sdk) {
         (StoreChoice::DynamoDb { table }, Some(sdk)) => {
             let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
@@ -53,12 +60,32 @@ pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Built {
             (outbox.clone() as Arc<dyn SmsSender>, Some(outbox))
         }
     };
-    Built {
-        app: App::new(store, sms, config.sms.clone(), config.keys.clone())
+    Ok(Built {
+        app: App::new(store, sms, config.sms.clone(), keys)
             .with_request_deadline(config.budgets.request)
             .with_throttles(config.throttles.clone())
             .with_accounts(config.accounts),
         outbox,
         dynamo,
-    }
+    })
+}
+
+/// The keys `config` names: made already, or read from the pepper secret (logged with the
+/// call's time, never the value).
+async fn keys(config: &Config, sdk: Option<&aws_config::SdkConfig>) -> Result<Keys, PepperError> {
+    let (secret, sdk) = match (&config.keys, sdk) {
+        (KeySource::Ready(keys), _) => return Ok(keys.clone()),
+        (KeySource::Secret(secret), Some(sdk)) => (secret, sdk),
+        (KeySource::Secret(_), None) => unreachable!("build_at configures the SDK for a secret"),
+    };
+    let (keys, took) = crate::secret::read_keys(sdk, secret, config.budgets.operation).await?;
+    tracing::info!(
+        secret = %secret.arn,
+        keys = %secret.purposes.names(),
+        epoch = secret.epoch,
+        fetch_ms = took.as_secs_f64() * 1000.0,
+        function = %std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+        "keys derived from the pepper secret"
+    );
+    Ok(keys)
 }

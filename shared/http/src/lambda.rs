@@ -8,7 +8,9 @@ use crate::error::ApiError;
 use crate::request::{check_url_parts, lang_of};
 use crate::response::error_response;
 use crate::route::{dispatch, Route};
+use domain::app::config::{Config, ConfigError};
 use domain::error::Problem;
+use domain::security::crypto::Purposes;
 use domain::App;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lambda_http::http::header;
@@ -17,12 +19,14 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::sync::Arc;
 
-/// Runs an HTTP function serving `routes`: logging, configuration and the dependencies once per
-/// cold start, then every event through [`handle_event`]. The body of [`crate::lambda_main!`].
-pub async fn run(routes: &'static [Route]) -> Result<(), lambda_runtime::Error> {
+/// Runs an HTTP function serving `routes` with the keys of `keys`: logging, configuration and the
+/// dependencies once per cold start, then every event through [`handle_event`]. The body of
+/// [`crate::lambda_main!`]. A configuration or pepper secret that cannot be had fails the init,
+/// logged (the secret named, its value never).
+pub async fn run(routes: &'static [Route], keys: Purposes) -> Result<(), lambda_runtime::Error> {
     crate::logging::init();
-    let config = domain::app::config::Config::from_env()?;
-    let app = Arc::new(aws_infra::wiring::build(&config).await.app);
+    let config = domain::app::config::Config::function_from_env(keys);
+    let app = Arc::new(init_app(config).await?);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: LambdaEvent<serde_json::Value>| {
             let app = app.clone();
@@ -30,6 +34,18 @@ pub async fn run(routes: &'static [Route]) -> Result<(), lambda_runtime::Error> 
         },
     ))
     .await
+}
+
+/// A Lambda's app, once per cold start, from its configuration: a configuration or a pepper
+/// secret that cannot be had is logged (the secret named, its value never) and fails the init.
+pub async fn init_app(config: Result<Config, ConfigError>) -> Result<App, lambda_runtime::Error> {
+    let config = config.inspect_err(|e| {
+        tracing::error!(error = %e, "init failed: configuration");
+    })?;
+    let built = aws_infra::wiring::build(&config).await.inspect_err(|e| {
+        tracing::error!(error = %e, "init failed: the pepper secret");
+    })?;
+    Ok(built.app)
 }
 
 /// One invocation: the raw event in, the API Gateway response out. Never panics on any event:

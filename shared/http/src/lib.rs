@@ -17,18 +17,19 @@ pub use request::{authenticate, bearer_token, json_body, query_param, RequestInf
 pub use response::{error_response, Reply};
 pub use route::{dispatch, Handler, Route};
 
-/// The `main` of an HTTP function serving `$routes` (a `&'static [Route]`): logging,
+/// The `main` of an HTTP function serving `$routes` (a `&'static [Route]`) with the keyed hashes
+/// of `$keys` (a `Purposes`: the pepper is read, and kept, only for those): logging,
 /// configuration and the dependencies are set up once per cold start and shared by every
 /// invocation; each raw event goes through [`lambda::handle_event`] (hostile URL parts are a 400
 /// before `lambda_http` sees them).
 #[macro_export]
 macro_rules! lambda_main {
-    ($routes:expr) => {
+    ($routes:expr, $keys:expr) => {
         // One invocation at a time: a current-thread runtime starts no worker threads at cold
         // start (Argon2 still runs on the blocking pool).
         #[tokio::main(flavor = "current_thread")]
         async fn main() -> Result<(), $crate::lambda_http::Error> {
-            $crate::lambda::run($routes).await
+            $crate::lambda::run($routes, $keys).await
         }
     };
 }

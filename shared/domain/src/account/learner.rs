@@ -11,17 +11,17 @@ use serde::{Deserialize, Serialize};
 pub use crate::store::schema::{learner_pk as pk, mobile_pk, MOBILE_SK, PROFILE_SK};
 
 pub fn id_key(app: &App, id: &IdNumber) -> String {
-    app.keys.keyed("id", id.expose())
+    app.keys.identity("id", id.expose())
 }
 
 pub fn mobile_key(app: &App, mobile: &Mobile) -> String {
-    app.keys.keyed("mobile", mobile.digits())
+    app.keys.identity("mobile", mobile.digits())
 }
 
 /// A keyed digest of a six-character string, to recognise the ID number's last six inside a new
 /// password without storing them.
 pub fn last_six_digest(app: &App, six: &str) -> String {
-    app.keys.keyed("id-last-six", six)
+    app.keys.identity("id-last-six", six)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! DynamoDB table or memory) and the SMS sender (SNS or an in-memory outbox); `aws-infra`'s
 //! `wiring::build` turns it into an [`crate::App`].
 
-use crate::security::crypto::Keys;
+use crate::security::crypto::{Keys, Purposes, FIRST_EPOCH};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -259,12 +259,34 @@ impl Budgets {
     }
 }
 
+/// Where the keys of the keyed hashes come from.
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    /// Made already: from `ID_PEPPER` (local runs, the sample events, tests), the dev server's
+    /// pepper, or none at all for a function that hashes nothing.
+    Ready(Keys),
+    /// The pepper is the `SecretString` of a Secrets Manager secret (`PEPPER_SECRET_ARN`, the
+    /// stack): the wiring reads it once, at cold start, and keeps only the keys named here.
+    Secret(PepperSecret),
+}
+
+/// The secret holding the pepper, and what to make of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PepperSecret {
+    /// Its ARN (`PEPPER_SECRET_ARN`): named in every error, the value never.
+    pub arn: String,
+    /// The keys the process keeps.
+    pub purposes: Purposes,
+    /// The epoch of the rotatable keys (`KEY_EPOCH`).
+    pub epoch: u32,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub store: StoreChoice,
     pub sender: SenderChoice,
-    /// From `ID_PEPPER`.
-    pub keys: Keys,
+    /// The keys of the keyed hashes: `ID_PEPPER`, or the secret `PEPPER_SECRET_ARN` names.
+    pub keys: KeySource,
     pub sms: SmsConfig,
     /// Time budgets ([`Budgets::HTTP`] unless the import function or `BUDGET_*` say otherwise).
     pub budgets: Budgets,
@@ -276,20 +298,36 @@ pub struct Config {
 pub const DEV_PEPPER: &str = "dev-server-pepper-not-a-secret-0123456789";
 
 impl Config {
-    /// A Lambda function's configuration: `TABLE_NAME` and `ID_PEPPER` are required.
+    /// The configuration of a process that computes every keyed hash (tools): as
+    /// [`Config::function_from_env`] with [`Purposes::ALL`].
     pub fn from_env() -> Result<Config, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::function_from_env(Purposes::ALL)
     }
 
-    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    /// A Lambda function's configuration, for a function whose keyed hashes are `purposes`:
+    /// `TABLE_NAME` is required, and unless `purposes` is empty `PEPPER_SECRET_ARN` (the stack)
+    /// or `ID_PEPPER` (local runs).
+    pub fn function_from_env(purposes: Purposes) -> Result<Config, ConfigError> {
+        Self::function_from_lookup(purposes, |name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests),
+    /// with every key.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        Self::function_from_lookup(Purposes::ALL, lookup)
+    }
+
+    /// [`Config::function_from_env`] through `lookup`.
+    pub fn function_from_lookup(
+        purposes: Purposes,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let table = non_empty("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?;
-        let pepper = non_empty("ID_PEPPER").ok_or(ConfigError::Missing("ID_PEPPER"))?;
         Ok(Config {
             store: StoreChoice::DynamoDb { table },
             sender: SenderChoice::Sns,
-            keys: keys(pepper)?,
+            keys: key_source(purposes, &non_empty)?,
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
             throttles: throttles(&non_empty)?,
@@ -297,11 +335,11 @@ impl Config {
         })
     }
 
-    /// The import function's configuration: as [`Config::from_env`], with the import's longer
-    /// budgets ([`Budgets::IMPORT`], `BUDGET_*` still override).
-    pub fn import_from_env() -> Result<Config, ConfigError> {
+    /// The import function's configuration: as [`Config::function_from_env`], with the
+    /// import's longer budgets ([`Budgets::IMPORT`], `BUDGET_*` still override).
+    pub fn import_from_env(purposes: Purposes) -> Result<Config, ConfigError> {
         let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut config = Self::from_lookup(lookup)?;
+        let mut config = Self::function_from_lookup(purposes, lookup)?;
         config.budgets = Budgets::IMPORT.overridden(&lookup)?;
         Ok(config)
     }
@@ -319,7 +357,7 @@ impl Config {
         Ok(Config {
             store,
             sender: SenderChoice::Outbox { print: true },
-            keys: keys(pepper)?,
+            keys: KeySource::Ready(keys(&pepper, Purposes::ALL, epoch(&non_empty)?)?),
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
             throttles: throttles(&non_empty)?,
@@ -327,12 +365,12 @@ impl Config {
         })
     }
 
-    /// An in-memory configuration with the given pepper (tests).
+    /// An in-memory configuration with the given keys (tests).
     pub fn in_memory(keys: Keys) -> Config {
         Config {
             store: StoreChoice::Memory,
             sender: SenderChoice::Outbox { print: false },
-            keys,
+            keys: KeySource::Ready(keys),
             sms: SmsConfig::default(),
             budgets: Budgets::HTTP,
             throttles: Throttles::default(),
@@ -341,9 +379,48 @@ impl Config {
     }
 }
 
-fn keys(pepper: String) -> Result<Keys, ConfigError> {
-    Keys::new(pepper.into_bytes())
+/// The keys of `purposes`: none when it is empty; else from `PEPPER_SECRET_ARN` (the stack) or
+/// `ID_PEPPER` (local runs), never both.
+fn key_source(
+    purposes: Purposes,
+    non_empty: &dyn Fn(&str) -> Option<String>,
+) -> Result<KeySource, ConfigError> {
+    let epoch = epoch(non_empty)?;
+    if purposes.is_empty() {
+        return Ok(KeySource::Ready(Keys::none()));
+    }
+    match (non_empty("PEPPER_SECRET_ARN"), non_empty("ID_PEPPER")) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid(
+            "ID_PEPPER",
+            "must not be set beside PEPPER_SECRET_ARN",
+        )),
+        (Some(arn), None) => Ok(KeySource::Secret(PepperSecret {
+            arn: arn.trim().to_string(),
+            purposes,
+            epoch,
+        })),
+        (None, Some(pepper)) => Ok(KeySource::Ready(keys(&pepper, purposes, epoch)?)),
+        (None, None) => Err(ConfigError::Missing("PEPPER_SECRET_ARN (or ID_PEPPER)")),
+    }
+}
+
+fn keys(pepper: &str, purposes: Purposes, epoch: u32) -> Result<Keys, ConfigError> {
+    Keys::derive(pepper.as_bytes(), purposes, epoch)
         .map_err(|_| ConfigError::Invalid("ID_PEPPER", "must be at least 32 bytes"))
+}
+
+/// `KEY_EPOCH`: the generation of the rotatable keys (codes, client addresses), 1 unless set.
+fn epoch(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    match non_empty("KEY_EPOCH") {
+        None => Ok(FIRST_EPOCH),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::Invalid(
+                "KEY_EPOCH",
+                "must be a positive integer",
+            )),
+        },
+    }
 }
 
 fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, ConfigError> {
@@ -445,7 +522,68 @@ mod tests {
         assert_eq!(c.sender, SenderChoice::Sns);
         assert_eq!(c.sms.signature, "学分银行");
         assert!(c.sms.sender_id.is_none());
-        assert_eq!(format!("{:?}", c.keys), "Keys(<redacted>)");
+        assert_eq!(format!("{:?}", c.keys), "Ready(Keys(<redacted>))");
+    }
+
+    #[test]
+    fn the_pepper_comes_from_the_secret_or_the_environment_and_only_where_needed() {
+        let arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:pepper-AbCdEf";
+        let pepper = "p".repeat(32);
+        let c = Config::function_from_lookup(
+            Purposes::ADDRESS,
+            lookup(&[("TABLE_NAME", "t"), ("PEPPER_SECRET_ARN", arn)]),
+        )
+        .unwrap();
+        let KeySource::Secret(secret) = c.keys else {
+            panic!("the secret")
+        };
+        assert_eq!(
+            secret,
+            PepperSecret {
+                arn: arn.into(),
+                purposes: Purposes::ADDRESS,
+                epoch: FIRST_EPOCH,
+            }
+        );
+        let c = Config::function_from_lookup(
+            Purposes::IDENTITY,
+            lookup(&[
+                ("TABLE_NAME", "t"),
+                ("ID_PEPPER", &pepper),
+                ("KEY_EPOCH", "3"),
+            ]),
+        )
+        .unwrap();
+        let KeySource::Ready(keys) = c.keys else {
+            panic!("ready keys")
+        };
+        assert_eq!((keys.purposes(), keys.epoch()), (Purposes::IDENTITY, 3));
+        // A function that hashes nothing needs neither, and gets no key even when one is set.
+        for env in [
+            vec![("TABLE_NAME", "t")],
+            vec![("TABLE_NAME", "t"), ("ID_PEPPER", &pepper)],
+        ] {
+            let c = Config::function_from_lookup(Purposes::NONE, lookup(&env)).unwrap();
+            assert!(matches!(c.keys, KeySource::Ready(k) if k.purposes() == Purposes::NONE));
+        }
+        let err = |env: &[(&str, &str)]| {
+            Config::function_from_lookup(Purposes::CODE, lookup(env))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(&[("TABLE_NAME", "t")]).contains("PEPPER_SECRET_ARN"));
+        assert!(err(&[
+            ("TABLE_NAME", "t"),
+            ("PEPPER_SECRET_ARN", arn),
+            ("ID_PEPPER", &pepper)
+        ])
+        .contains("beside PEPPER_SECRET_ARN"));
+        assert!(err(&[
+            ("TABLE_NAME", "t"),
+            ("ID_PEPPER", &pepper),
+            ("KEY_EPOCH", "0")
+        ])
+        .contains("KEY_EPOCH"));
     }
 
     #[test]

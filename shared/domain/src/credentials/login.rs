@@ -89,13 +89,13 @@ impl Account {
 
     /// The identifier failures are counted against, whether or not an account has it.
     pub(crate) fn throttle_key(&self, app: &App, typed: &str) -> String {
-        app.keys.keyed("lock", &self.normalised(app, typed))
+        app.keys.identity("lock", &self.normalised(app, typed))
     }
 }
 
 /// The lock of a learner: one per learner, whether the account was typed as ID number or mobile.
 pub(crate) fn learner_lock_pk(app: &App, learner_key: &str) -> String {
-    lock_pk(&app.keys.keyed("lock", &format!("id:{learner_key}")))
+    lock_pk(&app.keys.identity("lock", &format!("id:{learner_key}")))
 }
 
 /// Checks a learner's current password (re-authentication for a credential change): the try

@@ -154,12 +154,12 @@ impl Claimant {
         let (identifier, learner_key) = match id {
             Some(id) => {
                 let key = learner::id_key(app, &id);
-                (app.keys.keyed("reset", &format!("id:{key}")), key)
+                (app.keys.identity("reset", &format!("id:{key}")), key)
             }
             None => {
                 let typed = format!("other:{}", account.trim().to_uppercase());
-                let identifier = app.keys.keyed("reset", &typed);
-                let decoy = app.keys.keyed("reset-decoy", &identifier);
+                let identifier = app.keys.identity("reset", &typed);
+                let decoy = app.keys.identity("reset-decoy", &identifier);
                 (identifier, decoy)
             }
         };

@@ -100,7 +100,7 @@ impl Throttle {
             })
             .collect();
         Throttle {
-            pk: schema::rate_pk(action.as_str(), &app.keys.keyed("ip", client_ip)),
+            pk: schema::rate_pk(action.as_str(), &app.keys.address(client_ip)),
             now,
             slots,
         }

@@ -144,17 +144,17 @@ fn code_hash(
     purpose: Purpose,
     code: &str,
 ) -> String {
-    app.keys.keyed(
-        "sms-code",
-        &format!("{learner_key}|{mobile_key}|{}|{code}", purpose.as_str()),
-    )
+    app.keys.code(&format!(
+        "{learner_key}|{mobile_key}|{}|{code}",
+        purpose.as_str()
+    ))
 }
 
 /// The logs whose limits the learner sees.
 fn learner_logs(app: &App, learner_key: &str, mobile_key: &str, purpose: Purpose) -> Logs {
     let pair = app
         .keys
-        .keyed("learner-number", &format!("{learner_key}|{mobile_key}"));
+        .identity("learner-number", &format!("{learner_key}|{mobile_key}"));
     vec![
         (
             schema::quota_learner_number_pk(purpose.as_str(), &pair),

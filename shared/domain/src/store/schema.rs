@@ -1,7 +1,7 @@
 //! The one table's item keys, all of them. Every `PK`/`SK` format is written here and nowhere
 //! else (the tests use these functions too). Secrets and personal data never appear in a key in
 //! clear: ID numbers, mobiles, identifiers and addresses are keyed hashes
-//! ([`crate::security::crypto::Keys::keyed`]), tokens are SHA-256 digests.
+//! ([`crate::security::crypto::Keys`]), tokens are SHA-256 digests.
 //!
 //! | item | PK | SK |
 //! |---|---|---|
