@@ -8,6 +8,7 @@
 #   scripts/bench.sh                 # release builds (host), moto, the table
 #   scripts/bench.sh --zips          # also builds the arm64 zips first (scripts/build-zips.sh
 #                                    # and the hello-world's), for the zip rows: much longer
+#   scripts/bench.sh --pepper-in-env # the pepper as ID_PEPPER, no secret read at init (to compare)
 #   scripts/bench.sh --rounds 60     # other arguments go to bench/run.py (--help)
 #   scripts/bench.sh --example NAME [ARGS...]
 #                                    # instead, one of the smaller benchmarks: an example of
@@ -33,10 +34,12 @@ if [[ "${1:-}" == --example ]]; then
 fi
 
 zips=false
+pepper_in_env=false
 args=()
 for a in "$@"; do
     case "$a" in
         --zips) zips=true ;;
+        --pepper-in-env) pepper_in_env=true ;;
         *) args+=("$a") ;;
     esac
 done
@@ -59,9 +62,14 @@ export TABLE_NAME="bench-$RANDOM$RANDOM"
 # The pepper as the stack gives it: a KMS key and a secret encrypted with it, on moto. The
 # functions (and perf-bench) get only the secret's ARN and read it at cold start with
 # GetSecretValue, so their init includes that call; each logs the call's time (fetch_ms), which
-# scripts/bench.py reports.
-PEPPER_SECRET_ARN=$(moto_secret bench-pepper "bench-pepper-0123456789abcdef-0123456789abcdef")
-export PEPPER_SECRET_ARN
+# bench/run.py reports.
+pepper="bench-pepper-0123456789abcdef-0123456789abcdef"
+if $pepper_in_env; then
+    export ID_PEPPER="$pepper"
+else
+    PEPPER_SECRET_ARN=$(moto_secret bench-pepper "$pepper")
+    export PEPPER_SECRET_ARN
+fi
 # Generous time budgets and no SDK retries: moto on a busy machine is slower than DynamoDB, and a
 # retried request would count as two. The DynamoDB counts are the requests the code makes.
 export BUDGET_ATTEMPT_MS=20000 BUDGET_OPERATION_MS=30000 BUDGET_REQUEST_MS=60000 BUDGET_MAX_ATTEMPTS=1
