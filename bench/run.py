@@ -2,7 +2,7 @@
 """The benchmark: prints one table of the service's figures next to a hello-world lambda_http
 function built with the same release profile (bench/hello), and the goals. Run by
 scripts/bench.sh, which builds the release binaries, starts moto and sets the environment;
-README.md, "Performance", says what each figure means.
+docs/operating.md, "Performance", says what each figure means.
 
   scripts/bench.sh                 # build, start moto, run this
   bench/run.py --rounds 60         # (moto's environment, TABLE_NAME, PEPPER_SECRET_ARN or ID_PEPPER)

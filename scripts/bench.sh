@@ -3,7 +3,7 @@
 # lambda_http function built with the same [profile.release] (bench/hello), first vs warm
 # invocation, peak RSS, DynamoDB requests per route (counted by a proxy in front of moto),
 # in-process handler latency per route (bench/perf), and the arm64 zip sizes when they are built.
-# bench/run.py measures and prints one table (README.md, "Performance").
+# bench/run.py measures and prints one table (docs/operating.md, "Performance").
 #
 #   scripts/bench.sh                 # release builds (host), moto, the table
 #   scripts/bench.sh --zips          # also builds the arm64 zips first (scripts/build-zips.sh

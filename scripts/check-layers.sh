@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The layers the README describes, as the dependency graph shows them: the domain crate depends on
+# The layers docs/layout.md describes, as the dependency graph shows them: the domain crate depends on
 # neither HTTP nor AWS (no lambda_http, lambda_runtime, aws-* or http crate anywhere below it), and
 # the AWS crate knows nothing of HTTP handling (no lambda_http). Exits non-zero naming the culprit.
 set -euo pipefail

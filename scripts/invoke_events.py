@@ -89,9 +89,9 @@ def main():
     args = p.parse_args()
 
     if not os.environ.get("TABLE_NAME"):
-        sys.exit("invoke_events: TABLE_NAME is not set (the functions need it; see README)")
+        sys.exit("invoke_events: TABLE_NAME is not set (the functions need it; see docs/testing.md)")
     if not (os.environ.get("ID_PEPPER") or os.environ.get("PEPPER_SECRET_ARN")):
-        sys.exit("invoke_events: neither ID_PEPPER nor PEPPER_SECRET_ARN is set (see README)")
+        sys.exit("invoke_events: neither ID_PEPPER nor PEPPER_SECRET_ARN is set (see docs/testing.md)")
     declared = json.load(open(os.path.join(REPO, "events", "expected.json"), encoding="utf-8"))
     events = [e for e in declared["events"] if not args.only or e["file"] in args.only]
     routes = template_routes(os.path.join(REPO, "template.yaml"))

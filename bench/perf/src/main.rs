@@ -1,5 +1,5 @@
 //! The Rust half of the benchmark; `scripts/bench.sh` runs it through `bench/run.py`, which
-//! prints the table (see the README's "Performance").
+//! prints the table (see docs/operating.md, "Performance").
 //!
 //! ```text
 //! perf-bench seed N      # TABLE_NAME, ID_PEPPER, AWS_ENDPOINT_URL: creates the table if

@@ -123,7 +123,7 @@ pub async fn config_at(budgets: &Budgets, endpoint_url: Option<&str>) -> aws_con
 /// `aws_config`'s default chains (profiles, SSO, web identity, container and instance metadata)
 /// find them instead. Building those chains is about half of a cold start's SDK setup, and in
 /// Lambda they would only ever reach the environment variables (measured with `perf-bench
-/// init-steps`, README "Performance").
+/// init-steps`, docs/operating.md "Performance").
 fn from_lambda_environment(
     budgets: &Budgets,
     endpoint_url: Option<&str>,

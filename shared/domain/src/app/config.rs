@@ -172,7 +172,7 @@ pub enum SenderChoice {
 /// How long the service waits for its dependencies (DynamoDB, SNS) and for itself. Set once, in
 /// the wiring: the SDK clients get the connect, per-attempt and per-operation timeouts and the
 /// retry policy; the HTTP dispatch answers 503 when a whole request outlives `request`.
-/// README, "Resilience: time budgets and faults", says why these values.
+/// docs/operating.md, "Time budgets", says why these values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budgets {
     /// Establishing a connection (TCP + TLS) to an AWS endpoint.
