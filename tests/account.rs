@@ -763,3 +763,35 @@ app_test!(
         );
     }
 );
+
+app_test!(concurrent_failed_resets_are_each_counted_once, |app| {
+    // Fifteen wrong codes at once for one account: every failure is counted exactly once (the
+    // count is a conditional write), so exactly ten are answered as wrong codes and the other
+    // five find the day's failures used up.
+    let (_, mobile) = app.activate(DEMO_ID, PASSWORD).await;
+    app.advance(61);
+    assert_eq!(app.reset_code(DEMO_ID).await.status, 202);
+    let code = app.last_code(&mobile).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let app = Arc::new(app);
+    let tries = (0..15).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { app.reset(DEMO_ID, wrong, NEWER).await.code().to_string() })
+    });
+    let mut codes: Vec<String> = join_all(tries)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    codes.sort();
+    let invalid = codes.iter().filter(|c| *c == "SMS_CODE_INVALID").count();
+    let limited = codes.iter().filter(|c| *c == "RATE_LIMITED").count();
+    assert_eq!((invalid, limited), (10, 5), "{codes:?}");
+    assert_eq!(
+        notices(&app.sms_to(&mobile).await, "暂停找回"),
+        1,
+        "one notice"
+    );
+    let r = app.reset(DEMO_ID, &code, NEWER).await;
+    assert_eq!(r.code(), "RATE_LIMITED");
+});

@@ -448,13 +448,15 @@ app_test!(a_number_belongs_to_one_learner, |app| {
         headers.sort();
         (r.status, r.body.clone(), headers)
     };
+    // A code to the held number, then one to the free number.
+    let ask_both = || async {
+        let held = app.post("/sms/code", json!({ "mobile": mobile }), Some(&token));
+        let held = held.await;
+        let open = app.post("/sms/code", json!({ "mobile": free }), Some(&token));
+        (held, open.await)
+    };
     let before = app.sms_to(&mobile).await.len();
-    let held = app
-        .post("/sms/code", json!({ "mobile": mobile }), Some(&token))
-        .await;
-    let open = app
-        .post("/sms/code", json!({ "mobile": free }), Some(&token))
-        .await;
+    let (held, open) = ask_both().await;
     assert_eq!(comparable(&held), comparable(&open));
     assert_eq!(held.status, 200);
     assert_eq!(
@@ -465,12 +467,7 @@ app_test!(a_number_belongs_to_one_learner, |app| {
     assert_eq!(app.sms_to(&free).await.len(), 1);
     // Its cooldown is this learner's own, the same for both numbers.
     app.advance(30);
-    let held = app
-        .post("/sms/code", json!({ "mobile": mobile }), Some(&token))
-        .await;
-    let open = app
-        .post("/sms/code", json!({ "mobile": free }), Some(&token))
-        .await;
+    let (held, open) = ask_both().await;
     assert_eq!(comparable(&held), comparable(&open));
     assert_eq!(held.code(), "SMS_COOLDOWN");
     // Without the code nobody can go further: a guess is a wrong code, not "taken".

@@ -3,32 +3,10 @@
 //! (Its own test binary: it installs the global log subscriber.)
 
 use integration_tests::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_the_logs() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     // The production format itself, at the most verbose level.
     std::env::set_var("RUST_LOG", "trace");
     http_edge::logging::init_with_writer(capture.clone());
@@ -127,7 +105,7 @@ async fn secrets_never_reach_the_logs() {
         token,
     ]);
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.lines().count() > 10, "logging works at all:\n{logs}");
     assert!(
         logs.contains("4408**************"),

@@ -7,8 +7,6 @@ use aws_infra::secret::PepperError;
 use domain::app::config::{Budgets, Config, KeySource, PepperSecret};
 use domain::security::crypto::{Keys, Purposes, FIRST_EPOCH};
 use integration_tests::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A KMS key and a secret encrypted with it holding `value`, on the emulator: (key ARN, secret
@@ -53,28 +51,9 @@ fn from_secret(arn: &str, purposes: Purposes) -> Config {
     config
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 /// What `init_app` logs for `config` (JSON lines on this thread), and its outcome.
 async fn init_logged(config: Config) -> (Result<domain::App, String>, String) {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .json()
@@ -169,7 +148,7 @@ async fn fails_within_budget(
     value: &str,
 ) -> String {
     let started = Instant::now();
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .json()
