@@ -37,7 +37,11 @@ pub fn api_routes() -> impl Iterator<Item = &'static Route> + Clone {
 pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
     FUNCTIONS
         .iter()
-        .find(|(_, routes)| routes.iter().any(|r| r.method == method && r.path == path))
+        .find(|(_, routes)| {
+            routes
+                .iter()
+                .any(|r| r.method == method && http_edge::route::matches(r.path, path).is_some())
+        })
         .map(|(f, _)| *f)
 }
 

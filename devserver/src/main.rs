@@ -88,7 +88,7 @@ async fn proxy(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     // API routes first; then the web client's files; anything else is the API's 404 or 405.
-    let is_api = devserver::api_routes().any(|r| r.path == path)
+    let is_api = devserver::api_routes().any(|r| http_edge::route::matches(r.path, path).is_some())
         || devserver::DEV_ROUTES.iter().any(|r| r.path == path);
     if !is_api {
         if let Some(resp) = server.web.serve(&parts.method, path).await {

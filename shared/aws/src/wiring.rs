@@ -4,7 +4,8 @@
 use crate::dynamo::DynamoStore;
 use crate::secret::PepperError;
 use crate::sns::SnsSender;
-use domain::app::config::{Config, KeySource, SenderChoice, StoreChoice};
+use domain::app::config::{Config, FileChoice, KeySource, SenderChoice, StoreChoice};
+use domain::ports::files::{FileStore, MemoryFiles, Unconfigured};
 use domain::ports::sms::{Outbox, SmsSender};
 use domain::security::crypto::Keys;
 use domain::store::memory::MemoryStore;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 pub struct Built {
     pub app: App,
     pub outbox: Option<Arc<Outbox>>,
+    /// The embedded file store, when files go to one (dev server, tests).
+    pub files: Option<Arc<MemoryFiles>>,
     pub dynamo: Option<DynamoStore>,
 }
 
@@ -35,6 +38,7 @@ pub async fn build(config: &Config) -> Result<Built, PepperError> {
 pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Result<Built, PepperError> {
     let needs_sdk = matches!(config.store, StoreChoice::DynamoDb { .. })
         || config.sender == SenderChoice::Sns
+        || matches!(config.files, FileChoice::S3 { .. })
         || matches!(config.keys, KeySource::Secret(_));
     let sdk = if needs_sdk {
         Some(crate::sdk::config_at(&config.budgets, endpoint_url).await)
@@ -60,12 +64,26 @@ pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Result<Bui
             (outbox.clone() as Arc<dyn SmsSender>, Some(outbox))
         }
     };
+    let (files, memory_files): (Arc<dyn FileStore>, _) = match (&config.files, &sdk) {
+        // The S3 adapter arrives with the registrations work; until then, unconfigured.
+        (FileChoice::S3 { .. }, Some(_)) | (FileChoice::Unconfigured, _) => {
+            (Arc::new(Unconfigured), None)
+        }
+        _ => {
+            let files = Arc::new(MemoryFiles::new(Arc::new(
+                domain::ports::clock::SystemClock,
+            )));
+            (files.clone() as Arc<dyn FileStore>, Some(files))
+        }
+    };
     Ok(Built {
         app: App::new(store, sms, config.sms.clone(), keys)
+            .with_files(files)
             .with_request_deadline(config.budgets.request)
             .with_throttles(config.throttles.clone())
             .with_accounts(config.accounts),
         outbox,
+        files: memory_files,
         dynamo,
     })
 }

@@ -87,6 +87,24 @@ pub enum DomainError {
     /// Too many requests of one kind from one client address.
     #[error("rate limited for {retry_after}s")]
     RateLimited { retry_after: u64 },
+    /// Signed in, but not allowed here (a staff role the route does not admit).
+    #[error("forbidden")]
+    Forbidden,
+    /// No such record among the caller's own (another learner's or school's reads the same).
+    #[error("not found")]
+    NotFound,
+    /// The record is not in a state that allows this (a decided registration decided again).
+    #[error("state conflict")]
+    StateConflict,
+    /// The same thing is already open or done (a certificate registered twice).
+    #[error("duplicate")]
+    Duplicate,
+    /// Too many open records of one kind (registrations awaiting review).
+    #[error("too many open")]
+    TooManyOpen,
+    /// An attached upload is missing, or is not the size or type it was declared as.
+    #[error("upload invalid")]
+    UploadInvalid,
     /// A dependency (storage, SMS provider) failed or is overloaded; trying again may work.
     #[error("dependency unavailable")]
     Unavailable(#[source] BoxError),
@@ -124,6 +142,12 @@ impl From<StoreError> for DomainError {
         } else {
             DomainError::Internal(Box::new(e))
         }
+    }
+}
+
+impl From<crate::ports::files::FileError> for DomainError {
+    fn from(e: crate::ports::files::FileError) -> Self {
+        DomainError::Unavailable(Box::new(e))
     }
 }
 

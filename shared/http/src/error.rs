@@ -59,10 +59,12 @@ impl ApiError {
             | SmsCodeInvalid
             | IdExpired
             | IdValidityInvalid
-            | PasswordWeak(_) => StatusCode::BAD_REQUEST,
+            | PasswordWeak(_)
+            | UploadInvalid => StatusCode::BAD_REQUEST,
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
-            ProfileIncomplete | ActivationExpired => StatusCode::FORBIDDEN,
-            MobileTaken => StatusCode::CONFLICT,
+            ProfileIncomplete | ActivationExpired | Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MobileTaken | StateConflict | Duplicate | TooManyOpen => StatusCode::CONFLICT,
             AccountLocked { .. }
             | SmsCooldown { .. }
             | SmsLimitExceeded { .. }
@@ -98,6 +100,12 @@ impl ApiError {
             PasswordWeak(_) => "PASSWORD_WEAK",
             MobileTaken => "MOBILE_TAKEN",
             RateLimited { .. } => "RATE_LIMITED",
+            Forbidden => "FORBIDDEN",
+            NotFound => "NOT_FOUND",
+            StateConflict => "STATE_CONFLICT",
+            Duplicate => "DUPLICATE",
+            TooManyOpen => "TOO_MANY_OPEN",
+            UploadInvalid => "UPLOAD_INVALID",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Internal(_) => "INTERNAL",
         }
@@ -199,6 +207,24 @@ impl ApiError {
                     wait_text(*retry_after, lang)
                 ),
             },
+            Forbidden => s("无权执行此操作", "You are not allowed to do this"),
+            NotFound => s("请求的资源不存在", "No such resource"),
+            StateConflict => s(
+                "当前状态不允许此操作，请刷新后查看",
+                "This cannot be done in the current state; reload to see it",
+            ),
+            Duplicate => s(
+                "相同颁证机构和证书编号的成果已在审核中或已通过",
+                "An achievement with this issuer and certificate number is already under review or approved",
+            ),
+            TooManyOpen => s(
+                "待审核的登记已达上限，请等待审核或撤回后再提交",
+                "Too many registrations await review; wait for decisions or withdraw one first",
+            ),
+            UploadInvalid => s(
+                "证明材料无效：文件不存在、超过大小或与声明的类型不符",
+                "Invalid evidence: the file is missing, too large, or not of its declared type",
+            ),
             Unavailable(_) => s("服务繁忙，请稍后再试", "The service is busy; try again shortly"),
             Internal(_) => s("服务器内部错误", "Internal server error"),
         }

@@ -13,7 +13,9 @@ pub mod route;
 pub use error::ApiError;
 pub use lambda_http::http::Method;
 pub use lambda_http::{Body, Request, Response};
-pub use request::{authenticate, bearer_token, json_body, query_param, RequestInfo};
+pub use request::{
+    authenticate, bearer_token, json_body, path_param, query_param, staff, RequestInfo,
+};
 pub use response::{error_response, Reply};
 pub use route::{dispatch, Handler, Route};
 

@@ -107,6 +107,32 @@ pub async fn authenticate(app: &App, req: &Request, gate: Gate) -> Result<Authen
     Ok(session::require(app, bearer_token(req)?, gate).await?)
 }
 
+/// The school staff member the API Gateway JWT authorizer verified: the claims of
+/// `requestContext.authorizer.jwt.claims` (the only place they are trusted; a header or body
+/// saying otherwise is never read). No claims, or incomplete ones: `UNAUTHENTICATED`.
+pub fn staff(req: &Request) -> Result<domain::account::staff::Staff, ApiError> {
+    let claims = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
+        _ => None,
+    };
+    let claims = claims.ok_or(ApiError::Domain(domain::DomainError::Unauthenticated))?;
+    Ok(domain::account::staff::Staff::from_claims(|name| {
+        claims.get(name).cloned()
+    })?)
+}
+
+/// The path parameter `name` of the route's template (`{id}`), decoded.
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::validation(name, Problem::Missing))
+}
+
 /// One query-string parameter, if present and non-empty (an empty value, `type=`, means the
 /// same as no parameter: no filter).
 pub fn query_param(req: &Request, name: &str) -> Option<String> {

@@ -15,29 +15,53 @@ use std::sync::Arc;
 pub type Handler =
     fn(Arc<App>, Request, RequestInfo) -> BoxFuture<'static, Result<Reply, ApiError>>;
 
-/// One route: `method path`, served by `handler`.
+/// One route: `method path`, served by `handler`. A path segment `{name}` matches any one
+/// non-empty segment, which the handler reads with [`crate::request::path_param`] (the same
+/// template API Gateway and `openapi.yaml` use).
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub handler: Handler,
 }
 
-/// The route of `method path` among `routes`, or the 404/405 (with `Allow`) to answer.
+/// The path parameters of `path` if it matches `template` (`/a/{id}/b` matches `/a/42/b`).
+pub fn matches(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    let mut want = template.split('/');
+    let mut have = path.split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(h)) if w.starts_with('{') && w.ends_with('}') => {
+                if h.is_empty() {
+                    return None;
+                }
+                params.push((w[1..w.len() - 1].to_string(), h.to_string()));
+            }
+            (Some(w), Some(h)) if w == h => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The route of `method path` among `routes` with its path parameters, or the 404/405 (with
+/// `Allow`) to answer.
 pub fn find<'r>(
     routes: impl IntoIterator<Item = &'r Route> + Clone,
     method: &Method,
     path: &str,
-) -> Result<&'r Route, ApiError> {
-    if let Some(r) = routes
+) -> Result<(&'r Route, Vec<(String, String)>), ApiError> {
+    if let Some((r, params)) = routes
         .clone()
         .into_iter()
-        .find(|r| r.method == method && r.path == path)
+        .filter(|r| r.method == method)
+        .find_map(|r| matches(r.path, path).map(|p| (r, p)))
     {
-        return Ok(r);
+        return Ok((r, params));
     }
     let mut allow: Vec<&str> = routes
         .into_iter()
-        .filter(|r| r.path == path)
+        .filter(|r| matches(r.path, path).is_some())
         .map(|r| r.method.as_str())
         .collect();
     if allow.is_empty() {
@@ -97,11 +121,13 @@ pub async fn dispatch<'r>(
         path = %req.uri().path(),
     );
     let lang = lang_of(req.headers());
-    let found = find(routes, req.method(), req.uri().path()).map(|r| r.handler);
+    let found = find(routes, req.method(), req.uri().path());
     async move {
         let started = std::time::Instant::now();
         let result = match found {
-            Ok(handler) => {
+            Ok((route, params)) => {
+                let handler = route.handler;
+                let req = with_path_params(req, params);
                 let deadline = app.request_deadline;
                 guarded(deadline, handler(app, req, info.clone())).await
             }
@@ -121,6 +147,40 @@ pub async fn dispatch<'r>(
     }
     .instrument(span)
     .await
+}
+
+/// `req` with the path parameters its route's template names (replacing any the event carried:
+/// the route table is the one truth of what a path means).
+fn with_path_params(req: Request, params: Vec<(String, String)>) -> Request {
+    use lambda_http::RequestExt;
+    let map: std::collections::HashMap<String, String> = params
+        .into_iter()
+        .map(|(k, v)| {
+            let decoded = percent_decode(&v);
+            (k, decoded)
+        })
+        .collect();
+    req.with_path_parameters(map)
+}
+
+/// `%XX` escapes of a path segment decoded (invalid escapes and non-UTF-8 kept as sent).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_string())
 }
 
 /// Logs a server-side failure (500 with its cause, 503 with its cause) under the request id.
@@ -164,6 +224,10 @@ mod tests {
         ];
         assert!(find(&routes, &Method::GET, "/profile").is_ok());
         assert!(matches!(
+            find(&routes, &Method::GET, "/profile/x"),
+            Err(ApiError::NotFound)
+        ));
+        assert!(matches!(
             find(&routes, &Method::GET, "/nope"),
             Err(ApiError::NotFound)
         ));
@@ -171,6 +235,21 @@ mod tests {
             Err(ApiError::MethodNotAllowed { allow }) => assert_eq!(allow, "GET, PUT"),
             _ => panic!("expected 405"),
         }
+    }
+
+    #[test]
+    fn templates_match_one_non_empty_segment_per_parameter() {
+        let p = |t, p| matches(t, p);
+        assert_eq!(
+            p("/a/{id}/b", "/a/42/b"),
+            Some(vec![("id".to_string(), "42".to_string())])
+        );
+        assert_eq!(p("/a/{id}", "/a/"), None);
+        assert_eq!(p("/a/{id}", "/a/1/2"), None);
+        assert_eq!(p("/a/{id}", "/a"), None);
+        assert_eq!(p("/a", "/a"), Some(vec![]));
+        assert_eq!(p("/a", "/a/"), None);
+        assert_eq!(percent_decode("a%20b%zz%"), "a b%zz%");
     }
 
     #[tokio::test]

@@ -24,6 +24,13 @@ pub fn last_six_digest(app: &App, six: &str) -> String {
     app.keys.identity("id-last-six", six)
 }
 
+/// A school as the learner record keeps it: its code and its name as its last import gave it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct School {
+    pub code: String,
+    pub name: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Learner {
@@ -50,6 +57,9 @@ pub struct Learner {
     /// binds only that number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_mobile_key: Option<String>,
+    /// The schools that imported the learner (每个导入该学习者的院校): registrations go to one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub institutions: Vec<School>,
     /// When a school last imported the learner (the initial password works for a while after).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_at: Option<i64>,
@@ -137,6 +147,7 @@ impl Learner {
             mobile_masked: None,
             mobile: None,
             expected_mobile_key: None,
+            institutions: Vec::new(),
             imported_at: Some(app.now_unix()),
             cred_version: 1,
             total_credit_tenths: 0,
@@ -144,6 +155,19 @@ impl Learner {
             personal_count: 0,
             converted_count: 0,
             created_at: app.now_unix(),
+        }
+    }
+
+    /// Whether `code` is one of the learner's schools.
+    pub fn belongs_to(&self, code: &str) -> bool {
+        self.institutions.iter().any(|s| s.code == code)
+    }
+
+    /// Adds `school`, or renames it when the learner has it already.
+    pub fn join(&mut self, school: &School) {
+        match self.institutions.iter_mut().find(|s| s.code == school.code) {
+            Some(known) => known.name.clone_from(&school.name),
+            None => self.institutions.push(school.clone()),
         }
     }
 
@@ -204,8 +228,8 @@ pub fn claim_key(app: &App, mobile: &Mobile) -> (String, &'static str) {
 }
 
 /// Creates a learner unless one with that ID number exists; an existing one is imported again:
-/// its import date (and the number the school gave, if it gives one) refreshed. Returns whether
-/// it was created.
+/// its import date (and the number the school gave, if it gives one) refreshed, and the importing
+/// schools of `learner` added to its own. Returns whether it was created.
 pub async fn create_or_refresh(app: &App, learner: &Learner) -> Result<bool, DomainError> {
     let (pk, now) = (pk(&learner.id_key), app.now_unix());
     read_modify_write(app.store.as_ref(), &pk, PROFILE_SK, |item| {
@@ -216,6 +240,9 @@ pub async fn create_or_refresh(app: &App, learner: &Learner) -> Result<bool, Dom
         current.imported_at = Some(now);
         if learner.expected_mobile_key.is_some() {
             current.expected_mobile_key = learner.expected_mobile_key.clone();
+        }
+        for school in &learner.institutions {
+            current.join(school);
         }
         Ok(Decision::write(&current, item.expires_at, false))
     })

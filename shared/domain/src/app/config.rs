@@ -160,6 +160,19 @@ pub enum StoreChoice {
     Memory,
 }
 
+/// Where evidence files go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileChoice {
+    /// The S3 bucket of this name (`UPLOAD_BUCKET`; the endpoint as for DynamoDB: path-style
+    /// addressing when `AWS_ENDPOINT_URL` is set).
+    S3 { bucket: String },
+    /// The embedded store (dev server, tests).
+    Memory,
+    /// None configured (a function without `UPLOAD_BUCKET`): every file operation answers 503
+    /// and logs why, rather than keeping files nobody will find.
+    Unconfigured,
+}
+
 /// Where SMS go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SenderChoice {
@@ -285,6 +298,7 @@ pub struct PepperSecret {
 pub struct Config {
     pub store: StoreChoice,
     pub sender: SenderChoice,
+    pub files: FileChoice,
     /// The keys of the keyed hashes: `ID_PEPPER`, or the secret `PEPPER_SECRET_ARN` names.
     pub keys: KeySource,
     pub sms: SmsConfig,
@@ -327,6 +341,10 @@ impl Config {
         Ok(Config {
             store: StoreChoice::DynamoDb { table },
             sender: SenderChoice::Sns,
+            files: match non_empty("UPLOAD_BUCKET") {
+                Some(bucket) => FileChoice::S3 { bucket },
+                None => FileChoice::Unconfigured,
+            },
             keys: key_source(purposes, &non_empty)?,
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
@@ -353,10 +371,15 @@ impl Config {
             (Some(table), Some(_)) => StoreChoice::DynamoDb { table },
             _ => StoreChoice::Memory,
         };
+        let files = match (non_empty("UPLOAD_BUCKET"), non_empty("AWS_ENDPOINT_URL")) {
+            (Some(bucket), Some(_)) => FileChoice::S3 { bucket },
+            _ => FileChoice::Memory,
+        };
         let pepper = non_empty("ID_PEPPER").unwrap_or_else(|| DEV_PEPPER.to_string());
         Ok(Config {
             store,
             sender: SenderChoice::Outbox { print: true },
+            files,
             keys: KeySource::Ready(keys(&pepper, Purposes::ALL, epoch(&non_empty)?)?),
             sms: sms_config(&non_empty)?,
             budgets: Budgets::HTTP.overridden(&non_empty)?,
@@ -370,6 +393,7 @@ impl Config {
         Config {
             store: StoreChoice::Memory,
             sender: SenderChoice::Outbox { print: false },
+            files: FileChoice::Memory,
             keys: KeySource::Ready(keys),
             sms: SmsConfig::default(),
             budgets: Budgets::HTTP,

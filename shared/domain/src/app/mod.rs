@@ -5,6 +5,7 @@ pub mod config;
 
 use crate::app::config::{AccountPolicy, SmsConfig, Throttles};
 use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::files::FileStore;
 use crate::ports::random::{OsRandom, Random};
 use crate::ports::sms::SmsSender;
 use crate::security::crypto::Keys;
@@ -17,6 +18,8 @@ use std::time::Duration;
 pub struct App {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
+    /// Evidence files (S3, or the embedded store): see [`crate::ports::files`].
+    pub files: Arc<dyn FileStore>,
     pub sms_config: SmsConfig,
     /// Per-address limits (see [`crate::limits::throttle`]).
     pub throttles: Throttles,
@@ -36,7 +39,8 @@ pub fn china_offset() -> FixedOffset {
 }
 
 impl App {
-    /// The bundle with the system clock and the OS random source.
+    /// The bundle with the system clock, the OS random source and an embedded file store (the
+    /// wiring sets the configured one with [`App::with_files`]).
     pub fn new(
         store: Arc<dyn Store>,
         sms: Arc<dyn SmsSender>,
@@ -46,6 +50,7 @@ impl App {
         App {
             store,
             sms,
+            files: Arc::new(crate::ports::files::MemoryFiles::new(Arc::new(SystemClock))),
             sms_config,
             throttles: Throttles::default(),
             accounts: AccountPolicy::default(),
@@ -58,6 +63,11 @@ impl App {
 
     pub fn with_request_deadline(mut self, deadline: Duration) -> App {
         self.request_deadline = deadline;
+        self
+    }
+
+    pub fn with_files(mut self, files: Arc<dyn FileStore>) -> App {
+        self.files = files;
         self
     }
 

@@ -3,7 +3,7 @@
 //! updating them in the same transaction as the achievements, conditionally on the learner's
 //! version.
 
-use crate::account::learner::{self, Learner};
+use crate::account::learner::{self, Learner, School};
 use crate::achievements::catalogue;
 use crate::achievements::Achievement;
 use crate::app::App;
@@ -174,12 +174,13 @@ fn record<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, Bad> {
     T::deserialize(v).map_err(|_| RECORD_INVALID)
 }
 
-fn check_learner(app: &App, v: &Value) -> Result<(IdNumber, Learner), Bad> {
+fn check_learner(app: &App, school: &School, v: &Value) -> Result<(IdNumber, Learner), Bad> {
     let r: LearnerRecord = record(v)?;
     let id = IdNumber::parse(r.id_number.as_deref().unwrap_or(""), app.today())
         .map_err(|_| ID_NUMBER_INVALID)?;
     let name = text(r.name, max::LEARNER_NAME, NAME_INVALID)?;
     let mut learner = Learner::new(app, &id, &name);
+    learner.join(school);
     if let Some(m) = r.mobile.filter(|m| !m.trim().is_empty()) {
         let mobile = Mobile::parse(&m).map_err(|_| MOBILE_INVALID)?;
         learner.expected_mobile_key = Some(learner::mobile_key(app, &mobile));
@@ -263,7 +264,11 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
     let started = std::time::Instant::now();
     let mut result = ImportResult::default();
     let mut errors = Vec::new();
-    let known = import_learners(app, &event.learners, &mut result, &mut errors).await?;
+    let school = School {
+        code: institution.clone(),
+        name: event.institution.name.trim().to_string(),
+    };
+    let known = import_learners(app, &school, &event.learners, &mut result, &mut errors).await?;
     tracing::info!(
         created = result.learners_created,
         existing = result.learners_existing,
@@ -290,12 +295,7 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
 /// The institution's code, checked (the envelope; no record can be read without it).
 fn check_institution(institution: &Institution) -> Result<String, DomainError> {
     let code = institution.code.trim().to_string();
-    let code_ok = !code.is_empty()
-        && code.len() <= max::INSTITUTION_CODE
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !code_ok {
+    if !crate::values::input::is_institution_code(&code) {
         return Err(DomainError::validation(
             "institution.code",
             Problem::Invalid,
@@ -322,6 +322,7 @@ fn bad(index: usize, kind: &'static str, problem: Bad) -> RecordError {
 /// event's learners.
 async fn import_learners(
     app: &App,
+    school: &School,
     records: &[Value],
     result: &mut ImportResult,
     errors: &mut Vec<RecordError>,
@@ -329,7 +330,7 @@ async fn import_learners(
     let mut seen_ids = HashSet::new();
     let mut new_learners = Vec::new();
     for (index, v) in records.iter().enumerate() {
-        match check_learner(app, v) {
+        match check_learner(app, school, v) {
             Ok((id, learner)) if seen_ids.insert(id.expose().to_string()) => {
                 new_learners.push(learner);
             }

@@ -3,5 +3,6 @@
 //! real one, so tests and the dev server inject them.
 
 pub mod clock;
+pub mod files;
 pub mod random;
 pub mod sms;

@@ -30,6 +30,16 @@ pub mod max {
     pub const INSTITUTION_CODE: usize = 64;
 }
 
+/// Whether `code` is a school's code as imports and tokens carry it: 1 to
+/// [`max::INSTITUTION_CODE`] letters, digits, `-`, `_` or `.`.
+pub fn is_institution_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= max::INSTITUTION_CODE
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
 /// A string field that clients may also send as a JSON number (`"17"` or `17`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
