@@ -22,6 +22,12 @@ fn every_error() -> Vec<ApiError> {
         DomainError::PasswordWeak(WeakReason::Common),
         DomainError::MobileTaken,
         DomainError::RateLimited { retry_after: 30 },
+        DomainError::Forbidden,
+        DomainError::NotFound,
+        DomainError::StateConflict,
+        DomainError::Duplicate,
+        DomainError::TooManyOpen,
+        DomainError::UploadInvalid,
         DomainError::unavailable("busy"),
         DomainError::internal("boom"),
     ];
@@ -42,6 +48,12 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::PasswordWeak(_)
             | DomainError::MobileTaken
             | DomainError::RateLimited { .. }
+            | DomainError::Forbidden
+            | DomainError::NotFound
+            | DomainError::StateConflict
+            | DomainError::Duplicate
+            | DomainError::TooManyOpen
+            | DomainError::UploadInvalid
             | DomainError::Unavailable(_)
             | DomainError::Internal(_) => {}
         }
