@@ -26,6 +26,7 @@ pub static FUNCTIONS: &[(&str, &[Route])] = &[
     ("sms", fn_sms::ROUTES),
     ("profile", fn_profile::ROUTES),
     ("achievements", fn_achievements::ROUTES),
+    ("registrations", fn_registrations::ROUTES),
 ];
 
 /// Every API route, as the functions declare them.

@@ -15,7 +15,9 @@
 //! - Capabilities, one folder each: [`account`] (the learner record, sessions, the first-login
 //!   profile, the number binding, the audit trail), [`credentials`] (login, reset, password and
 //!   mobile changes), [`sms_code`] (verification codes and notices), [`captcha`],
-//!   [`achievements`] (the query and the catalogue), [`import`] (schools' bulk loads). Typed
+//!   [`achievements`] (the query and the catalogue), [`import`] (schools' bulk loads),
+//!   [`uploads`] (evidence files through the file store), [`registrations`] (登记学习成果: the
+//!   learner registers, the school reviews). Typed
 //!   commands in, a response or a [`DomainError`] out; a capability may call another's use cases
 //!   (all of them read the learner record of [`account`]).
 //!
@@ -32,9 +34,11 @@ pub mod error;
 pub mod import;
 pub mod limits;
 pub mod ports;
+pub mod registrations;
 pub mod security;
 pub mod sms_code;
 pub mod store;
+pub mod uploads;
 pub mod values;
 
 pub use app::App;

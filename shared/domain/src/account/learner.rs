@@ -74,6 +74,10 @@ pub struct Learner {
     pub personal_count: u64,
     #[serde(default)]
     pub converted_count: u64,
+    /// Registrations awaiting a school (pending or returned): at most
+    /// [`crate::registrations::MAX_OPEN`].
+    #[serde(default)]
+    pub open_registrations: u64,
     pub created_at: i64,
 }
 
@@ -154,6 +158,7 @@ impl Learner {
             total_points: 0,
             personal_count: 0,
             converted_count: 0,
+            open_registrations: 0,
             created_at: app.now_unix(),
         }
     }

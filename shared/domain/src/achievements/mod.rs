@@ -72,6 +72,8 @@ pub struct MeResponse {
     pub total_points: i64,
     pub achievement_counts: Counts,
     pub recent_logins: Vec<RecentLogin>,
+    /// The schools that imported the learner (a registration goes to one of them).
+    pub institutions: Vec<crate::account::learner::School>,
 }
 
 /// The personal centre of an active learner.
@@ -96,6 +98,7 @@ pub async fn me(app: &App, authed: &Authenticated) -> Result<MeResponse, DomainE
                 result: a.result,
             })
             .collect(),
+        institutions: l.institutions.clone(),
     })
 }
 

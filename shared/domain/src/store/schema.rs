@@ -21,6 +21,13 @@
 //! | notice SMS log per number | `SMSQ#NOTICE#<mobileKey>` | `QUOTA` |
 //! | per-address request counter | `RATE#<ROUTE>#<ipKey>` | `WIN#<seconds>#<window start>#<shard 0-3>` |
 //! | external-id claim | `EXT#<sha256(institution, externalId)>` | `EXT` |
+//! | evidence upload | `LEARNER#<idKey>` | `UPLOAD#<uploadId>` |
+//! | uploads per learner per day | `UPLOADQ#<idKey>` | `DAY#<yyyy-mm-dd>` |
+//! | achievement registration | `LEARNER#<idKey>` | `REG#<registrationId>` |
+//! | registration's owner (by id) | `REGID#<registrationId>` | `REGID` |
+//! | certificate claim (one open or approved registration per issuer and number) | `LEARNER#<idKey>` | `REGCERT#<sha256(issuer, number)>` |
+//! | a school's registrations by status | `INSTREG#<institution>` | `<STATUS>#<submitted ms, 15 digits>#<registrationId>` |
+//! | decision notices per number per day | `SMSQ#NOTICE#<mobileKey>` | `DECISION#<yyyy-mm-dd>` |
 
 use crate::security::crypto::sha256_hex;
 
@@ -124,4 +131,50 @@ pub fn external_claim_pk(institution: &str, external_id: &str) -> String {
         "EXT#{}",
         sha256_hex(format!("{institution}\0{external_id}").as_bytes())
     )
+}
+
+pub fn upload_sk(upload_id: &str) -> String {
+    format!("UPLOAD#{upload_id}")
+}
+
+pub fn upload_quota_pk(id_key: &str) -> String {
+    format!("UPLOADQ#{id_key}")
+}
+
+/// One calendar day's counter item.
+pub fn day_sk(day: &str) -> String {
+    format!("DAY#{day}")
+}
+
+pub const REGISTRATION_SK_PREFIX: &str = "REG#";
+pub const REGISTRATION_POINTER_SK: &str = "REGID";
+
+pub fn registration_sk(id: &str) -> String {
+    format!("{REGISTRATION_SK_PREFIX}{id}")
+}
+
+pub fn registration_pointer_pk(id: &str) -> String {
+    format!("REGID#{id}")
+}
+
+/// The claim of one certificate (issuer and number, normalised by the caller) by a learner.
+pub fn certificate_claim_sk(issuer: &str, number: &str) -> String {
+    format!(
+        "REGCERT#{}",
+        sha256_hex(format!("{issuer}\0{number}").as_bytes())
+    )
+}
+
+pub fn institution_registrations_pk(institution: &str) -> String {
+    format!("INSTREG#{institution}")
+}
+
+/// A school's index entry of a registration: listed by status, oldest submission first.
+pub fn institution_registration_sk(status: &str, submitted_ms: i64, id: &str) -> String {
+    format!("{status}#{submitted_ms:015}#{id}")
+}
+
+/// Decision notices sent to one number on one day (beside its notice log).
+pub fn decision_notice_sk(day: &str) -> String {
+    format!("DECISION#{day}")
 }

@@ -1,0 +1,1 @@
+http_edge::lambda_main!(fn_registrations::ROUTES, fn_registrations::KEYS);

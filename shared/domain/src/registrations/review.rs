@@ -1,0 +1,278 @@
+//! The school's side: its queue, one registration, and the decision. A reviewer sees only their
+//! own institution's registrations (another's reads as `NOT_FOUND`); a decision is one
+//! transaction over the registration (conditional on its version: of two decisions at once,
+//! exactly one is written, the other is `STATE_CONFLICT`), its index entry, the learner's totals
+//! and counts (conditional on the learner's version), the new achievement on approval, and the
+//! day's count of decision notices to the learner's number.
+
+use super::command::{DecisionCommand, ListQuery};
+use super::{Detail, IndexEntry, Pointer, Registration, RegistrationView, Status};
+use crate::account::learner::{self, Learner};
+use crate::account::staff::Staff;
+use crate::achievements::catalogue;
+use crate::app::App;
+use crate::error::DomainError;
+use crate::store::retry::optimistic;
+use crate::store::schema;
+use crate::store::{Condition, Item, QueryOpts, Step, StoreError, WriteOp};
+use crate::values::lang::Lang;
+use crate::values::mobile::Mobile;
+use serde::Serialize;
+
+/// Decision notices one number receives a day at most.
+pub const NOTICES_PER_DAY: u64 = 10;
+
+/// Whose registration `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
+async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
+    if !super::is_registration_id(id) {
+        return Err(DomainError::NotFound);
+    }
+    let item = app
+        .store
+        .get(
+            &schema::registration_pointer_pk(id),
+            schema::REGISTRATION_POINTER_SK,
+        )
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let pointer: Pointer = item.parse()?;
+    if pointer.institution != staff.institution {
+        return Err(DomainError::NotFound);
+    }
+    Ok(pointer)
+}
+
+/// `GET /institution/achievement-registrations/{id}`: with the learner's name and masked ID
+/// number, the evidence's read URLs and the history.
+pub async fn get(
+    app: &App,
+    staff: &Staff,
+    id: &str,
+    lang: Lang,
+) -> Result<RegistrationView, DomainError> {
+    let pointer = owner(app, staff, id).await?;
+    let item = app
+        .store
+        .get(
+            &schema::learner_pk(&pointer.learner),
+            &schema::registration_sk(id),
+        )
+        .await?
+        .ok_or_else(|| DomainError::internal("a registration's pointer without it"))?;
+    RegistrationView::of(app, &item.parse()?, Detail::School, lang).await
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueItem {
+    pub id: String,
+    pub learner: super::LearnerView,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub type_label: &'static str,
+    pub subtype: String,
+    pub subtype_label: &'static str,
+    pub issuer: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub submitted_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueResponse {
+    pub status: Status,
+    pub items: Vec<QueueItem>,
+    pub page: usize,
+    pub page_size: usize,
+    /// Whether a next page exists (a queue is read only as far as the page asked for).
+    pub has_more: bool,
+}
+
+/// `GET /institution/achievement-registrations?status=…`: the school's registrations in one
+/// status (pending by default), oldest submission first; one query, reading no further than
+/// the page asked for.
+pub async fn list(
+    app: &App,
+    staff: &Staff,
+    q: ListQuery,
+    lang: Lang,
+) -> Result<QueueResponse, DomainError> {
+    let status = q.status.unwrap_or(Status::Pending);
+    let skip = (q.page - 1).saturating_mul(q.page_size);
+    let opts = QueryOpts {
+        limit: Some(skip + q.page_size + 1),
+        newest_first: false,
+    };
+    let items = app
+        .store
+        .query(
+            &schema::institution_registrations_pk(&staff.institution),
+            &format!("{}#", status.as_str()),
+            opts,
+        )
+        .await?;
+    let has_more = items.len() > skip + q.page_size;
+    let mut page = Vec::with_capacity(q.page_size);
+    for item in items.iter().skip(skip).take(q.page_size) {
+        let e: IndexEntry = item.parse()?;
+        page.push(QueueItem {
+            type_label: catalogue::find_type(&e.kind).map_or("", |t| t.entry.label(lang)),
+            subtype_label: catalogue::find_subtype(&e.subtype).map_or("", |s| s.label(lang)),
+            status_label: e.status.label(lang),
+            submitted_at: super::time_text(e.submitted_ms / 1000),
+            learner: super::LearnerView {
+                name: e.learner_name,
+                id_number_masked: e.learner_id_masked,
+            },
+            id: e.id,
+            name: e.name,
+            kind: e.kind,
+            subtype: e.subtype,
+            issuer: e.issuer,
+            status: e.status,
+        });
+    }
+    Ok(QueueResponse {
+        status,
+        items: page,
+        page: q.page,
+        page_size: q.page_size,
+        has_more,
+    })
+}
+
+/// `POST /institution/achievement-registrations/{id}/decision`: approve (the achievement added
+/// and the totals updated with it), reject or return a pending registration; then a notice SMS
+/// to the learner, unless their number had its decision notices for the day.
+pub async fn decide(
+    app: &App,
+    staff: &Staff,
+    id: &str,
+    cmd: DecisionCommand,
+    lang: Lang,
+) -> Result<RegistrationView, DomainError> {
+    let pointer = owner(app, staff, id).await?;
+    let mut notify = true;
+    let (reg, notice) = optimistic!("decide a registration", |_| {
+        let (item, before, stored) = read_for_decision(app, &pointer.learner, id).await?;
+        let mut reg = before.clone();
+        let achievement = reg.decide(&cmd, &staff.subject, app.now_unix())?;
+        let next = learner_after(&stored.learner, &reg, achievement.as_ref());
+        let mut ops = vec![WriteOp::put_over(Some(&item), reg.item())];
+        ops.extend(reg.index_ops(Some(&before)));
+        if let Some(a) = &achievement {
+            let item = Item::new(learner::pk(&pointer.learner), a.sk(), a);
+            ops.push(WriteOp::put_over(None, item));
+        }
+        if reg.status == Status::Rejected {
+            if let Some((pk, sk)) = reg.claim_key() {
+                let condition = Condition::None;
+                ops.push(WriteOp::Delete { pk, sk, condition });
+            }
+        }
+        if next != stored.learner {
+            ops.push(WriteOp::Put {
+                item: stored.replaced_by(&next),
+                condition: Condition::Version(stored.item.version),
+            });
+        }
+        let to = notify.then(|| notice_op(app, &next)).flatten();
+        let notice_index = to.as_ref().map(|(op, _)| {
+            ops.push(op.clone());
+            ops.len() - 1
+        });
+        match app.store.transact(ops).await {
+            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == notice_index => {
+                notify = false;
+                Ok(Step::Again)
+            }
+            written => Ok(Step::of(written, (reg, to.map(|(_, m)| m)))?),
+        }
+    })?;
+    tracing::info!(registration = %reg.id, institution = %staff.institution, reviewer = %staff.subject, status = reg.status.as_str(), "registration decided");
+    if let Some(mobile) = notice {
+        send_notice(app, &mobile, reg.status, &reg.id).await;
+    }
+    RegistrationView::of(app, &reg, Detail::School, lang).await
+}
+
+/// The registration and its learner, in one round trip.
+async fn read_for_decision(
+    app: &App,
+    learner_key: &str,
+    id: &str,
+) -> Result<(Item, Registration, learner::Stored), DomainError> {
+    let pk = learner::pk(learner_key);
+    let sk = schema::registration_sk(id);
+    let mut got = app
+        .store
+        .get_many(&[(&pk, &sk), (&pk, learner::PROFILE_SK)])
+        .await?
+        .into_iter();
+    let item = got.next().flatten().ok_or(DomainError::NotFound)?;
+    let stored = got
+        .next()
+        .flatten()
+        .ok_or_else(|| DomainError::internal("a registration's learner is missing"))?;
+    let reg = item.parse()?;
+    Ok((item, reg, learner::Stored::from_item(stored)?))
+}
+
+/// The learner after a decision: an approval adds the achievement to the totals and the personal
+/// count; an approval or rejection closes an open registration.
+fn learner_after(
+    learner: &Learner,
+    reg: &Registration,
+    achievement: Option<&crate::achievements::Achievement>,
+) -> Learner {
+    let mut next = learner.clone();
+    if let Some(a) = achievement {
+        next.total_credit_tenths += a.credit_tenths;
+        next.total_points += a.points;
+        next.personal_count += 1;
+    }
+    if !reg.status.is_open() {
+        next.open_registrations = next.open_registrations.saturating_sub(1);
+    }
+    next
+}
+
+/// The count of today's decision notices to the learner's number (one conditional increment in
+/// the decision's transaction: no read), and the number; none without a bound number.
+fn notice_op(app: &App, learner: &Learner) -> Option<(WriteOp, Mobile)> {
+    let mobile = learner.bound_mobile()?;
+    let mobile_key = learner.mobile_key.as_ref()?;
+    let (day, next_day) = crate::uploads::china_day(app);
+    let op = WriteOp::Increment {
+        pk: schema::quota_notice_pk(mobile_key),
+        sk: schema::decision_notice_sk(&day),
+        field: "count".into(),
+        max: NOTICES_PER_DAY,
+        expires_at: Some(next_day + 86_400),
+    };
+    Some((op, mobile))
+}
+
+/// The decision's notice; best effort (logged, never an error of the decision).
+async fn send_notice(app: &App, mobile: &Mobile, status: Status, id: &str) {
+    let result = match status {
+        Status::Approved => "已通过",
+        Status::Rejected => "未通过",
+        _ => "需补充材料",
+    };
+    let text = app.sms_config.notice_text(
+        &app.sms_config
+            .registration_notice
+            .replace("{result}", result),
+    );
+    match app.sms.send(&mobile.e164(), &text).await {
+        Ok(()) => {
+            tracing::info!(mobile = %mobile.masked(), registration = %id, "decision notice sent")
+        }
+        Err(e) => {
+            tracing::warn!(mobile = %mobile.masked(), registration = %id, error = %e, "decision notice not sent")
+        }
+    }
+}
