@@ -73,6 +73,7 @@ fn keys_of(function: &str) -> Purposes {
         "sms" => fn_sms::KEYS,
         "profile" => fn_profile::KEYS,
         "achievements" => fn_achievements::KEYS,
+        "registrations" => fn_registrations::KEYS,
         other => panic!("devserver::FUNCTIONS names {other}: add its KEYS here"),
     }
 }

@@ -744,11 +744,16 @@ pub async fn seeded_app(backend: Backend) -> Option<TestApp> {
 // ---------------------------------------------------------------------------------------------
 // Raw API Gateway events through the Lambda's own entry (`http_edge::lambda::handle_event`).
 
-/// The route table of the function serving `path` (any method).
+/// The route table of the function serving `path` (any method; a route's template, `{id}`,
+/// matches any one segment there).
 pub fn function_routes(path: &str) -> Option<&'static [http_edge::Route]> {
     devserver::FUNCTIONS
         .iter()
-        .find(|(_, routes)| routes.iter().any(|r| r.path == path))
+        .find(|(_, routes)| {
+            routes
+                .iter()
+                .any(|r| http_edge::route::matches(r.path, path).is_some())
+        })
         .map(|(_, routes)| *routes)
 }
 

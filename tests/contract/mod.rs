@@ -315,7 +315,12 @@ const FAILURE_WORDS: &[&str] = &[
 struct Event {
     file: String,
     text: String,
+    /// The route's key as API Gateway names it (`routeKey`: templates such as `{id}` as written).
     route: RouteKey,
+    /// The path requested (`rawPath`).
+    raw_path: String,
+    /// `pathParameters` as the event carries them (API Gateway sets them for a templated route).
+    path_params: Map<String, Value>,
     /// The status events/expected.json declares, if it lists the file.
     expected: Option<u16>,
     body: Option<Value>,
@@ -369,6 +374,8 @@ fn api_events() -> Vec<Event> {
             expected: expected.get(&file).copied(),
             file,
             route: (method.to_string(), path.to_string()),
+            raw_path: v["rawPath"].as_str().unwrap_or_default().to_string(),
+            path_params: v["pathParameters"].as_object().cloned().unwrap_or_default(),
             body,
             headers: v["headers"].as_object().cloned().unwrap_or_default(),
             query: v["queryStringParameters"]
@@ -413,6 +420,25 @@ impl Spec {
                     out.insert((m.to_ascii_uppercase(), path.clone()), op);
                 }
             }
+        }
+        out
+    }
+
+    /// The parameters of an operation, resolved: its path item's, then its own (an operation's
+    /// parameter replaces the path item's of the same name and place).
+    fn parameters(&self, route: &RouteKey) -> Vec<&Value> {
+        let item = &self.doc["paths"][&route.1];
+        let op = &item[route.0.to_ascii_lowercase()];
+        let mut out: Vec<&Value> = Vec::new();
+        for p in item["parameters"]
+            .as_array()
+            .into_iter()
+            .chain(op["parameters"].as_array())
+            .flatten()
+        {
+            let p = self.resolve(p);
+            out.retain(|q| (&q["name"], &q["in"]) != (&p["name"], &p["in"]));
+            out.push(p);
         }
         out
     }

@@ -27,8 +27,7 @@ fn openapi_examples_validate_against_their_schemas() {
                 checked += check_media(format!("{r} {status}"), media, &mut problems);
             }
         }
-        for param in op["parameters"].as_array().into_iter().flatten() {
-            let param = spec.resolve(param);
+        for param in spec.parameters(&route) {
             if let Some(example) = param.get("example") {
                 checked += 1;
                 for p in spec.check(&param["schema"], example) {
@@ -121,14 +120,24 @@ fn successful_sample_events_fit_their_request_description() {
             )),
             _ => {}
         }
-        let params: BTreeMap<&str, &Value> = op["parameters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| spec.resolve(p))
+        let all_params = spec.parameters(&e.route);
+        let params: BTreeMap<&str, &Value> = all_params
+            .iter()
             .filter(|p| p["in"] == "query")
             .map(|p| (p["name"].as_str().unwrap_or(""), &p["schema"]))
             .collect();
+        // The path's parameters (what `{id}` stands for) fit their schemas.
+        for p in all_params.iter().filter(|p| p["in"] == "path") {
+            let name = p["name"].as_str().unwrap_or_default();
+            match e.path_params.get(name) {
+                Some(value) => {
+                    for problem in spec.check(&p["schema"], value) {
+                        problems.push(format!("events/{f}: path parameter {name}: {problem}"));
+                    }
+                }
+                None => problems.push(format!("events/{f}: no path parameter {name}")),
+            }
+        }
         for (name, value) in &e.query {
             let Some(schema) = params.get(name.as_str()) else {
                 problems.push(format!(
@@ -215,4 +224,81 @@ fn import_events_fit_the_import_schema() {
     }
     assert_no_problems("import events vs openapi.yaml ImportEvent", &problems);
     assert!(checked > 0, "no events/import*.json sample");
+}
+
+/// The registration schemas say what the domain's types and limits are: the statuses, the
+/// history's actions, the evidence types, the lengths and counts.
+#[test]
+fn registration_schemas_hold_the_domain_limits() {
+    use domain::registrations::command::{
+        MAX_CERTIFICATE_NO, MAX_EVIDENCE, MAX_POINTS, MAX_REASON, MIN_REASON,
+    };
+    use domain::registrations::{Action, Status};
+    use domain::uploads::{MAX_BYTES, MAX_FILE_NAME, TYPES};
+    use domain::values::input::max;
+    let spec = Spec::load();
+    let schemas = &spec.doc["components"]["schemas"];
+    let statuses: Vec<Value> = Status::ALL.iter().map(|s| json!(s.as_str())).collect();
+    assert_eq!(schemas["RegistrationStatus"]["enum"], json!(statuses));
+    let mut filter = vec![json!("")];
+    filter.extend(statuses);
+    assert_eq!(
+        spec.doc["components"]["parameters"]["RegistrationStatusFilter"]["schema"]["enum"],
+        json!(filter)
+    );
+    let actions = [
+        Action::Submitted,
+        Action::Resubmitted,
+        Action::Withdrawn,
+        Action::Approved,
+        Action::Rejected,
+        Action::Returned,
+    ];
+    for a in &actions {
+        // No wildcard: a new action does not compile until it is listed above.
+        match a {
+            Action::Submitted
+            | Action::Resubmitted
+            | Action::Withdrawn
+            | Action::Approved
+            | Action::Rejected
+            | Action::Returned => {}
+        }
+    }
+    let actions: Vec<Value> = actions.iter().map(|a| json!(a)).collect();
+    assert_eq!(
+        schemas["RegistrationStep"]["properties"]["action"]["enum"],
+        json!(actions)
+    );
+    let types: Vec<Value> = TYPES.iter().map(|(t, _)| json!(t)).collect();
+    assert_eq!(schemas["EvidenceType"]["enum"], json!(types));
+    let upload = &schemas["UploadRequest"]["properties"];
+    assert_eq!(upload["size"]["maximum"], json!(MAX_BYTES));
+    assert_eq!(upload["fileName"]["maxLength"], json!(MAX_FILE_NAME));
+    let reg = &schemas["RegistrationRequest"]["properties"];
+    assert_eq!(reg["evidence"]["maxItems"], json!(MAX_EVIDENCE));
+    assert_eq!(reg["certificateNo"]["maxLength"], json!(MAX_CERTIFICATE_NO));
+    assert_eq!(reg["name"]["maxLength"], json!(max::ACHIEVEMENT_NAME));
+    assert_eq!(reg["issuer"]["maxLength"], json!(max::ISSUER));
+    assert!(schemas["InstitutionCode"]["pattern"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{{1,{}}}", max::INSTITUTION_CODE)));
+    let decision = &schemas["DecisionRequest"]["properties"];
+    assert_eq!(decision["reason"]["minLength"], json!(MIN_REASON));
+    assert_eq!(decision["reason"]["maxLength"], json!(MAX_REASON));
+    assert_eq!(decision["points"]["maximum"], json!(MAX_POINTS));
+    for (name, regs) in [
+        ("RegistrationSummary", "Evidence"),
+        ("Registration", "EvidenceWithUrl"),
+        ("SchoolRegistration", "EvidenceWithUrl"),
+    ] {
+        let evidence = &schemas[name]["properties"]["evidence"];
+        assert_eq!(evidence["maxItems"], json!(MAX_EVIDENCE), "{name}");
+        assert_eq!(
+            evidence["items"]["$ref"],
+            json!(format!("#/components/schemas/{regs}")),
+            "{name}"
+        );
+    }
 }

@@ -101,6 +101,7 @@ fn keys_of(package: &str) -> Purposes {
         "profile" => fn_profile::KEYS,
         "achievements" => fn_achievements::KEYS,
         "import" => fn_import::KEYS,
+        "registrations" => fn_registrations::KEYS,
         other => panic!("functions/{other}: add its KEYS to tests/contract/routes.rs"),
     }
 }
@@ -264,4 +265,73 @@ fn every_route_is_in_the_readme_api_table() {
         .map(|r| format!("{} is not in README.md's API table", show(r)))
         .collect();
     assert_no_problems("README.md API table", &problems);
+}
+
+/// The names of a route template's parameters (`/a/{id}/b` → `id`).
+fn template_params(path: &str) -> BTreeSet<String> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A templated route (`{id}`) is requested the way API Gateway hands it over: the event's path
+/// fits its `routeKey`'s template, and `pathParameters` holds exactly what the template names
+/// (decoded); `openapi.yaml` declares exactly those path parameters, required.
+#[test]
+fn templated_routes_have_their_path_parameters_everywhere() {
+    let spec = Spec::load();
+    let mut problems = Vec::new();
+    for e in api_events() {
+        let f = &e.file;
+        let template = &e.route.1;
+        let Some(params) = http_edge::route::matches(template, &e.raw_path) else {
+            problems.push(format!(
+                "events/{f}: rawPath {} does not fit its routeKey {}",
+                e.raw_path,
+                show(&e.route)
+            ));
+            continue;
+        };
+        let expected: Map<String, Value> =
+            params.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        if e.path_params != expected {
+            problems.push(format!(
+                "events/{f}: pathParameters {:?}, but {} in {} gives {expected:?}",
+                e.path_params, e.raw_path, template
+            ));
+        }
+        let event: Value = serde_json::from_str(&e.text).unwrap();
+        if event["requestContext"]["routeKey"] != json!(show(&e.route)) {
+            problems.push(format!("events/{f}: requestContext.routeKey is not its routeKey"));
+        }
+        if event["requestContext"]["http"]["path"] != json!(e.raw_path) {
+            problems.push(format!("events/{f}: requestContext.http.path is not its rawPath"));
+        }
+    }
+    for route in spec.operations().keys() {
+        let declared: BTreeSet<String> = spec
+            .parameters(route)
+            .into_iter()
+            .filter(|p| p["in"] == "path")
+            .inspect(|p| {
+                if p["required"] != true {
+                    problems.push(format!(
+                        "openapi.yaml {}: path parameter {} must be required",
+                        show(route),
+                        p["name"]
+                    ));
+                }
+            })
+            .filter_map(|p| p["name"].as_str().map(str::to_string))
+            .collect();
+        if declared != template_params(&route.1) {
+            problems.push(format!(
+                "openapi.yaml {}: path parameters {declared:?}, the template names {:?}",
+                show(route),
+                template_params(&route.1)
+            ));
+        }
+    }
+    assert_no_problems("templated routes: events/ and openapi.yaml", &problems);
 }
