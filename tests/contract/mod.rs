@@ -178,6 +178,8 @@ struct TemplateFunction {
     runtime: Option<String>,
     handler: Option<String>,
     routes: Vec<RouteKey>,
+    /// The routes behind an authorizer of the API (`Auth.Authorizer`), with its name.
+    authorizers: BTreeMap<RouteKey, String>,
     /// Events that are not `HttpApi` events on an `AWS::Serverless::HttpApi` of the template.
     bad_events: Vec<String>,
     /// `(action, resource, condition)` of every Allow statement of its inline policies.
@@ -217,6 +219,7 @@ fn template_functions(template: &Value) -> Vec<TemplateFunction> {
                 .map(str::to_string)
         };
         let mut routes = Vec::new();
+        let mut authorizers = BTreeMap::new();
         let mut bad_events = Vec::new();
         for (name, event) in props["Events"].as_object().into_iter().flatten() {
             let p = &event["Properties"];
@@ -230,7 +233,13 @@ fn template_functions(template: &Value) -> Vec<TemplateFunction> {
                 continue;
             }
             match (p["Method"].as_str(), p["Path"].as_str()) {
-                (Some(m), Some(path)) => routes.push((m.to_ascii_uppercase(), path.to_string())),
+                (Some(m), Some(path)) => {
+                    let route = (m.to_ascii_uppercase(), path.to_string());
+                    if let Some(a) = p["Auth"]["Authorizer"].as_str() {
+                        authorizers.insert(route.clone(), a.to_string());
+                    }
+                    routes.push(route);
+                }
                 _ => bad_events.push(format!("{id}.Events.{name}: no Method or Path")),
             }
         }
@@ -255,6 +264,7 @@ fn template_functions(template: &Value) -> Vec<TemplateFunction> {
             runtime: effective("Runtime"),
             handler: effective("Handler"),
             routes,
+            authorizers,
             bad_events,
             grants: grants(props),
             env,

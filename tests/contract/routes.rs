@@ -53,13 +53,30 @@ fn every_function_package_is_one_template_function() {
         }
         problems.extend(f.bad_events.iter().cloned());
         // Least privilege: table actions on the table only, SNS only for the functions that send
-        // (sms: codes; login: reset codes and password notices; profile: mobile notices), the
-        // pepper only for the functions that hash (their KEYS), through Secrets Manager only.
+        // (sms: codes; login: reset codes and password notices; profile: mobile notices;
+        // registrations: decision notices), the pepper only for the functions that hash (their
+        // KEYS), through Secrets Manager only; the evidence bucket only for registrations, its
+        // objects under incoming/ and evidence/ (read, and put: the forms it signs, the copies
+        // it keeps), and listing it (a missing key is then 404, not 403).
         let hashes = !keys_of(&f.package).is_empty();
         for (action, resource, condition) in &f.grants {
             let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
             let ok = match action.as_str() {
-                "sns:Publish" => ["sms", "login", "profile"].contains(&f.package.as_str()),
+                "sns:Publish" => {
+                    ["sms", "login", "profile", "registrations"].contains(&f.package.as_str())
+                }
+                "s3:PutObject" | "s3:GetObject" => {
+                    f.package == "registrations"
+                        && *resource
+                            == json!([
+                                { "!Sub": "${EvidenceBucket.Arn}/incoming/*" },
+                                { "!Sub": "${EvidenceBucket.Arn}/evidence/*" },
+                            ])
+                }
+                "s3:ListBucket" => {
+                    f.package == "registrations"
+                        && *resource == json!({ "!GetAtt": "EvidenceBucket.Arn" })
+                }
                 "secretsmanager:GetSecretValue" => {
                     hashes && *resource == json!({ "!Ref": "PepperSecret" })
                 }
@@ -293,8 +310,7 @@ fn templated_routes_have_their_path_parameters_everywhere() {
             ));
             continue;
         };
-        let expected: Map<String, Value> =
-            params.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        let expected: Map<String, Value> = params.into_iter().map(|(k, v)| (k, json!(v))).collect();
         if e.path_params != expected {
             problems.push(format!(
                 "events/{f}: pathParameters {:?}, but {} in {} gives {expected:?}",
@@ -303,10 +319,14 @@ fn templated_routes_have_their_path_parameters_everywhere() {
         }
         let event: Value = serde_json::from_str(&e.text).unwrap();
         if event["requestContext"]["routeKey"] != json!(show(&e.route)) {
-            problems.push(format!("events/{f}: requestContext.routeKey is not its routeKey"));
+            problems.push(format!(
+                "events/{f}: requestContext.routeKey is not its routeKey"
+            ));
         }
         if event["requestContext"]["http"]["path"] != json!(e.raw_path) {
-            problems.push(format!("events/{f}: requestContext.http.path is not its rawPath"));
+            problems.push(format!(
+                "events/{f}: requestContext.http.path is not its rawPath"
+            ));
         }
     }
     for route in spec.operations().keys() {
@@ -334,4 +354,64 @@ fn templated_routes_have_their_path_parameters_everywhere() {
         }
     }
     assert_no_problems("templated routes: events/ and openapi.yaml", &problems);
+}
+
+/// The school staff's routes, and only they, are behind the staff user pool's JWT authorizer in
+/// the template and secured by `staffJwt` in openapi.yaml: every `/institution/` route. The
+/// authorizer admits ID tokens of the staff pool's own app client, read from `Authorization`;
+/// the API has no default authorizer (the learners' routes check their session themselves).
+#[test]
+fn the_staff_routes_and_only_they_are_behind_the_staff_authorizer() {
+    let template = read_yaml("template.yaml");
+    let spec = Spec::load();
+    let mut problems = Vec::new();
+    let api = &template["Resources"]["Api"]["Properties"];
+    if !api["Auth"]["DefaultAuthorizer"].is_null() {
+        problems.push("template.yaml: Api has a DefaultAuthorizer".to_string());
+    }
+    let jwt = &api["Auth"]["Authorizers"]["StaffJwt"];
+    if jwt["IdentitySource"] != "$request.header.Authorization" {
+        problems.push(format!(
+            "template.yaml: StaffJwt reads {}, not the Authorization header",
+            jwt["IdentitySource"]
+        ));
+    }
+    let issuer = jwt["JwtConfiguration"]["issuer"].to_string();
+    if !issuer.contains("cognito-idp.") || !issuer.contains("${StaffUserPool}") {
+        problems.push(format!(
+            "template.yaml: StaffJwt's issuer {issuer} is not the staff user pool"
+        ));
+    }
+    if jwt["JwtConfiguration"]["audience"] != json!([{ "!Ref": "StaffUserPoolClient" }]) {
+        problems.push(format!(
+            "template.yaml: StaffJwt's audience is {}, not the staff app client alone",
+            jwt["JwtConfiguration"]["audience"]
+        ));
+    }
+    let mut behind: BTreeMap<RouteKey, String> = BTreeMap::new();
+    for f in template_functions(&template) {
+        behind.extend(f.authorizers);
+    }
+    for route in code_routes().keys() {
+        let staff_route = route.1.starts_with("/institution/");
+        let authorizer = behind.get(route).map(String::as_str);
+        if staff_route != (authorizer == Some("StaffJwt")) {
+            problems.push(format!(
+                "template.yaml: {} has authorizer {authorizer:?}",
+                show(route)
+            ));
+        }
+        let ops = spec.operations();
+        let Some(op) = ops.get(route) else { continue };
+        let security = op.get("security").unwrap_or(&spec.doc["security"]);
+        let staff_secured = *security == json!([{ "staffJwt": [] }]);
+        let names_staff = security.to_string().contains("staffJwt");
+        if staff_route != staff_secured || (!staff_route && names_staff) {
+            problems.push(format!(
+                "openapi.yaml: {} has security {security}",
+                show(route)
+            ));
+        }
+    }
+    assert_no_problems("the staff routes' authorizer", &problems);
 }
