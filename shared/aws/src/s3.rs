@@ -62,11 +62,16 @@ impl S3Files {
         &self.bucket
     }
 
-    /// The S3 client: the SDK configuration's, path-style when an endpoint URL is set.
+    /// The S3 client: the SDK configuration's, path-style when an endpoint URL is set. Response
+    /// checksums are validated only when asked for: `inspect` reads a range, and only its first
+    /// bytes, which no whole-object checksum describes.
     pub fn client(&self) -> &Client {
         self.client.get_or_init(|| {
             let config = aws_sdk_s3::config::Builder::from(&self.sdk)
                 .force_path_style(self.sdk.endpoint_url().is_some())
+                .response_checksum_validation(
+                    aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+                )
                 .build();
             Client::from_conf(config)
         })
@@ -621,6 +626,10 @@ mod tests {
         assert_eq!(t.connect_timeout(), Some(Budgets::HTTP.connect));
         let r = config.retry_config().expect("retries set");
         assert_eq!(r.max_attempts(), Budgets::HTTP.max_attempts);
+        assert_eq!(
+            config.response_checksum_validation(),
+            Some(&aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
+        );
         // Path-style under the endpoint, and saved as an attachment for its expiry.
         let url = files
             .download_url("evidence/u1", "a.png", 300)
