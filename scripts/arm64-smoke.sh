@@ -44,6 +44,7 @@ done
 
 cargo build --quiet -p devserver --bin seed-events
 export TABLE_NAME="arm64-smoke-$RANDOM$RANDOM" ID_PEPPER="arm64-smoke-pepper-0123456789abcdef-0123456789"
+export UPLOAD_BUCKET="$TABLE_NAME-evidence"
 target/debug/seed-events
 python3 scripts/invoke_events.py --lambda-dir "$dir" --wrapper "${wrapper[*]}" --timeout 120 \
     --log .tmp/arm64-smoke.log

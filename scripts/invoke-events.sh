@@ -12,12 +12,25 @@
 # PEPPER_SECRET_ARN instead of ID_PEPPER reads the pepper from that Secrets Manager secret, as
 # the stack does (the seeding and every function but achievements read it).
 #
+# UPLOAD_BUCKET is the registrations function's evidence bucket: the seeding puts the fixture
+# uploads' files there (creating it on an emulator). On an emulator (AWS_ENDPOINT_URL) it
+# defaults to "$TABLE_NAME-evidence"; against AWS, name yours.
+#
 # The seeding empties the table first, and refuses a table that holds learners other than the
 # fixtures'. Exits non-zero if any event answers otherwise than declared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TABLE_NAME:?set TABLE_NAME (the table the functions use)}"
 : "${ID_PEPPER:-${PEPPER_SECRET_ARN:?set ID_PEPPER (32 bytes or more; the seeding and the functions must share it) or PEPPER_SECRET_ARN}}"
+
+if [[ -z "${UPLOAD_BUCKET:-}" ]]; then
+    if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
+        echo "invoke-events: set UPLOAD_BUCKET (the evidence bucket the registrations function uses)" >&2
+        exit 2
+    fi
+    UPLOAD_BUCKET=$(tr '[:upper:]_' '[:lower:]-' <<<"$TABLE_NAME-evidence")
+    export UPLOAD_BUCKET
+fi
 
 echo "invoke-events: cargo build --workspace --bins (the functions and seed-events)" >&2
 cargo build --quiet --workspace --bins

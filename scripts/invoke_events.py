@@ -131,10 +131,11 @@ def main():
         for r in runtimes.values():
             r.stop(grace=5)
     width = max(len(r[0]) for r in rows) if rows else 10
-    print(f"\n{'event':<{width}}  {'function':<12}  {'expected':<24}  got")
+    fwidth = max([len("function")] + [len(r[1]) for r in rows])
+    print(f"\n{'event':<{width}}  {'function':<{fwidth}}  {'expected':<24}  got")
     for file, function, want, got in rows:
         mark = "" if want == got else "   <-- MISMATCH"
-        print(f"{file:<{width}}  {function:<12}  {want:<24}  {got}{mark}")
+        print(f"{file:<{width}}  {function:<{fwidth}}  {want:<24}  {got}{mark}")
     print(f"\nevents: {len(rows) - failed} passed, {failed} failed (function logs: {args.log})")
     sys.exit(1 if failed else 0)
 

@@ -7,6 +7,10 @@
 //! The table is emptied first, and only if every learner in it is a fixture learner (one the
 //! import events of `events/` name): a table that holds any other learner is refused, untouched.
 //! With `AWS_ENDPOINT_URL` set, a missing table is created.
+//!
+//! With `UPLOAD_BUCKET` set (the registrations function's bucket), the objects of the fixture
+//! uploads (what their forms stored) are put there, the bucket created first on an emulator;
+//! without it, the registration events that read or check files answer 503 through the binaries.
 
 use domain::app::config::Config;
 use domain::store::Condition;
@@ -43,6 +47,15 @@ async fn run() -> Result<(), String> {
             .map_err(|e| format!("create table {table}: {e}"))?;
     }
     let app = built.app;
+    let files = match &built.s3 {
+        Some(s3) => {
+            let n = devserver::fixtures::put_objects(s3, emulated).await?;
+            format!("{n} evidence files in bucket {}", s3.bucket())
+        }
+        None => "no UPLOAD_BUCKET: no evidence files (the registration events that need them \
+                 answer 503)"
+            .to_string(),
+    };
 
     // Every key in the table, and the learners among them.
     let mut keys: Vec<(String, String)> = Vec::new();
@@ -103,12 +116,13 @@ async fn run() -> Result<(), String> {
     println!(
         "seed-events: table {table}: {emptied} old items removed; demo roll loaded ({} learners, \
          {} achievements created); {} captchas, {} sessions and {} SMS codes valid until {until} \
-         (30 minutes: seed again for more)",
+         (30 minutes: seed again for more); {} registrations; {files}",
         seeded.learners_created,
         seeded.achievements_created,
         devserver::fixtures::CAPTCHAS.len(),
         devserver::fixtures::SESSIONS.len(),
         devserver::fixtures::SMS_CODES.len(),
+        devserver::fixtures::REGISTRATIONS.len(),
     );
     Ok(())
 }
