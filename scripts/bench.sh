@@ -46,7 +46,7 @@ done
 
 echo "bench: cargo build --release (the HTTP functions, bench-hello, perf-bench)" >&2
 nice cargo build --release --quiet -p fn-captcha -p fn-login -p fn-sms -p fn-profile \
-    -p fn-achievements -p bench-hello -p perf-bench --bins
+    -p fn-achievements -p fn-registrations -p bench-hello -p perf-bench --bins
 
 if $zips; then
     scripts/build-zips.sh
@@ -59,6 +59,9 @@ fi
 source scripts/moto.sh
 trap stop_moto EXIT
 export TABLE_NAME="bench-$RANDOM$RANDOM"
+# The registrations function's evidence bucket (perf-bench seed creates it and puts the fixture
+# uploads' files there; the benchmark posts its uploads' files through the counting proxy).
+export UPLOAD_BUCKET="$TABLE_NAME-evidence"
 # The pepper as the stack gives it: a KMS key and a secret encrypted with it, on moto. The
 # functions (and perf-bench) get only the secret's ARN and read it at cold start with
 # GetSecretValue, so their init includes that call; each logs the call's time (fetch_ms), which

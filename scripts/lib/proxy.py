@@ -9,7 +9,8 @@ count: tallies what goes through (bench/run.py uses it in process)
 
 DynamoDB requests count by operation (the X-Amz-Target suffix such as GetItem) and by operation
 and item kind (`GetItem PROFILE`: the sort key up to its first `#`); other requests as
-`SNS <Action>` or `other`.
+`SNS <Action>`, `S3 <operation>` (GetObject, PutObject, CopyObject, HeadObject, or `S3 POST`: a
+form's upload) or `other`.
 
 fault: injects faults (tests/faults.rs starts it)
 
@@ -89,12 +90,27 @@ def forwarding_handler(upstream, intercept):
 
 # --- count -------------------------------------------------------------------------------------
 
-def count_label(headers, body):
+def s3_operation(method, headers, body):
+    """The S3 operation of a request that is one (signed with a payload hash, or a form's
+    multipart POST), else None."""
+    if method == "POST" and headers.get("Content-Type", "").startswith("multipart/form-data"):
+        return "POST"
+    if not headers.get("X-Amz-Content-Sha256"):
+        return None
+    if method == "PUT":
+        return "CopyObject" if headers.get("X-Amz-Copy-Source") else "PutObject"
+    return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
+
+
+def count_label(headers, body, method=""):
     """(operation, operation and item kind or None) of a request, as the counts name them."""
     target = headers.get("X-Amz-Target", "")
     if not target:
         m = re.search(rb"Action=([A-Za-z]+)", body)
-        return (f"SNS {m.group(1).decode()}" if m else "other"), None
+        if m:
+            return f"SNS {m.group(1).decode()}", None
+        s3 = s3_operation(method, headers, body)
+        return (f"S3 {s3}" if s3 else "other"), None
     op = target.rsplit(".", 1)[-1]
     kind = item_kind(body)
     return op, (f"{op} {kind}" if kind else None)
@@ -121,7 +137,7 @@ class CountingProxy:
         self.counts = self.items = None
 
         def tally(handler, body):
-            op, labelled = count_label(handler.headers, body)
+            op, labelled = count_label(handler.headers, body, handler.command)
             with self.lock:
                 if self.counts is not None:
                     self.counts[op] = self.counts.get(op, 0) + 1

@@ -4,7 +4,9 @@
 //! ```text
 //! perf-bench seed N      # TABLE_NAME, ID_PEPPER, AWS_ENDPOINT_URL: creates the table if
 //!                        # missing, writes the fixtures of the sample events
-//!                        # (devserver/src/fixtures.rs) and N more captchas; prints JSON
+//!                        # (devserver/src/fixtures.rs) and N more captchas; with
+//!                        # UPLOAD_BUCKET, creates the bucket and puts the fixture uploads'
+//!                        # files there; prints JSON
 //! perf-bench captchas N  # N more captchas in that table (they live 120 s): JSON
 //! perf-bench latency     # in-process handler latency per route, as JSON
 //! ```
@@ -30,6 +32,8 @@ const CAPTCHA: &str = include_str!("../../../events/captcha.json");
 const LOGIN: &str = include_str!("../../../events/login.json");
 const ME: &str = include_str!("../../../events/me.json");
 const ACHIEVEMENTS: &str = include_str!("../../../events/achievements.json");
+const REGISTRATIONS: &str = include_str!("../../../events/registrations-list.json");
+const SCHOOL_QUEUE: &str = include_str!("../../../events/institution-registrations.json");
 
 /// The pepper of the in-memory app (any 32 bytes or more).
 const PEPPER: &str = "perf-bench-pepper-0123456789abcdef-0123456789";
@@ -75,6 +79,11 @@ async fn seed(n: usize) -> Value {
     let built = aws_infra::wiring::build(&config).await.expect("wiring");
     if let Some(store) = &built.dynamo {
         store.ensure_table().await.expect("create the table");
+    }
+    if let Some(s3) = &built.s3 {
+        fixtures::put_objects(s3, true)
+            .await
+            .expect("the fixture uploads' files");
     }
     let app = built.app;
     fixtures::seed(&app).await.expect("seed the fixtures");
@@ -180,10 +189,11 @@ async fn latency(fast: usize, slow: usize) -> Value {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let app = Arc::new(built.app.with_clock(clock.clone()));
     fixtures::seed(&app).await.expect("seed the fixtures");
-    let (captcha_routes, login_routes, account_routes) = (
+    let (captcha_routes, login_routes, account_routes, registration_routes) = (
         fn_captcha::ROUTES,
         fn_login::ROUTES,
         fn_achievements::ROUTES,
+        fn_registrations::ROUTES,
     );
     let mut rows = Vec::new();
     // Reads first: the seeded session's idle window starts now, and the failing logins below
@@ -208,6 +218,30 @@ async fn latency(fast: usize, slow: usize) -> Value {
             fast,
             200,
             async |i| event(ACHIEVEMENTS, i, None),
+            || {},
+        )
+        .await,
+    );
+    rows.push(
+        time_route(
+            &app,
+            registration_routes,
+            "GET /achievement-registrations",
+            fast,
+            200,
+            async |i| event(REGISTRATIONS, i, None),
+            || {},
+        )
+        .await,
+    );
+    rows.push(
+        time_route(
+            &app,
+            registration_routes,
+            "GET /institution/achievement-registrations",
+            fast,
+            200,
+            async |i| event(SCHOOL_QUEUE, i, None),
             || {},
         )
         .await,
