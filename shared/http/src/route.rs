@@ -24,8 +24,11 @@ pub struct Route {
     pub handler: Handler,
 }
 
+/// A path's parameters, by name, in template order.
+pub type PathParams = Vec<(String, String)>;
+
 /// The path parameters of `path` if it matches `template` (`/a/{id}/b` matches `/a/42/b`).
-pub fn matches(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+pub fn matches(template: &str, path: &str) -> Option<PathParams> {
     let mut params = Vec::new();
     let mut want = template.split('/');
     let mut have = path.split('/');
@@ -50,7 +53,7 @@ pub fn find<'r>(
     routes: impl IntoIterator<Item = &'r Route> + Clone,
     method: &Method,
     path: &str,
-) -> Result<(&'r Route, Vec<(String, String)>), ApiError> {
+) -> Result<(&'r Route, PathParams), ApiError> {
     if let Some((r, params)) = routes
         .clone()
         .into_iter()
@@ -151,7 +154,7 @@ pub async fn dispatch<'r>(
 
 /// `req` with the path parameters its route's template names (replacing any the event carried:
 /// the route table is the one truth of what a path means).
-fn with_path_params(req: Request, params: Vec<(String, String)>) -> Request {
+fn with_path_params(req: Request, params: PathParams) -> Request {
     use lambda_http::RequestExt;
     let map: std::collections::HashMap<String, String> = params
         .into_iter()
