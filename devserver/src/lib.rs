@@ -3,6 +3,7 @@
 //! would make of it.
 
 pub mod fixtures;
+pub mod multipart;
 
 use domain::error::Problem;
 use domain::ports::sms::Outbox;
