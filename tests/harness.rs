@@ -94,6 +94,7 @@ macro_rules! both_backends {
 // ---------------------------------------------------------------------------------------------
 // The application under test: every route of the dev server's table, fed API Gateway events.
 
+use devserver::authorizer::{cognito, Authorizer};
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::account::learner::Learner;
 use domain::app::config::{Budgets, Config, SenderChoice, StoreChoice};
@@ -316,6 +317,7 @@ impl TestApp {
             dev: Arc::new(DevServer {
                 app: Arc::new(app),
                 outbox: Some(outbox.clone()),
+                authorizer: test_authorizer(backend).await,
             }),
             clock,
             backend,
@@ -437,6 +439,52 @@ impl TestApp {
         let r = self.login(account, password).await;
         assert_eq!(r.status, 200, "login failed: {:?}", r.body);
         r.body["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// The embedded staff token issuer of the memory backend: one key per test process.
+static EMBEDDED_ISSUER: std::sync::OnceLock<Arc<Authorizer>> = std::sync::OnceLock::new();
+/// moto's user pool of the DynamoDB backend: one per test process, made by the first app.
+static STAFF_POOL: tokio::sync::OnceCell<cognito::PoolIds> = tokio::sync::OnceCell::const_new();
+
+/// The staff token issuer and JWT authorizer of a test app on `backend`: the embedded issuer,
+/// or moto's Cognito (the process's one user pool; a client per app, as every AWS client of a
+/// test app is its own: a client outliving its test's runtime would fail the next test).
+async fn test_authorizer(backend: Backend) -> Arc<Authorizer> {
+    if backend == Backend::Memory {
+        return EMBEDDED_ISSUER
+            .get_or_init(|| Arc::new(Authorizer::embedded()))
+            .clone();
+    }
+    let sdk = aws_infra::sdk::config_at(&EMULATOR_BUDGETS, None).await;
+    let client = cognito::client(&sdk);
+    let ids = STAFF_POOL
+        .get_or_init(|| async {
+            cognito::create_pool(&client)
+                .await
+                .expect("a staff user pool on moto's Cognito")
+        })
+        .await
+        .clone();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("the emulator's endpoint");
+    Arc::new(Authorizer::cognito(cognito::Pool::new(
+        client, &endpoint, ids,
+    )))
+}
+
+impl TestApp {
+    /// An ID token of a staff member of `institution` with `role` (`REVIEWER`, `PLATFORM`),
+    /// from `POST /_dev/institution-token`: the embedded issuer's, or moto's Cognito's.
+    pub async fn staff_token(&self, institution: &str, role: &str) -> String {
+        let r = self
+            .post(
+                "/_dev/institution-token",
+                serde_json::json!({ "institution": institution, "role": role }),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "staff token: {:?}", r.body);
+        r.body["token"].as_str().expect("a token").to_string()
     }
 }
 

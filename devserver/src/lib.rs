@@ -1,10 +1,13 @@
 //! The local all-in-one server: every function's route table behind one port, each request
 //! handed to the handlers as the `lambda_http::Request` API Gateway (HTTP API, payload 2.0)
-//! would make of it.
+//! would make of it, the staff routes behind the JWT authorizer API Gateway runs
+//! ([`authorizer`]).
 
+pub mod authorizer;
 pub mod fixtures;
 pub mod multipart;
 
+use authorizer::Authorizer;
 use domain::error::Problem;
 use domain::ports::sms::Outbox;
 use domain::App;
@@ -46,10 +49,12 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
         .map(|(f, _)| *f)
 }
 
-/// What the dev server runs: the app, and the outbox its SMS go to (when they go to one).
+/// What the dev server runs: the app, the outbox its SMS go to (when they go to one), and the
+/// JWT authorizer of the staff routes.
 pub struct DevServer {
     pub app: Arc<App>,
     pub outbox: Option<Arc<Outbox>>,
+    pub authorizer: Arc<Authorizer>,
 }
 
 pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<Reply, ApiError>>;
@@ -77,6 +82,11 @@ pub static DEV_ROUTES: &[DevRoute] = &[
         method: Method::POST,
         path: "/_dev/import",
         handler: |s, r| Box::pin(dev_import(s, r)),
+    },
+    DevRoute {
+        method: Method::POST,
+        path: "/_dev/institution-token",
+        handler: |s, r| Box::pin(dev_institution_token(s, r)),
     },
 ];
 
@@ -118,22 +128,62 @@ async fn dev_import(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> 
     }
 }
 
-/// Answers `req`: a dev route, else the API route it names (404/405 in the API's envelope).
+/// The body of `POST /_dev/institution-token`.
+#[derive(serde::Deserialize)]
+struct StaffTokenRequest {
+    institution: Option<String>,
+    role: Option<String>,
+}
+
+/// `POST /_dev/institution-token` `{"institution": "DEMO-SCHOOL", "role": "REVIEWER"}`: an ID
+/// token of a staff member, as the user pool would issue one at sign-in → `{"token"}`.
+async fn dev_institution_token(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
+    use domain::account::staff::Role;
+    let body: StaffTokenRequest = http_edge::request::json_body(&req)?;
+    let institution = body
+        .institution
+        .ok_or_else(|| ApiError::validation("institution", Problem::Missing))?;
+    if !domain::values::input::is_institution_code(&institution) {
+        return Err(ApiError::validation("institution", Problem::Invalid));
+    }
+    let role = body
+        .role
+        .ok_or_else(|| ApiError::validation("role", Problem::Missing))?;
+    let role = Role::parse(&role).ok_or_else(|| ApiError::validation("role", Problem::Invalid))?;
+    let token = s.authorizer.issue(&institution, role).await?;
+    Ok(Reply::ok(&serde_json::json!({ "token": token })))
+}
+
+/// Answers `req`: a dev route, else the API route it names (404/405 in the API's envelope),
+/// a staff route's only once the JWT authorizer admits it ([`Authorizer::authorize`]).
 pub async fn dispatch(dev: &Arc<DevServer>, req: Request) -> Response<Body> {
+    let lang = lang_of(req.headers());
     if let Some(route) = DEV_ROUTES
         .iter()
         .find(|r| r.method == req.method() && r.path == req.uri().path())
     {
-        let lang = lang_of(req.headers());
-        let info = http_edge::RequestInfo::of(&req);
-        let deadline = dev.app.request_deadline;
-        let result = http_edge::route::guarded(deadline, (route.handler)(dev.clone(), req)).await;
-        if let Err(e) = &result {
-            http_edge::route::log_failure(e, &info);
-        }
-        return answer(&result, lang);
+        return dev_route(dev, route, req).await;
     }
-    http_edge::dispatch(api_routes(), dev.app.clone(), req).await
+    let info = http_edge::RequestInfo::of(&req);
+    match dev.authorizer.authorize(req).await {
+        Ok(req) => http_edge::dispatch(api_routes(), dev.app.clone(), req).await,
+        Err(e) => {
+            http_edge::route::log_failure(&e, &info);
+            http_edge::error_response(&e, lang)
+        }
+    }
+}
+
+/// Runs a dev route as the API's are run (deadline, panics caught, failures logged).
+async fn dev_route(dev: &Arc<DevServer>, route: &DevRoute, req: Request) -> Response<Body> {
+    let lang = lang_of(req.headers());
+    let info = http_edge::RequestInfo::of(&req);
+    let deadline = dev.app.request_deadline;
+    let result = http_edge::route::guarded(deadline, (route.handler)(dev.clone(), req)).await;
+    if let Err(e) = &result {
+        http_edge::route::log_failure(e, &info);
+    }
+    answer(&result, lang)
 }
 
 /// An HTTP request as it reaches the dev server.
