@@ -97,7 +97,7 @@ macro_rules! both_backends {
 use devserver::authorizer::{cognito, Authorizer};
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::account::learner::Learner;
-use domain::app::config::{Budgets, Config, SenderChoice, StoreChoice};
+use domain::app::config::{Budgets, Config, FileChoice, SenderChoice, StoreChoice};
 use domain::ports::clock::ManualClock;
 use domain::ports::sms::Outbox;
 use domain::security::crypto::Keys;
@@ -167,6 +167,11 @@ pub fn test_config(backend: Backend) -> Config {
         };
         // The real SNS sender, against moto's SNS.
         config.sender = SenderChoice::Sns;
+        // Evidence files stay in the embedded store until the S3 adapter lands; moving this
+        // backend to S3 on moto is this one line: `FileChoice::S3 { bucket: <a test bucket> }`
+        // (`TestApp::upload_form_post` already posts to an absolute URL over HTTP, and
+        // `TestApp.dev.files` is then `None`).
+        config.files = FileChoice::Memory;
     }
     config
 }
@@ -201,7 +206,9 @@ pub struct Req {
 pub fn into_test_response(resp: lambda_http::Response<lambda_http::Body>) -> TestResponse {
     let (parts, body) = resp.into_parts();
     let raw = body.as_ref().to_vec();
-    let body = if raw.is_empty() {
+    // A stored file (`GET /_dev/files`) is the one answer that is not JSON.
+    let download = parts.headers.contains_key("content-disposition");
+    let body = if raw.is_empty() || download {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&raw).expect("every response body is JSON")
@@ -317,6 +324,7 @@ impl TestApp {
             dev: Arc::new(DevServer {
                 app: Arc::new(app),
                 outbox: Some(outbox.clone()),
+                files: built.files,
                 authorizer: test_authorizer(backend).await,
             }),
             clock,
@@ -486,6 +494,92 @@ impl TestApp {
         assert_eq!(r.status, 200, "staff token: {:?}", r.body);
         r.body["token"].as_str().expect("a token").to_string()
     }
+
+    /// Posts an upload form (`fields`, then the file as the part `file`) to `url`, returning
+    /// the status: a path (`/_dev/files`, the embedded store) through the dev server's
+    /// dispatch, an absolute `http://` URL (S3 on moto) over HTTP/1.1.
+    pub async fn upload_form_post(
+        &self,
+        url: &str,
+        fields: &std::collections::BTreeMap<String, String>,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> u16 {
+        let (form_type, body) = multipart_form(fields, file_name, content_type, bytes);
+        if url.starts_with('/') {
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            let req = self
+                .req("POST", path)
+                .query(query)
+                .raw(Some(&form_type), body);
+            return self.send(req).await.status;
+        }
+        let url = url.to_string();
+        tokio::task::spawn_blocking(move || http_post(&url, &form_type, &body))
+            .await
+            .expect("the form post's thread")
+    }
+}
+
+/// A `multipart/form-data` body as a browser sends an upload form: its `Content-Type` and
+/// bytes.
+pub fn multipart_form(
+    fields: &std::collections::BTreeMap<String, String>,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
+    use domain::ports::random::{OsRandom, Random};
+    let r: &dyn Random = &OsRandom;
+    let boundary = format!("----IntegrationTestsBoundary{}", r.hex(16));
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// POSTs `body` to `url` (`http://host:port/path`) over one HTTP/1.1 connection; the status.
+/// Blocking: run it off the async workers.
+fn http_post(url: &str, content_type: &str, body: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http:// URL: {url}"));
+    let (host, path) = match rest.split_once('/') {
+        Some((host, path)) => (host, format!("/{path}")),
+        None => (rest, "/".to_string()),
+    };
+    let mut conn = std::net::TcpStream::connect(host).expect("connect to the form's host");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).expect("the form post's answer");
+    let text = String::from_utf8_lossy(&raw);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:.200}"))
 }
 
 /// Runs an async test body against a fresh [`TestApp`] on each backend.

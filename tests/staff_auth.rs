@@ -1,12 +1,14 @@
 //! School staff behind the JWT authorizer the dev server plays: the tokens of
 //! `POST /_dev/institution-token` (the embedded issuer on the memory backend, moto's Cognito on
-//! the DynamoDB one), and what the authorizer makes of a staff route's request. No
-//! `/institution/*` route exists yet: the authorizer is tested alone, and through the dispatch
-//! up to the routing (404).
+//! the DynamoDB one), what the authorizer makes of a staff route's request, and the embedded
+//! file store's doors (`/_dev/files`). No `/institution/*` route exists yet: the authorizer is
+//! tested alone, and through the dispatch up to the routing (404).
 
 use domain::account::staff::{Role, Staff};
+use domain::ports::files::UploadSpec;
 use integration_tests::*;
 use serde_json::json;
+use std::collections::BTreeMap;
 
 const STAFF_PATH: &str = "/institution/achievement-registrations";
 
@@ -156,3 +158,157 @@ app_test!(staff_routes_take_only_verified_staff_tokens, |app| {
     let r = app.get("/me", Some(&learner)).await;
     assert_eq!((r.status, r.code()), (403, "PROFILE_INCOMPLETE"));
 });
+
+fn pdf_spec() -> UploadSpec {
+    UploadSpec {
+        key: "incoming/staff-auth-1".into(),
+        content_type: "application/pdf".into(),
+        min_bytes: 1,
+        max_bytes: 1024,
+        expires_in: 600,
+    }
+}
+
+const PDF: &[u8] = b"%PDF-1.7\r\n%\xe2\xe3\xcf\xd3\r\n--not a boundary\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_file_store_takes_what_its_forms_allow() {
+    let app = TestApp::spawn(Backend::Memory).await.unwrap();
+    assert!(app.dev.files.is_some(), "the embedded store");
+    let (spec, files) = (pdf_spec(), app.app().files.clone());
+    let form = files.upload_form(&spec).await.unwrap();
+    assert_eq!(form.url, "/_dev/files");
+    let post = |fields: BTreeMap<String, String>, bytes: Vec<u8>| {
+        let (app, url) = (&app, form.url.clone());
+        async move {
+            app.upload_form_post(&url, &fields, "证书.pdf", "application/pdf", &bytes)
+                .await
+        }
+    };
+    let mut html = form.fields.clone();
+    html.insert("Content-Type".into(), "text/html".into());
+    let mut forged = form.fields.clone();
+    forged.insert("x-signature".into(), "0".repeat(64));
+    assert_eq!(post(html, PDF.to_vec()).await, 403);
+    assert_eq!(post(forged, PDF.to_vec()).await, 403);
+    assert_eq!(post(form.fields.clone(), vec![b'%'; 1025]).await, 403);
+    assert!(files.inspect(&spec.key, 4).await.unwrap().is_none());
+    assert_eq!(post(form.fields.clone(), PDF.to_vec()).await, 204);
+    let stored = files.inspect(&spec.key, 4).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.size, stored.head.as_slice()),
+        (PDF.len() as u64, &b"%PDF"[..])
+    );
+
+    // The refusal says why; what is no form is told apart.
+    let (form_type, body) = multipart_form(&form.fields, "a.pdf", "application/pdf", &[]);
+    let r = app
+        .send(app.req("POST", "/_dev/files").raw(Some(&form_type), body))
+        .await;
+    let reason = &r.body["error"]["reason"];
+    assert_eq!(
+        (r.status, r.code(), reason),
+        (403, "FORM_REFUSED", &json!("SIZE_OUT_OF_RANGE"))
+    );
+    let r = app
+        .send(app.req("POST", "/_dev/files").raw(Some(&form_type), "--x"))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "FORM_MALFORMED"));
+    let r = app
+        .post("/_dev/files", json!({"key": spec.key}), None)
+        .await;
+    assert_eq!((r.status, r.code()), (415, "UNSUPPORTED_MEDIA_TYPE"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_file_store_serves_signed_reads_as_attachments() {
+    let app = TestApp::spawn(Backend::Memory).await.unwrap();
+    let spec = pdf_spec();
+    let form = app.app().files.upload_form(&spec).await.unwrap();
+    let status = app
+        .upload_form_post(&form.url, &form.fields, "a.pdf", "application/pdf", PDF)
+        .await;
+    assert_eq!(status, 204);
+    let url = app
+        .app()
+        .files
+        .download_url(&spec.key, "证书.pdf", 60)
+        .await
+        .unwrap();
+    let (path, query) = url.split_once('?').unwrap();
+    let r = app.send(app.req("GET", path).query(query)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.raw, PDF);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    assert_eq!(r.headers["content-disposition"], "attachment");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    for spoilt in [
+        query.replace("signature=", "signature=0"),
+        query.replace("expires=", "expires=1"),
+        query.replace("staff-auth-1", "staff-auth-2"),
+        String::new(),
+    ] {
+        let r = app.send(app.req("GET", path).query(&spoilt)).await;
+        assert_eq!((r.status, r.code()), (403, "READ_REFUSED"), "{spoilt}");
+    }
+}
+
+/// An HTTP server on a local port answering one request with `status`: its URL and the request
+/// it received (head and body).
+async fn one_answer(status: u16) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/a-bucket", listener.local_addr().unwrap());
+    let served = tokio::spawn(async move {
+        let (mut conn, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !complete(&request) {
+            let n = conn.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            request.extend_from_slice(&chunk[..n]);
+        }
+        let answer = format!("HTTP/1.1 {status} No Content\r\nConnection: close\r\n\r\n");
+        conn.write_all(answer.as_bytes()).await.unwrap();
+        request
+    });
+    (url, served)
+}
+
+/// Whether `request` holds its head and the whole body its `Content-Length` announces.
+fn complete(request: &[u8]) -> bool {
+    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+    request.len() >= end + 4 + length
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_for_an_absolute_url_is_posted_over_http() {
+    let app = TestApp::spawn(Backend::Memory).await.unwrap();
+    let (url, served) = one_answer(204).await;
+    let fields: BTreeMap<String, String> = [("key", "incoming/x"), ("policy", "p")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+    let status = app
+        .upload_form_post(&url, &fields, "证书.pdf", "application/pdf", PDF)
+        .await;
+    assert_eq!(status, 204);
+    let request = served.await.unwrap();
+    let end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&request[..end]).into_owned();
+    assert!(head.starts_with("POST /a-bucket HTTP/1.1\r\n"), "{head}");
+    let content_type = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Type: "))
+        .unwrap();
+    let form = devserver::multipart::parse(content_type, &request[end + 4..]).unwrap();
+    assert_eq!(form.fields, fields.into_iter().collect());
+    assert_eq!(form.file.bytes, PDF);
+    assert_eq!(form.file.file_name.as_deref(), Some("证书.pdf"));
+}

@@ -4,11 +4,13 @@
 //! ([`authorizer`]).
 
 pub mod authorizer;
+mod files;
 pub mod fixtures;
 pub mod multipart;
 
 use authorizer::Authorizer;
 use domain::error::Problem;
+use domain::ports::files::MemoryFiles;
 use domain::ports::sms::Outbox;
 use domain::App;
 use futures::future::BoxFuture;
@@ -49,15 +51,23 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
         .map(|(f, _)| *f)
 }
 
-/// What the dev server runs: the app, the outbox its SMS go to (when they go to one), and the
-/// JWT authorizer of the staff routes.
+/// What the dev server runs: the app, the outbox its SMS go to and the embedded store its files
+/// go to (when they go to those), and the JWT authorizer of the staff routes.
 pub struct DevServer {
     pub app: Arc<App>,
     pub outbox: Option<Arc<Outbox>>,
+    /// `aws_infra::wiring::Built::files`: `None` when files go to S3.
+    pub files: Option<Arc<MemoryFiles>>,
     pub authorizer: Arc<Authorizer>,
 }
 
-pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<Reply, ApiError>>;
+/// What a dev route answers: JSON like the API, or raw bytes (a stored file).
+pub enum DevReply {
+    Json(Reply),
+    Raw(Response<Body>),
+}
+
+pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<DevReply, ApiError>>;
 
 /// A route only the dev server has.
 pub struct DevRoute {
@@ -66,27 +76,44 @@ pub struct DevRoute {
     pub handler: DevHandler,
 }
 
+/// A JSON dev route's future as a [`DevHandler`]'s.
+fn json(
+    f: impl std::future::Future<Output = Result<Reply, ApiError>> + Send + 'static,
+) -> BoxFuture<'static, Result<DevReply, ApiError>> {
+    Box::pin(async move { f.await.map(DevReply::Json) })
+}
+
 /// The dev server's own routes, tried before the API's.
 pub static DEV_ROUTES: &[DevRoute] = &[
     DevRoute {
         method: Method::GET,
         path: "/captcha",
-        handler: |s, r| Box::pin(dev_captcha(s, r)),
+        handler: |s, r| json(dev_captcha(s, r)),
     },
     DevRoute {
         method: Method::GET,
         path: "/_dev/sms",
-        handler: |s, r| Box::pin(dev_sms(s, r)),
+        handler: |s, r| json(dev_sms(s, r)),
     },
     DevRoute {
         method: Method::POST,
         path: "/_dev/import",
-        handler: |s, r| Box::pin(dev_import(s, r)),
+        handler: |s, r| json(dev_import(s, r)),
     },
     DevRoute {
         method: Method::POST,
         path: "/_dev/institution-token",
-        handler: |s, r| Box::pin(dev_institution_token(s, r)),
+        handler: |s, r| json(dev_institution_token(s, r)),
+    },
+    DevRoute {
+        method: Method::POST,
+        path: domain::ports::files::MEMORY_UPLOAD_PATH,
+        handler: |s, r| json(files::post_form(s, r)),
+    },
+    DevRoute {
+        method: Method::GET,
+        path: domain::ports::files::MEMORY_UPLOAD_PATH,
+        handler: |s, r| Box::pin(files::read(s, r)),
     },
 ];
 
@@ -179,11 +206,24 @@ async fn dev_route(dev: &Arc<DevServer>, route: &DevRoute, req: Request) -> Resp
     let lang = lang_of(req.headers());
     let info = http_edge::RequestInfo::of(&req);
     let deadline = dev.app.request_deadline;
-    let result = http_edge::route::guarded(deadline, (route.handler)(dev.clone(), req)).await;
+    let mut raw = None;
+    let result = http_edge::route::guarded(deadline, async {
+        match (route.handler)(dev.clone(), req).await? {
+            DevReply::Json(reply) => Ok(reply),
+            DevReply::Raw(response) => {
+                raw = Some(response);
+                Ok(Reply::no_content())
+            }
+        }
+    })
+    .await;
     if let Err(e) = &result {
         http_edge::route::log_failure(e, &info);
     }
-    answer(&result, lang)
+    match (raw, &result) {
+        (Some(response), Ok(_)) => response,
+        _ => answer(&result, lang),
+    }
 }
 
 /// An HTTP request as it reaches the dev server.

@@ -44,6 +44,9 @@ Dev-only routes (besides devAnswer in GET /captcha):
                      -> {\"token\"}: a staff ID token; /institution/* and /platform/* take
                      it as Authorization: Bearer, checked as API Gateway's JWT authorizer
                      checks it (401 otherwise)
+  POST /_dev/files               an upload form of the embedded file store (multipart/form-data)
+  GET  /_dev/files?key&expires&signature   a file by its signed read URL
+  (the embedded file store's routes answer 404 when UPLOAD_BUCKET puts files in S3)
 
 Only 127.0.0.1 is ever bound.";
 
@@ -252,6 +255,7 @@ async fn start_app(config: &Config) -> (Arc<DevServer>, &'static str, fn_import:
     let dev = Arc::new(DevServer {
         app: Arc::new(built.app),
         outbox: built.outbox,
+        files: built.files,
         authorizer: Arc::new(authorizer),
     });
     (dev, backend, demo)
