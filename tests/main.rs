@@ -12,4 +12,5 @@ mod files;
 mod first_login;
 mod login;
 mod pepper;
+mod staff_auth;
 mod store_conformance;
