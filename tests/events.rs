@@ -118,9 +118,7 @@ async fn run_event(t: &TestApp, e: &ExpectedEvent) -> (String, String) {
 }
 
 app_test!(every_sample_event_answers_as_declared, |t| {
-    devserver::fixtures::seed(t.app())
-        .await
-        .expect("seed the sample events' fixtures");
+    t.seed_fixtures().await;
     let mut wrong = Vec::new();
     for e in expected_events() {
         let (expected, got) = run_event(&t, &e).await;

@@ -877,10 +877,27 @@ pub fn expected_events() -> Vec<ExpectedEvent> {
 /// or `None` when the DynamoDB half is skipped.
 pub async fn seeded_app(backend: Backend) -> Option<TestApp> {
     let t = TestApp::spawn(backend).await?;
-    devserver::fixtures::seed(t.app())
-        .await
-        .expect("seed the sample events' fixtures");
+    t.seed_fixtures().await;
     Some(t)
+}
+
+impl TestApp {
+    /// What the sample events refer to (`devserver::fixtures`): the table's items, and the
+    /// fixture uploads' files in the app's embedded file store (as `seed-events` puts them into
+    /// the bucket).
+    pub async fn seed_fixtures(&self) {
+        devserver::fixtures::seed(self.app())
+            .await
+            .expect("seed the sample events' fixtures");
+        let files = self
+            .dev
+            .files
+            .as_ref()
+            .expect("the tests' embedded file store");
+        for (key, content_type, bytes) in devserver::fixtures::objects() {
+            files.put(&key, content_type, bytes.to_vec());
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
