@@ -162,3 +162,167 @@ async fn each_route_keeps_its_round_trip_budget() {
     assert_eq!(r.status, 200);
     within("GET /achievements (after the touch)", calls.take(), 2);
 }
+
+/// 登记学习成果: each route within the round trips of its design (every one at most 3: the
+/// session's batch read, one batch read or query, one transaction).
+#[tokio::test]
+async fn each_registration_route_keeps_its_round_trip_budget() {
+    use serde_json::json;
+    let (t, calls) = counted().await;
+    t.import_demo().await; // the demo learner joins the demo school
+    let (token, _) = t.activate(DEMO_ID, "Kq7#tidal-Lane").await;
+    let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
+    calls.take();
+
+    // An upload form, and the file posted with it (to the embedded store: no round trip).
+    let upload = || {
+        let (t, token, calls) = (&t, &token, &calls);
+        async move {
+            let body =
+                json!({ "fileName": "证书.png", "contentType": "image/png", "size": png.len() });
+            let r = t.post("/uploads", body, Some(token)).await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            let cost = calls.take();
+            let fields = serde_json::from_value(r.body["fields"].clone()).unwrap();
+            let url = r.body["url"].as_str().unwrap();
+            let posted = t
+                .upload_form_post(url, &fields, "证书.png", "image/png", png)
+                .await;
+            assert!((200..300).contains(&posted), "form post: {posted}");
+            calls.take();
+            (r.body["uploadId"].as_str().unwrap().to_string(), cost)
+        }
+    };
+    let submit = |evidence: String| {
+        let (t, token, calls) = (&t, &token, &calls);
+        async move {
+            let body = json!({
+                "institution": "DEMO-SCHOOL", "name": "电工职业资格证书(高级)",
+                "type": "NON_ACADEMIC", "subtype": "VOCATIONAL_QUALIFICATION",
+                "issuer": "广东省人力资源和社会保障厅", "obtainedAt": "2024-06-28",
+                "evidence": [evidence],
+            });
+            let r = t
+                .post("/achievement-registrations", body, Some(token))
+                .await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            (r.body["id"].as_str().unwrap().to_string(), calls.take())
+        }
+    };
+
+    let (first, cost) = upload().await;
+    within("POST /uploads", cost, 2);
+    let (a, cost) = submit(first).await;
+    within("POST /achievement-registrations", cost, 3);
+    let (b, _) = submit(upload().await.0).await;
+    let (c, _) = submit(upload().await.0).await;
+
+    let r = t.get("/achievement-registrations", Some(&token)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within("GET /achievement-registrations", calls.take(), 2);
+    let r = t
+        .get(&format!("/achievement-registrations/{a}"), Some(&token))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within("GET /achievement-registrations/{id}", calls.take(), 2);
+
+    let r = t
+        .get("/institution/achievement-registrations", Some(&staff))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within(
+        "GET /institution/achievement-registrations",
+        calls.take(),
+        1,
+    );
+    let r = t
+        .get(
+            &format!("/institution/achievement-registrations/{a}"),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within(
+        "GET /institution/achievement-registrations/{id}",
+        calls.take(),
+        2,
+    );
+    let decide = |id: String, body: serde_json::Value| {
+        let (t, staff, calls) = (&t, &staff, &calls);
+        async move {
+            let path = format!("/institution/achievement-registrations/{id}/decision");
+            let r = t.post(&path, body, Some(staff)).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            calls.take()
+        }
+    };
+    let cost = decide(
+        a.clone(),
+        json!({ "decision": "APPROVE", "credits": 2.5, "points": 150 }),
+    )
+    .await;
+    within(
+        "POST /institution/achievement-registrations/{id}/decision (approve)",
+        cost,
+        3,
+    );
+    let cost = decide(
+        b.clone(),
+        json!({ "decision": "RETURN", "reason": "请补充证书背面" }),
+    )
+    .await;
+    within(
+        "POST /institution/achievement-registrations/{id}/decision (return)",
+        cost,
+        3,
+    );
+
+    // Resubmitted with its own evidence, then (returned again) with a new upload besides.
+    let resubmit = |id: String, evidence: Vec<String>| {
+        let (t, token, calls) = (&t, &token, &calls);
+        async move {
+            let body = json!({
+                "institution": "DEMO-SCHOOL", "name": "电工职业资格证书(高级, 补充)",
+                "type": "NON_ACADEMIC", "subtype": "VOCATIONAL_QUALIFICATION",
+                "issuer": "广东省人力资源和社会保障厅", "obtainedAt": "2024-06-28",
+                "evidence": evidence,
+            });
+            let path = format!("/achievement-registrations/{id}");
+            let r = t.put_json(&path, body, token).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            calls.take()
+        }
+    };
+    let b_view = t
+        .get(&format!("/achievement-registrations/{b}"), Some(&token))
+        .await;
+    let kept = b_view.body["evidence"][0]["uploadId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    calls.take();
+    let cost = resubmit(b.clone(), vec![kept.clone()]).await;
+    within("PUT /achievement-registrations/{id}", cost, 3);
+    decide(
+        b.clone(),
+        json!({ "decision": "RETURN", "reason": "请再补充" }),
+    )
+    .await;
+    let (more, _) = upload().await;
+    let cost = resubmit(b.clone(), vec![kept, more]).await;
+    within(
+        "PUT /achievement-registrations/{id} (a new upload besides)",
+        cost,
+        3,
+    );
+
+    let path = format!("/achievement-registrations/{c}/withdraw");
+    let r = t.send(t.req("POST", &path).bearer(&token)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within(
+        "POST /achievement-registrations/{id}/withdraw",
+        calls.take(),
+        3,
+    );
+}
