@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Contract fuzzing: Schemathesis (pinned, in its own venv .venv/schemathesis) over openapi.yaml
-# against the dev server, with every check, once unauthenticated and once with the token of an
-# active learner (logged in, profile completed through /_dev/sms as scripts/smoke.sh does).
+# against the dev server, with every check, three times: unauthenticated; with the token of an
+# active learner (logged in, profile completed through /_dev/sms as scripts/smoke.sh does); and
+# the school's routes (/institution/...) with the ID token of a reviewer of the demo school from
+# the dev server's issuer (POST /_dev/institution-token, verified by its JWT authorizer as API
+# Gateway's would). Before that the learner registers achievements (an upload form posted to
+# /_dev/files, then POST /achievement-registrations), one of them returned by the school: the
+# {id} routes are given those ids half of the time (scripts/schemathesis.toml), random ones
+# otherwise.
 # No 5xx, every response valid against its documented schema, every status and header documented.
 #
 #   scripts/schemathesis.sh            # both runs; MAX_EXAMPLES (default 40) per operation
@@ -21,10 +27,15 @@ source scripts/lib/devserver.sh
 devserver_start --log .tmp/devserver-schemathesis.log --wait /achievement-types
 base=$DEVSERVER_URL
 
-# An active learner: the demo learner's first login, SMS code from the outbox, profile completed.
-token=$(python3 - "$base" <<'PY'
+# An active learner: the demo learner's first login, SMS code from the outbox, profile completed;
+# a reviewer of the demo school; registrations of the learner, one returned by the school, and
+# uploads posted. Prints the learner's token and the reviewer's, and writes the registrations'
+# ids and the uploads' where scripts/schemathesis.toml reads them.
+mkdir -p .tmp
+ids_file=.tmp/schemathesis-registration-ids.txt
+read -r token staff_token < <(python3 - "$base" "$ids_file" <<'PY'
 import json, re, sys, urllib.request as u
-base = sys.argv[1]
+base, ids_file = sys.argv[1], sys.argv[2]
 opener = u.build_opener(u.ProxyHandler({}))
 def call(method, path, body=None, token=None):
     req = u.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
@@ -42,9 +53,43 @@ code = re.search(r"验证码为(\d{6})", text).group(1)
 call("PUT", "/profile", {"idType": "RESIDENT_ID_CARD", "idValidFrom": "2019-05-01",
      "idValidTo": "2029-05-01", "idLongTerm": False, "mobile": "13800138000",
      "smsCode": code, "newPassword": "Gd7-river-lantern"}, token)
-print(token)
+staff = call("POST", "/_dev/institution-token", {"institution": "DEMO-SCHOOL", "role": "REVIEWER"})["token"]
+
+# A 1x1 PNG, posted with an upload form as a browser posts it (fields first, the file last).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4"
+                    "890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082")
+def upload():
+    form = call("POST", "/uploads", {"fileName": "证书.png", "contentType": "image/png", "size": len(PNG)}, token)
+    boundary = "schemathesis-form-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in form["fields"].items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+                 f"Content-Type: image/png\r\n\r\n".encode() + PNG + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    req = u.Request(base + form["url"], method="POST", data=b"".join(parts))
+    req.add_header("content-type", f"multipart/form-data; boundary={boundary}")
+    opener.open(req).read()
+    return form["uploadId"]
+ids, uploads = [], []
+for i in range(4):
+    uploads.append(upload())
+    reg = call("POST", "/achievement-registrations", {
+        "institution": "DEMO-SCHOOL", "name": f"职业技能等级证书 {i + 1}", "type": "NON_ACADEMIC",
+        "subtype": "X_CERTIFICATE", "issuer": "学分银行演示发证机构", "obtainedAt": "2024-06-28",
+        "evidence": [uploads[-1]]}, token)
+    ids.append(reg["id"])
+call("POST", f"/institution/achievement-registrations/{ids[0]}/decision",
+     {"decision": "RETURN", "reason": "请补充证书背面"}, staff)
+uploads += [upload() for _ in range(6)]  # posted, not attached yet
+def dictionary(name, values):
+    with open(name, "w") as f:
+        f.write("".join(f'"{v}"\n' for v in values))
+dictionary(ids_file, ids)
+dictionary(ids_file.replace("registration-ids", "upload-ids"), uploads)
+print(token, staff)
 PY
 )
+[[ -n "${staff_token:-}" ]] || { echo "schemathesis.sh: the learner's and the reviewer's setup failed" >&2; exit 1; }
 
 # Hostile URL parts over real HTTP: a clean 400, and the server is still there afterwards.
 for header in 'Host: a:b' 'Host: localhost:99999' 'Host: [::1' 'X-Forwarded-Proto: a b'; do
@@ -65,7 +110,10 @@ run() {
 
 echo "==> schemathesis, unauthenticated"
 run
-echo "==> schemathesis, as an active learner (logout, password and mobile changes left out: they end the session or lock the account)"
-run -H "Authorization: Bearer $token" --exclude-path /logout --exclude-path /password --exclude-path /mobile
+echo "==> schemathesis, as an active learner (logout, password and mobile changes left out: they end the session or lock the account; the school's routes: the next run)"
+run -H "Authorization: Bearer $token" --exclude-path /logout --exclude-path /password --exclude-path /mobile \
+    --exclude-path-regex '^/institution/'
+echo "==> schemathesis, the school's routes as a reviewer of the demo school"
+run -H "Authorization: Bearer $staff_token" --include-path-regex '^/institution/'
 kill -0 "$DEVSERVER_PID" || { echo "schemathesis.sh: the dev server died" >&2; exit 1; }
 echo "schemathesis: no failures"
