@@ -95,7 +95,7 @@ async fn decide(app: &TestApp, staff: &str, id: &str, decision: Value) -> TestRe
 }
 
 app_test!(approval_adds_the_achievement_and_its_credits_to_the_card, |app| {
-    let Active { token, .. } = learner(&app).await;
+    let Active { token, mobile, .. } = learner(&app).await;
     let before = app.get("/me", Some(&token)).await;
     assert_eq!(before.body["institutions"][0]["code"], SCHOOL);
     let id = register(&app, &token, "X-2025-0001").await;
