@@ -83,6 +83,8 @@ async fn counted() -> (TestApp, Arc<Counting>) {
     let dev = Arc::new(devserver::DevServer {
         app: Arc::new(app),
         outbox: t.dev.outbox.clone(),
+        files: t.dev.files.clone(),
+        authorizer: t.dev.authorizer.clone(),
     });
     (TestApp { dev, ..t }, counting)
 }

@@ -94,9 +94,10 @@ macro_rules! both_backends {
 // ---------------------------------------------------------------------------------------------
 // The application under test: every route of the dev server's table, fed API Gateway events.
 
+use devserver::authorizer::{cognito, Authorizer};
 use devserver::{dispatch, lambda_request, DevServer, HttpRequest};
 use domain::account::learner::Learner;
-use domain::app::config::{Budgets, Config, SenderChoice, StoreChoice};
+use domain::app::config::{Budgets, Config, FileChoice, SenderChoice, StoreChoice};
 use domain::ports::clock::ManualClock;
 use domain::ports::sms::Outbox;
 use domain::security::crypto::Keys;
@@ -166,6 +167,11 @@ pub fn test_config(backend: Backend) -> Config {
         };
         // The real SNS sender, against moto's SNS.
         config.sender = SenderChoice::Sns;
+        // Evidence files stay in the embedded store until the S3 adapter lands; moving this
+        // backend to S3 on moto is this one line: `FileChoice::S3 { bucket: <a test bucket> }`
+        // (`TestApp::upload_form_post` already posts to an absolute URL over HTTP, and
+        // `TestApp.dev.files` is then `None`).
+        config.files = FileChoice::Memory;
     }
     config
 }
@@ -200,7 +206,9 @@ pub struct Req {
 pub fn into_test_response(resp: lambda_http::Response<lambda_http::Body>) -> TestResponse {
     let (parts, body) = resp.into_parts();
     let raw = body.as_ref().to_vec();
-    let body = if raw.is_empty() {
+    // A stored file (`GET /_dev/files`) is the one answer that is not JSON.
+    let download = parts.headers.contains_key("content-disposition");
+    let body = if raw.is_empty() || download {
         serde_json::Value::Null
     } else {
         serde_json::from_slice(&raw).expect("every response body is JSON")
@@ -316,6 +324,8 @@ impl TestApp {
             dev: Arc::new(DevServer {
                 app: Arc::new(app),
                 outbox: Some(outbox.clone()),
+                files: built.files,
+                authorizer: test_authorizer(backend).await,
             }),
             clock,
             backend,
@@ -438,6 +448,138 @@ impl TestApp {
         assert_eq!(r.status, 200, "login failed: {:?}", r.body);
         r.body["token"].as_str().unwrap().to_string()
     }
+}
+
+/// The embedded staff token issuer of the memory backend: one key per test process.
+static EMBEDDED_ISSUER: std::sync::OnceLock<Arc<Authorizer>> = std::sync::OnceLock::new();
+/// moto's user pool of the DynamoDB backend: one per test process, made by the first app.
+static STAFF_POOL: tokio::sync::OnceCell<cognito::PoolIds> = tokio::sync::OnceCell::const_new();
+
+/// The staff token issuer and JWT authorizer of a test app on `backend`: the embedded issuer,
+/// or moto's Cognito (the process's one user pool; a client per app, as every AWS client of a
+/// test app is its own: a client outliving its test's runtime would fail the next test).
+async fn test_authorizer(backend: Backend) -> Arc<Authorizer> {
+    if backend == Backend::Memory {
+        return EMBEDDED_ISSUER
+            .get_or_init(|| Arc::new(Authorizer::embedded()))
+            .clone();
+    }
+    let sdk = aws_infra::sdk::config_at(&EMULATOR_BUDGETS, None).await;
+    let client = cognito::client(&sdk);
+    let ids = STAFF_POOL
+        .get_or_init(|| async {
+            cognito::create_pool(&client)
+                .await
+                .expect("a staff user pool on moto's Cognito")
+        })
+        .await
+        .clone();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("the emulator's endpoint");
+    Arc::new(Authorizer::cognito(cognito::Pool::new(
+        client, &endpoint, ids,
+    )))
+}
+
+impl TestApp {
+    /// An ID token of a staff member of `institution` with `role` (`REVIEWER`, `PLATFORM`),
+    /// from `POST /_dev/institution-token`: the embedded issuer's, or moto's Cognito's.
+    pub async fn staff_token(&self, institution: &str, role: &str) -> String {
+        let r = self
+            .post(
+                "/_dev/institution-token",
+                serde_json::json!({ "institution": institution, "role": role }),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "staff token: {:?}", r.body);
+        r.body["token"].as_str().expect("a token").to_string()
+    }
+
+    /// Posts an upload form (`fields`, then the file as the part `file`) to `url`, returning
+    /// the status: a path (`/_dev/files`, the embedded store) through the dev server's
+    /// dispatch, an absolute `http://` URL (S3 on moto) over HTTP/1.1.
+    pub async fn upload_form_post(
+        &self,
+        url: &str,
+        fields: &std::collections::BTreeMap<String, String>,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> u16 {
+        let (form_type, body) = multipart_form(fields, file_name, content_type, bytes);
+        if url.starts_with('/') {
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            let req = self
+                .req("POST", path)
+                .query(query)
+                .raw(Some(&form_type), body);
+            return self.send(req).await.status;
+        }
+        let url = url.to_string();
+        tokio::task::spawn_blocking(move || http_post(&url, &form_type, &body))
+            .await
+            .expect("the form post's thread")
+    }
+}
+
+/// A `multipart/form-data` body as a browser sends an upload form: its `Content-Type` and
+/// bytes.
+pub fn multipart_form(
+    fields: &std::collections::BTreeMap<String, String>,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
+    use domain::ports::random::{OsRandom, Random};
+    let r: &dyn Random = &OsRandom;
+    let boundary = format!("----IntegrationTestsBoundary{}", r.hex(16));
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// POSTs `body` to `url` (`http://host:port/path`) over one HTTP/1.1 connection; the status.
+/// Blocking: run it off the async workers.
+fn http_post(url: &str, content_type: &str, body: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not an http:// URL: {url}"));
+    let (host, path) = match rest.split_once('/') {
+        Some((host, path)) => (host, format!("/{path}")),
+        None => (rest, "/".to_string()),
+    };
+    let mut conn = std::net::TcpStream::connect(host).expect("connect to the form's host");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).expect("the form post's answer");
+    let text = String::from_utf8_lossy(&raw);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:.200}"))
 }
 
 /// Runs an async test body against a fresh [`TestApp`] on each backend.

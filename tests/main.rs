@@ -11,4 +11,5 @@ mod faults;
 mod first_login;
 mod login;
 mod pepper;
+mod staff_auth;
 mod store_conformance;

@@ -1,10 +1,16 @@
 //! The local all-in-one server: every function's route table behind one port, each request
 //! handed to the handlers as the `lambda_http::Request` API Gateway (HTTP API, payload 2.0)
-//! would make of it.
+//! would make of it, the staff routes behind the JWT authorizer API Gateway runs
+//! ([`authorizer`]).
 
+pub mod authorizer;
+mod files;
 pub mod fixtures;
+pub mod multipart;
 
+use authorizer::Authorizer;
 use domain::error::Problem;
+use domain::ports::files::MemoryFiles;
 use domain::ports::sms::Outbox;
 use domain::App;
 use futures::future::BoxFuture;
@@ -46,13 +52,23 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
         .map(|(f, _)| *f)
 }
 
-/// What the dev server runs: the app, and the outbox its SMS go to (when they go to one).
+/// What the dev server runs: the app, the outbox its SMS go to and the embedded store its files
+/// go to (when they go to those), and the JWT authorizer of the staff routes.
 pub struct DevServer {
     pub app: Arc<App>,
     pub outbox: Option<Arc<Outbox>>,
+    /// `aws_infra::wiring::Built::files`: `None` when files go to S3.
+    pub files: Option<Arc<MemoryFiles>>,
+    pub authorizer: Arc<Authorizer>,
 }
 
-pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<Reply, ApiError>>;
+/// What a dev route answers: JSON like the API, or raw bytes (a stored file).
+pub enum DevReply {
+    Json(Reply),
+    Raw(Response<Body>),
+}
+
+pub type DevHandler = fn(Arc<DevServer>, Request) -> BoxFuture<'static, Result<DevReply, ApiError>>;
 
 /// A route only the dev server has.
 pub struct DevRoute {
@@ -61,22 +77,44 @@ pub struct DevRoute {
     pub handler: DevHandler,
 }
 
+/// A JSON dev route's future as a [`DevHandler`]'s.
+fn json(
+    f: impl std::future::Future<Output = Result<Reply, ApiError>> + Send + 'static,
+) -> BoxFuture<'static, Result<DevReply, ApiError>> {
+    Box::pin(async move { f.await.map(DevReply::Json) })
+}
+
 /// The dev server's own routes, tried before the API's.
 pub static DEV_ROUTES: &[DevRoute] = &[
     DevRoute {
         method: Method::GET,
         path: "/captcha",
-        handler: |s, r| Box::pin(dev_captcha(s, r)),
+        handler: |s, r| json(dev_captcha(s, r)),
     },
     DevRoute {
         method: Method::GET,
         path: "/_dev/sms",
-        handler: |s, r| Box::pin(dev_sms(s, r)),
+        handler: |s, r| json(dev_sms(s, r)),
     },
     DevRoute {
         method: Method::POST,
         path: "/_dev/import",
-        handler: |s, r| Box::pin(dev_import(s, r)),
+        handler: |s, r| json(dev_import(s, r)),
+    },
+    DevRoute {
+        method: Method::POST,
+        path: "/_dev/institution-token",
+        handler: |s, r| json(dev_institution_token(s, r)),
+    },
+    DevRoute {
+        method: Method::POST,
+        path: domain::ports::files::MEMORY_UPLOAD_PATH,
+        handler: |s, r| json(files::post_form(s, r)),
+    },
+    DevRoute {
+        method: Method::GET,
+        path: domain::ports::files::MEMORY_UPLOAD_PATH,
+        handler: |s, r| Box::pin(files::read(s, r)),
     },
 ];
 
@@ -118,22 +156,75 @@ async fn dev_import(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> 
     }
 }
 
-/// Answers `req`: a dev route, else the API route it names (404/405 in the API's envelope).
+/// The body of `POST /_dev/institution-token`.
+#[derive(serde::Deserialize)]
+struct StaffTokenRequest {
+    institution: Option<String>,
+    role: Option<String>,
+}
+
+/// `POST /_dev/institution-token` `{"institution": "DEMO-SCHOOL", "role": "REVIEWER"}`: an ID
+/// token of a staff member, as the user pool would issue one at sign-in → `{"token"}`.
+async fn dev_institution_token(s: Arc<DevServer>, req: Request) -> Result<Reply, ApiError> {
+    use domain::account::staff::Role;
+    let body: StaffTokenRequest = http_edge::request::json_body(&req)?;
+    let institution = body
+        .institution
+        .ok_or_else(|| ApiError::validation("institution", Problem::Missing))?;
+    if !domain::values::input::is_institution_code(&institution) {
+        return Err(ApiError::validation("institution", Problem::Invalid));
+    }
+    let role = body
+        .role
+        .ok_or_else(|| ApiError::validation("role", Problem::Missing))?;
+    let role = Role::parse(&role).ok_or_else(|| ApiError::validation("role", Problem::Invalid))?;
+    let token = s.authorizer.issue(&institution, role).await?;
+    Ok(Reply::ok(&serde_json::json!({ "token": token })))
+}
+
+/// Answers `req`: a dev route, else the API route it names (404/405 in the API's envelope),
+/// a staff route's only once the JWT authorizer admits it ([`Authorizer::authorize`]).
 pub async fn dispatch(dev: &Arc<DevServer>, req: Request) -> Response<Body> {
+    let lang = lang_of(req.headers());
     if let Some(route) = DEV_ROUTES
         .iter()
         .find(|r| r.method == req.method() && r.path == req.uri().path())
     {
-        let lang = lang_of(req.headers());
-        let info = http_edge::RequestInfo::of(&req);
-        let deadline = dev.app.request_deadline;
-        let result = http_edge::route::guarded(deadline, (route.handler)(dev.clone(), req)).await;
-        if let Err(e) = &result {
-            http_edge::route::log_failure(e, &info);
-        }
-        return answer(&result, lang);
+        return dev_route(dev, route, req).await;
     }
-    http_edge::dispatch(api_routes(), dev.app.clone(), req).await
+    let info = http_edge::RequestInfo::of(&req);
+    match dev.authorizer.authorize(req).await {
+        Ok(req) => http_edge::dispatch(api_routes(), dev.app.clone(), req).await,
+        Err(e) => {
+            http_edge::route::log_failure(&e, &info);
+            http_edge::error_response(&e, lang)
+        }
+    }
+}
+
+/// Runs a dev route as the API's are run (deadline, panics caught, failures logged).
+async fn dev_route(dev: &Arc<DevServer>, route: &DevRoute, req: Request) -> Response<Body> {
+    let lang = lang_of(req.headers());
+    let info = http_edge::RequestInfo::of(&req);
+    let deadline = dev.app.request_deadline;
+    let mut raw = None;
+    let result = http_edge::route::guarded(deadline, async {
+        match (route.handler)(dev.clone(), req).await? {
+            DevReply::Json(reply) => Ok(reply),
+            DevReply::Raw(response) => {
+                raw = Some(response);
+                Ok(Reply::no_content())
+            }
+        }
+    })
+    .await;
+    if let Err(e) = &result {
+        http_edge::route::log_failure(e, &info);
+    }
+    match (raw, &result) {
+        (Some(response), Ok(_)) => response,
+        _ => answer(&result, lang),
+    }
 }
 
 /// An HTTP request as it reaches the dev server.

@@ -29,9 +29,24 @@ Environment:
                      is echoed with Vary: Origin, others get no CORS headers
   TABLE_NAME, AWS_ENDPOINT_URL   use this DynamoDB table instead of the in-memory store
                      (created if missing)
+  AWS_ENDPOINT_URL   also: staff tokens come from that emulator's Cognito (moto), a user
+                     pool created at start unless USER_POOL_ID and USER_POOL_CLIENT_ID
+                     name one; without it, from the embedded dev issuer (a key made at
+                     start)
   ID_PEPPER          the keyed-hash secret (a fixed development value by default)
   SMS_SIGNATURE, SMS_TEMPLATE    the SMS wording, as in the functions
   RUST_LOG           log level (default info); logs are JSON lines, as in the functions
+
+Dev-only routes (besides devAnswer in GET /captcha):
+  GET  /_dev/sms?mobile=N        the SMS outbox's messages to N
+  POST /_dev/import              an import event as the body, through the import function
+  POST /_dev/institution-token   {\"institution\": CODE, \"role\": \"REVIEWER\" or \"PLATFORM\"}
+                     -> {\"token\"}: a staff ID token; /institution/* and /platform/* take
+                     it as Authorization: Bearer, checked as API Gateway's JWT authorizer
+                     checks it (401 otherwise)
+  POST /_dev/files               an upload form of the embedded file store (multipart/form-data)
+  GET  /_dev/files?key&expires&signature   a file by its signed read URL
+  (the embedded file store's routes answer 404 when UPLOAD_BUCKET puts files in S3)
 
 Only 127.0.0.1 is ever bound.";
 
@@ -231,9 +246,17 @@ async fn start_app(config: &Config) -> (Arc<DevServer>, &'static str, fn_import:
     let demo = devserver::seed_demo(&built.app)
         .await
         .expect("load the demo data");
+    let authorizer = devserver::authorizer::Authorizer::from_env(&config.budgets)
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("the staff token issuer: {}", domain::error::chain(&e));
+            std::process::exit(1)
+        });
     let dev = Arc::new(DevServer {
         app: Arc::new(built.app),
         outbox: built.outbox,
+        files: built.files,
+        authorizer: Arc::new(authorizer),
     });
     (dev, backend, demo)
 }
@@ -301,4 +324,10 @@ fn print_banner(
         demo.learners_created, demo.achievements_created
     );
     println!("Try: curl -s http://{addr}/captcha   (the dev server adds devAnswer)");
+    println!("Staff tokens: {}", server.dev.authorizer.describe());
+    println!(
+        "  curl -s http://{addr}/_dev/institution-token -H 'content-type: application/json' \\"
+    );
+    println!(r#"    -d '{{"institution":"DEMO-SCHOOL","role":"REVIEWER"}}'"#);
+    println!("  then Authorization: Bearer <token> on /institution/* and /platform/*");
 }
