@@ -195,6 +195,7 @@ export function evidencePicker({ id }) {
       } else upload(addRow({ file, name: file.name, size: file.size, state: 'new' }));
     }
     setError(problems.length ? problems.join(' ') : null);
+    if (problems.length) say(problems.join(' '));
   });
 
   return {
