@@ -949,3 +949,104 @@ impl LogCapture {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plain HTTP/1.1 to the emulator (S3 forms and presigned URLs), as a browser would send them.
+// ---------------------------------------------------------------------------------------------
+
+/// Posts `fields` and then the file (field `file`, named `file_name`, of `content_type`) as
+/// `multipart/form-data` to `url`, as a browser posts an upload form: `(status, body)`. Plain
+/// HTTP only (the emulator); blocking: call it through `spawn_blocking`.
+pub fn post_form(
+    url: &str,
+    fields: &std::collections::BTreeMap<String, String>,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (u16, String) {
+    let boundary = format!("----form-{}", fresh_table_name());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (status, body) = http_exchange("POST", url, Some((&content_type, &body)));
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// GETs `url` (plain HTTP, blocking): `(status, body)`.
+pub fn http_get(url: &str) -> (u16, Vec<u8>) {
+    http_exchange("GET", url, None)
+}
+
+/// One HTTP/1.1 request with `Connection: close`, its answer read to the end (a chunked body
+/// decoded).
+fn http_exchange(method: &str, url: &str, body: Option<(&str, &[u8])>) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("a plain-HTTP URL");
+    let (host, target) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let target = if target.is_empty() { "/" } else { target };
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the emulator");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if let Some((content_type, bytes)) = body {
+        request.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+            bytes.len()
+        ));
+    }
+    request.push_str("\r\n");
+    let mut raw = request.into_bytes();
+    raw.extend_from_slice(body.map_or(&[][..], |(_, bytes)| bytes));
+    stream.write_all(&raw).expect("send the request");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read the answer");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head");
+    let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    let body = answer[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        return (status, dechunk(&body));
+    }
+    (status, body)
+}
+
+/// A chunked body's content.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[..end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
+            .expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}

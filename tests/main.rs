@@ -8,6 +8,7 @@ mod cost;
 mod edge;
 mod events;
 mod faults;
+mod files;
 mod first_login;
 mod login;
 mod pepper;

@@ -2,6 +2,7 @@
 //! Every Lambda `main`, the dev server and the tests call it; nothing else assembles dependencies.
 
 use crate::dynamo::DynamoStore;
+use crate::s3::S3Files;
 use crate::secret::PepperError;
 use crate::sns::SnsSender;
 use domain::app::config::{Config, FileChoice, KeySource, SenderChoice, StoreChoice};
@@ -13,18 +14,21 @@ use domain::store::Store;
 use domain::App;
 use std::sync::Arc;
 
-/// What [`build`] made, besides the app: the outbox when SMS go to one (dev server, tests), and
-/// the DynamoDB store when records go to a table (to create it on an emulator).
+/// What [`build`] made, besides the app: the outbox when SMS go to one (dev server, tests), the
+/// DynamoDB store when records go to a table and the bucket when files go to S3 (to create them
+/// on an emulator).
 pub struct Built {
     pub app: App,
     pub outbox: Option<Arc<Outbox>>,
     /// The embedded file store, when files go to one (dev server, tests).
     pub files: Option<Arc<MemoryFiles>>,
     pub dynamo: Option<DynamoStore>,
+    /// The bucket, when files go to S3 (to create it on an emulator: `ensure_bucket`).
+    pub s3: Option<Arc<S3Files>>,
 }
 
 /// The dependencies `config` names. The AWS SDK configuration is loaded only when a DynamoDB
-/// table, SNS or the pepper secret is named, once, and shared by every client, with
+/// table, SNS, an S3 bucket or the pepper secret is named, once, and shared by every client, with
 /// `config.budgets` (timeouts and retries); the app's request deadline is
 /// `config.budgets.request`. The pepper secret is read here, once, within
 /// `config.budgets.operation` (one SDK call's budget): past it, or when the secret cannot be
@@ -64,28 +68,55 @@ pub async fn build_at(config: &Config, endpoint_url: Option<&str>) -> Result<Bui
             (outbox.clone() as Arc<dyn SmsSender>, Some(outbox))
         }
     };
-    let (files, memory_files): (Arc<dyn FileStore>, _) = match (&config.files, &sdk) {
-        // The S3 adapter arrives with the registrations work; until then, unconfigured.
-        (FileChoice::S3 { .. }, Some(_)) | (FileChoice::Unconfigured, _) => {
-            (Arc::new(Unconfigured), None)
-        }
-        _ => {
-            let files = Arc::new(MemoryFiles::new(Arc::new(
-                domain::ports::clock::SystemClock,
-            )));
-            (files.clone() as Arc<dyn FileStore>, Some(files))
-        }
-    };
+    let files = files(&config.files, sdk.as_ref());
     Ok(Built {
         app: App::new(store, sms, config.sms.clone(), keys)
-            .with_files(files)
+            .with_files(files.store)
             .with_request_deadline(config.budgets.request)
             .with_throttles(config.throttles.clone())
             .with_accounts(config.accounts),
         outbox,
-        files: memory_files,
+        files: files.memory,
         dynamo,
+        s3: files.s3,
     })
+}
+
+/// The file store a [`Config`] names, with the concrete store behind it where the caller needs
+/// it: the embedded one (the dev server serves its forms) or the bucket (to create it on an
+/// emulator).
+struct Files {
+    store: Arc<dyn FileStore>,
+    memory: Option<Arc<MemoryFiles>>,
+    s3: Option<Arc<S3Files>>,
+}
+
+fn files(choice: &FileChoice, sdk: Option<&aws_config::SdkConfig>) -> Files {
+    let only = |store: Arc<dyn FileStore>| Files {
+        store,
+        memory: None,
+        s3: None,
+    };
+    match (choice, sdk) {
+        (FileChoice::S3 { bucket }, Some(sdk)) => {
+            let s3 = Arc::new(S3Files::new(sdk, bucket));
+            Files {
+                s3: Some(s3.clone()),
+                ..only(s3)
+            }
+        }
+        (FileChoice::S3 { .. }, None) => unreachable!("build_at configures the SDK for a bucket"),
+        (FileChoice::Unconfigured, _) => only(Arc::new(Unconfigured)),
+        (FileChoice::Memory, _) => {
+            let memory = Arc::new(MemoryFiles::new(Arc::new(
+                domain::ports::clock::SystemClock,
+            )));
+            Files {
+                memory: Some(memory.clone()),
+                ..only(memory)
+            }
+        }
+    }
 }
 
 /// The keys `config` names: made already, or read from the pepper secret (logged with the
