@@ -302,6 +302,9 @@ fn print_banner(
         "Web client: http://{addr}/   (files from {})",
         args.web_dir.display()
     );
+    println!(
+        "School review page: http://{addr}/institution.html   (dev sign-in: DEMO-SCHOOL, REVIEWER)"
+    );
     if let Some(client) = client {
         println!(
             "Web client alone: http://{client}/   (calls the API on http://{addr} cross-origin)"
