@@ -330,6 +330,7 @@ app_test!(bad_registrations_are_refused_naming_what_is_wrong, |app| {
         "{:?}",
         r.body
     );
+    assert_eq!(r.body["error"]["field"], "evidence[0]");
     // An upload id never issued.
     let r = app
         .post(

@@ -193,7 +193,7 @@ function registrationForm(ctx, institutions, types, { onSaved }) {
       onSaved(view);
     } catch (err) {
       if (err.handled || !ctx.isCurrent()) return;
-      const target = fields[err.field] ?? fields[err.code];
+      const target = fields[err.field] ?? fields[String(err.field ?? '').replace(/\[\d+\]$/, '')] ?? fields[err.code];
       if (target) {
         target.setError(err.message);
         target.input.focus();
