@@ -167,11 +167,11 @@ pub fn test_config(backend: Backend) -> Config {
         };
         // The real SNS sender, against moto's SNS.
         config.sender = SenderChoice::Sns;
-        // Evidence files stay in the embedded store until the S3 adapter lands; moving this
-        // backend to S3 on moto is this one line: `FileChoice::S3 { bucket: <a test bucket> }`
-        // (`TestApp::upload_form_post` already posts to an absolute URL over HTTP, and
-        // `TestApp.dev.files` is then `None`).
-        config.files = FileChoice::Memory;
+        // Evidence files in a bucket of moto's S3 (created by `TestApp::spawn_at`): forms are
+        // posted to it over HTTP (`TestApp::upload_form_post`).
+        config.files = FileChoice::S3 {
+            bucket: fresh_table_name(),
+        };
     }
     config
 }
@@ -306,6 +306,11 @@ impl TestApp {
                 .ensure_table()
                 .await
                 .expect("create the test table on the emulator");
+        }
+        if let Some(s3) = &built.s3 {
+            s3.ensure_bucket()
+                .await
+                .expect("create the test bucket on the emulator");
         }
         let clock = Arc::new(ManualClock::fixed());
         let mut app = built.app.with_clock(clock.clone());

@@ -12,5 +12,6 @@ mod files;
 mod first_login;
 mod login;
 mod pepper;
+mod registrations;
 mod staff_auth;
 mod store_conformance;

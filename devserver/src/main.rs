@@ -243,6 +243,11 @@ async fn start_app(config: &Config) -> (Arc<DevServer>, &'static str, fn_import:
         }
         None => "embedded in-memory store",
     };
+    if let Some(s3) = &built.s3 {
+        s3.ensure_bucket()
+            .await
+            .expect("create or find the evidence bucket (UPLOAD_BUCKET)");
+    }
     let demo = devserver::seed_demo(&built.app)
         .await
         .expect("load the demo data");
@@ -296,6 +301,9 @@ fn print_banner(
     println!(
         "Web client: http://{addr}/   (files from {})",
         args.web_dir.display()
+    );
+    println!(
+        "School review page: http://{addr}/institution.html   (dev sign-in: DEMO-SCHOOL, REVIEWER)"
     );
     if let Some(client) = client {
         println!(

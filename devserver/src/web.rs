@@ -1,7 +1,8 @@
 //! The reference web client (`web/`) next to the API, and CORS the way the deployed HTTP API
 //! answers it (template.yaml's `CorsConfiguration`).
 //!
-//! Static files: `GET /` and `/index.html` (the page), `/assets/<file>` (one path segment of
+//! Static files: `GET /` and `/index.html` (the learner's page), `/institution.html` (the
+//! school's review page), `/assets/<file>` (one path segment of
 //! `[A-Za-z0-9._-]`, no leading dot, a known extension: nothing else is ever read) and
 //! `/config.json` (generated, never read from disk). API routes are matched before any of these.
 
@@ -37,6 +38,7 @@ impl WebClient {
         }
         let file = match path {
             "/" | "/index.html" => "index.html".to_string(),
+            "/institution.html" => "institution.html".to_string(),
             _ => format!("assets/{}", asset_name(path.strip_prefix("/assets/")?)?),
         };
         let content_type = content_type(&file)?;
@@ -45,7 +47,9 @@ impl WebClient {
             .await
             .ok()?
             .ok()?;
-        let csp = (file == "index.html").then(|| self.content_security_policy());
+        let csp = file
+            .ends_with(".html")
+            .then(|| self.content_security_policy());
         Some(file_response(bytes, content_type, csp))
     }
 
@@ -210,6 +214,13 @@ mod tests {
         );
         assert_eq!(page.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(page.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let school = web
+            .serve(&Method::GET, "/institution.html")
+            .await
+            .expect("the school's page");
+        assert!(school
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY));
         let js = web.serve(&Method::GET, "/assets/app.js").await.expect("js");
         assert_eq!(
             js.headers()[header::CONTENT_TYPE],
@@ -234,6 +245,7 @@ mod tests {
             "/assets/",
             "/assets/app.rs",
             "/web/index.html",
+            "/institution",
             "/Cargo.toml",
         ] {
             assert!(web.serve(&Method::GET, path).await.is_none(), "{path}");

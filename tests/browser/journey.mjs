@@ -7,6 +7,7 @@
 // Prints one line per check and, last, "browser: N passed, M failed"; exits 1 on any failure.
 
 import { chromium } from 'playwright-core';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,9 +53,12 @@ async function api(method, path, body, headers = {}) {
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
-async function importRoll(learners, achievements) {
+const TEST_SCHOOL = { code: 'BROWSER-TEST', name: '浏览器测试院校' };
+const DEMO_SCHOOL = { code: 'DEMO-SCHOOL', name: '学分银行演示院校' }; // events/import-demo.json
+
+async function importRoll(learners, achievements, institution = TEST_SCHOOL) {
   const r = await api('POST', '/_dev/import', {
-    institution: { code: 'BROWSER-TEST', name: '浏览器测试院校' },
+    institution,
     learners,
     achievements,
   });
@@ -102,6 +106,13 @@ const passwordChanger = activeLearner('孙丽');
 const mobileChanger = activeLearner('郭强');
 const englishUser = activeLearner('何芳');
 const activeLearners = [resetById, resetByMobile, passwordChanger, mobileChanger, englishUser];
+// 登记学习成果: the demo data's learner (one school, DEMO-SCHOOL), and a learner of two schools.
+const demo = { ...activeLearner('李嘉民'), idNumber: '440883200305125051' };
+const twoSchools = activeLearner('钱萌');
+
+// Evidence files: a valid 1×1 PNG, written from here; and text bytes posing as one.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const FORGED = Buffer.from('This is only text, named like a picture.\n');
 
 /** The messages the dev server's outbox holds for `mobile`, oldest first. */
 async function outbox(mobile) {
@@ -285,7 +296,9 @@ async function run() {
     [main, other, locked, ...activeLearners].map(({ idNumber, name }) => ({ idNumber, name })),
     achievements,
   );
-  for (const learner of activeLearners) await activate(learner);
+  await importRoll([{ idNumber: twoSchools.idNumber, name: twoSchools.name }], []);
+  await importRoll([{ idNumber: twoSchools.idNumber, name: twoSchools.name }], [], DEMO_SCHOOL);
+  for (const learner of [...activeLearners, demo, twoSchools]) await activate(learner);
 
   await check('the dev server serves the client: files, types, nosniff, config.json, no traversal', async () => {
     const page = await fetch(`${API}/`);
@@ -572,6 +585,16 @@ async function run() {
     await page.waitForSelector('#total-credits');
     equal(await text(page, '#total-credits'), expected.credits, 'totals across origins');
     await p.shot('14-centre-client-port');
+    // An upload goes to another origin too (S3 in AWS): the form from the API, the file posted to
+    // the API's origin without a preflight of its own.
+    await page.click('#quick-register');
+    await page.waitForSelector('#reg-list[aria-busy="false"]');
+    const posted = page.waitForResponse((r) => r.url().startsWith(`${API}/_dev/files`));
+    await page.setInputFiles('#reg-evidence', { name: 'cors.png', mimeType: 'image/png', buffer: PNG });
+    const upload = await posted;
+    equal(upload.status(), 204, 'POST /_dev/files cross-origin');
+    equal(await upload.headerValue('access-control-allow-origin'), CLIENT, 'ACAO on the upload');
+    await page.waitForSelector('#reg-evidence-list .upload[data-state="done"]');
     await p.close();
     // Another origin gets no CORS headers at all.
     const evil = await fetch(`${API}/captcha`, { headers: { origin: 'http://evil.example' } });
@@ -901,6 +924,491 @@ async function run() {
     await page.waitForSelector('#total-credits');
     learner.password = newPassword;
     await p.close();
+  });
+
+  // --- 登记学习成果 and the school's review --------------------------------------------------------
+
+  const chinaToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  // Registration ids, from one journey to the next.
+  const registered = {};
+
+  /** Logs `learner` in through the login page and opens 登记学习成果 from the centre's quick entry. */
+  async function openRegister(p, learner) {
+    const { page } = p;
+    if (page.url() === 'about:blank') await page.goto('/');
+    else await page.evaluate(() => { location.hash = '#/login'; });
+    await page.waitForSelector('#login-title');
+    await login(p, learner.idNumber, learner.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    await page.click('#quick-register');
+    await page.waitForURL(/#\/register$/);
+    await page.waitForSelector('#reg-form');
+    await page.waitForSelector('#reg-list[aria-busy="false"]');
+  }
+
+  /** Chooses a file as evidence and waits for its row to say how the upload ended. */
+  async function chooseEvidence(page, name, buffer, mimeType = 'image/png') {
+    const uploaded = page.waitForResponse((r) => new URL(r.url()).pathname === '/_dev/files' && r.request().method() === 'POST');
+    await page.setInputFiles('#reg-evidence', { name, mimeType, buffer });
+    const post = await uploaded;
+    equal(post.status(), 204, `the upload of ${name} (POST /_dev/files)`);
+    await page.waitForFunction((n) => [...document.querySelectorAll('#reg-evidence-list .upload')]
+      .some((li) => li.querySelector('.upload__name').textContent === n && li.dataset.state === 'done'), name);
+  }
+
+  async function fillRegistration(page, r) {
+    if (r.institution) await page.selectOption('#reg-institution', r.institution);
+    await page.fill('#reg-name', r.name);
+    await page.selectOption('#reg-type', r.type);
+    await page.selectOption('#reg-subtype', r.subtype);
+    await page.fill('#reg-issuer', r.issuer);
+    await page.fill('#reg-certificateNo', r.certificateNo ?? '');
+    await page.fill('#reg-obtainedAt', r.obtainedAt);
+  }
+
+  /** Submits the form; the answer of POST (or PUT) /achievement-registrations. */
+  async function submitRegistration(page) {
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/achievement-registrations')
+      && ['POST', 'PUT'].includes(r.request().method()));
+    await page.click('#reg-submit');
+    return answer;
+  }
+
+  /** The text of registration `id`'s row in 我的登记, once it shows `status`. */
+  async function rowShows(page, id, status) {
+    await page.waitForSelector(`#reg-${id}[data-status="${status}"]`);
+    return text(page, `#reg-${id}`);
+  }
+
+  /** Signs in on institution.html through the dev form. */
+  async function staffSignIn(p, institution = 'DEMO-SCHOOL', role = 'REVIEWER') {
+    const { page } = p;
+    await page.goto('/institution.html');
+    await page.waitForSelector('#signin-title');
+    await page.fill('#dev-institution', institution);
+    await page.selectOption('#dev-role', role);
+    await page.click('#dev-signin');
+    await page.waitForSelector('#inst-title');
+    await page.waitForSelector('#queue-table[aria-busy="false"]');
+  }
+
+  /** Opens registration `id` from the queue (filtered by `status`). */
+  async function openReview(page, id, status = 'PENDING') {
+    if (await page.inputValue('#queue-status') !== status) {
+      await page.selectOption('#queue-status', status);
+      await page.waitForSelector('#queue-table[aria-busy="false"]');
+    }
+    await page.click(`#queue-${id} .queue-open`);
+    await page.waitForSelector('#review-body .details');
+  }
+
+  async function staffToken(institution = 'DEMO-SCHOOL') {
+    const r = await api('POST', '/_dev/institution-token', { institution, role: 'REVIEWER' });
+    equal(r.status, 200, 'POST /_dev/institution-token');
+    return r.body.token;
+  }
+
+  await check('登记学习成果: the demo learner uploads a PNG with progress, a date the API refuses shown at its field, then submits; 待审核 in the list', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/achievement-registrations', 400);
+    await openRegister(p, demo);
+    demo.creditsBefore = Number(await page.evaluate(async () => {
+      const r = await fetch('/me', { headers: { authorization: `Bearer ${sessionStorage.getItem('xuefen.token')}` } });
+      return (await r.json()).totalCredits;
+    }));
+    equal(await text(page, '#reg-title'), '登记学习成果', 'title');
+    // One school: fixed, not a choice.
+    assert(await page.isHidden('#reg-institution'), 'no school to choose');
+    equal(await page.inputValue('#reg-institution-fixed'), DEMO_SCHOOL.name, 'the school shown');
+    equal(await page.getAttribute('#reg-obtainedAt', 'max'), chinaToday(), 'no date after today');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    const subtypes = async () => page.$$eval('#reg-subtype option', (os) => os.map((o) => o.value).filter(Boolean).join(','));
+    await page.selectOption('#reg-type', 'ACADEMIC');
+    equal(await subtypes(), 'COURSE,DIPLOMA', 'subtypes follow the type');
+    // Nothing filled: each field says so, nothing is sent.
+    await page.click('#reg-submit');
+    await page.waitForSelector('#reg-name-error:not([hidden])');
+    equal(await text(page, '#reg-name-error'), '请填写此项', 'name required');
+    equal(await text(page, '#reg-evidence-error'), '请上传至少一个证明材料', 'evidence required');
+    // The upload: POST /uploads, then the form to /_dev/files with a progress bar.
+    const form = page.waitForResponse((r) => r.url().endsWith('/uploads'));
+    await chooseEvidence(page, 'certificate.png', PNG);
+    const formAnswer = await form;
+    equal(formAnswer.status(), 201, 'POST /uploads');
+    const asked = formAnswer.request().postDataJSON();
+    equal(JSON.stringify(asked), JSON.stringify({ fileName: 'certificate.png', contentType: 'image/png', size: PNG.length }), 'the upload asked for');
+    equal(await page.getAttribute('#reg-evidence-list .upload__bar', 'value'), '100', 'progress at the end');
+    equal(await text(page, '#reg-evidence-list .upload__status'), '已上传', 'the row says uploaded');
+    assert((await text(page, '#reg-evidence-status')).includes('上传完成'), 'the live region says it');
+    const r = {
+      name: '电工职业资格证书(四级)', type: 'NON_ACADEMIC', subtype: 'VOCATIONAL_QUALIFICATION',
+      issuer: '广东省职业技能鉴定指导中心', certificateNo: `DG-${Date.now()}`, obtainedAt: '1900-01-01',
+    };
+    await fillRegistration(page, r);
+    // A date the API refuses: its message next to the field it names.
+    let answer = await submitRegistration(page);
+    equal(answer.status(), 400, 'a date before 1949');
+    const refused = (await answer.json()).error;
+    equal(refused.field, 'obtainedAt', 'the field named');
+    await page.waitForSelector('#reg-obtainedAt-error:not([hidden])');
+    equal(await text(page, '#reg-obtainedAt-error'), refused.message, 'shown at the date');
+    equal(await page.getAttribute('#reg-obtainedAt', 'aria-invalid'), 'true', 'aria-invalid');
+    await p.shot('30-register-form');
+    await page.fill('#reg-obtainedAt', '2024-06-30');
+    answer = await submitRegistration(page);
+    equal(answer.status(), 201, 'POST /achievement-registrations');
+    const sent = answer.request().postDataJSON();
+    equal(sent.institution, DEMO_SCHOOL.code, 'the school sent');
+    equal(sent.evidence.length, 1, 'one evidence upload named');
+    const view = await answer.json();
+    registered.demo = view.id;
+    await page.waitForSelector('#reg-done .alert');
+    assert((await text(page, '#reg-done')).includes('等待院校审核'), 'submitted message');
+    const row = await rowShows(page, view.id, 'PENDING');
+    assert(row.includes(r.name) && row.includes('待审核'), `the list shows it pending: ${row}`);
+    const shown = await text(page, `#reg-${view.id} time`);
+    assert(/^\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}:\d{2}$/.test(shown), `submitted time in zh-CN: ${shown}`);
+    equal(await page.inputValue('#reg-name'), '', 'the form is emptied');
+    equal((await page.$$('#reg-evidence-list .upload')).length, 0, 'no evidence left in the form');
+    await p.shot('31-register-submitted');
+    // The details: the evidence link (a read URL on the API's origin) and the history.
+    await page.click(`#reg-${view.id} .reg-detail`);
+    await page.waitForSelector('#reg-detail-body .details');
+    equal(await page.evaluate(() => document.activeElement.id), 'reg-detail-title', 'focus on the details');
+    equal(await text(page, '#detail-certificate-no'), r.certificateNo, 'certificate number');
+    equal(await text(page, '#detail-status'), '待审核', 'status');
+    const href = await page.getAttribute('#detail-evidence a', 'href');
+    assert(href.startsWith('/_dev/files?'), `read URL: ${href}`);
+    equal(await page.getAttribute('#detail-evidence a', 'rel'), 'noopener noreferrer', 'rel of the link');
+    const file = await page.request.get(href);
+    equal(file.status(), 200, 'the evidence reads back');
+    assert((await file.body()).equals(PNG), 'the same bytes');
+    assert((await text(page, '#detail-history')).includes('提交登记'), 'history: submitted');
+    await p.shot('32-register-detail');
+    await p.close();
+  });
+
+  await check('institution.html: dev sign-in as DEMO-SCHOOL/REVIEWER, the registration in the queue, approved with 3.5 credits', async () => {
+    assert(registered.demo, 'no registration from the journey before');
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/institution.html');
+    await page.waitForSelector('#signin-title');
+    equal(await text(page, '#signin-title'), '院校审核登录', 'sign-in title');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    await p.shot('33-institution-signin');
+    await staffSignIn(p);
+    const storage = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage) }));
+    assert(storage.session.includes('xuefen.staff.token'), 'the staff token in sessionStorage');
+    assert(!storage.local.some((k) => /token/i.test(k)), 'no token in localStorage');
+    equal(await page.inputValue('#queue-status'), 'PENDING', 'pending first');
+    const row = await text(page, `#queue-${registered.demo}`);
+    assert(row.includes('李嘉民') && row.includes('4408**********5051') && row.includes('电工职业资格证书(四级)'), `queue row: ${row}`);
+    await openReview(page, registered.demo);
+    equal(await text(page, '#detail-learner-name'), '李嘉民', 'learner');
+    equal(await text(page, '#detail-learner-id'), '4408**********5051', 'masked ID number');
+    assert((await page.getAttribute('#detail-evidence a', 'href')).startsWith('/_dev/files?'), 'evidence link');
+    equal(await page.isChecked('#decision-approve'), true, 'approve chosen first');
+    // Credits take one decimal place at most.
+    await page.fill('#decision-credits', '3.55');
+    await page.click('#decision-submit');
+    await page.waitForSelector('#decision-credits-error:not([hidden])');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    await p.shot('34-institution-review');
+    await page.fill('#decision-credits', '3.5');
+    await page.fill('#decision-points', '0');
+    const decided = page.waitForResponse((r) => r.url().endsWith('/decision'));
+    await page.click('#decision-submit');
+    const answer = await decided;
+    equal(answer.status(), 200, 'POST …/decision');
+    equal(JSON.stringify(answer.request().postDataJSON()), '{"decision":"APPROVE","credits":3.5,"points":0}', 'the decision sent');
+    equal(answer.request().headers().authorization?.startsWith('Bearer '), true, 'the staff token sent');
+    await page.waitForSelector('#review-done .alert');
+    assert((await text(page, '#review-done')).includes('已通过'), 'decision recorded');
+    await page.waitForFunction(() => document.querySelector('#detail-status')?.textContent === '已通过');
+    assert(await page.isHidden('#decision-form').catch(() => true), 'no decision form once decided');
+    equal(await text(page, '#detail-credits'), '3.5', 'credits shown');
+    await page.waitForFunction((id) => !document.querySelector(`#queue-${id}`), registered.demo);
+    await p.shot('35-institution-approved');
+    await page.click('#signout');
+    await page.waitForSelector('#signin-title');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.staff.token')), null, 'signed out');
+    await p.close();
+  });
+
+  await check('back as the learner: 已通过 in the list, the card and 我的成果 3.5 credits higher', async () => {
+    assert(registered.demo, 'no registration from the journeys before');
+    const p = await openPage();
+    const { page } = p;
+    await openRegister(p, demo);
+    const row = await rowShows(page, registered.demo, 'APPROVED');
+    assert(row.includes('已通过') && row.includes('认定学分：3.5'), `approved row: ${row}`);
+    assert(await page.isHidden(`#reg-${registered.demo} .reg-withdraw`), 'no withdrawal once approved');
+    await p.shot('36-register-approved');
+    await page.click('nav.menu a[href="#/centre"]');
+    await page.waitForSelector('#total-credits');
+    equal(Number(await text(page, '#total-credits')), demo.creditsBefore + 3.5, '总学分 3.5 higher');
+    await page.click('#quick-achievements');
+    await page.waitForSelector('#ach-rows tr td.col-name');
+    await page.fill('#ach-name', '电工职业资格证书');
+    await page.click('#ach-search');
+    await page.waitForFunction(() => document.querySelector('#ach-rows td.col-name')?.textContent === '电工职业资格证书(四级)');
+    equal(await text(page, '#ach-rows tr:first-child td.col-credits'), '3.5', 'the achievement with its credits');
+    await p.shot('37-achievements-registered');
+    await p.close();
+  });
+
+  await check('returned, corrected and resubmitted with its evidence kept; then a concurrent decision (已被处理，请刷新) and the rejection reason shown', async () => {
+    const learner = twoSchools;
+    const p = await openPage();
+    const { page } = p;
+    await openRegister(p, learner);
+    // Two schools: a choice.
+    assert(await page.isVisible('#reg-institution'), 'the school is chosen');
+    const schools = await page.$$eval('#reg-institution option', (os) => os.map((o) => o.value).filter(Boolean).sort().join(','));
+    equal(schools, 'BROWSER-TEST,DEMO-SCHOOL', 'the learner\'s schools');
+    await chooseEvidence(page, '证书正面.png', PNG);
+    await fillRegistration(page, {
+      institution: 'DEMO-SCHOOL', name: 'Web前端开发职业技能等级证书(中级)', type: 'NON_ACADEMIC', subtype: 'X_CERTIFICATE',
+      issuer: '工业和信息化部教育与考试中心', obtainedAt: '2023-12-20',
+    });
+    const created = await submitRegistration(page);
+    equal(created.status(), 201, 'submitted');
+    const id = (await created.json()).id;
+    await rowShows(page, id, 'PENDING');
+
+    // The school returns it, through its page.
+    const staff = await openPage();
+    await staffSignIn(staff);
+    await openReview(staff.page, id);
+    await staff.page.check('#decision-return');
+    assert(await staff.page.isHidden('#decision-credits'), 'no credits for a return');
+    await staff.page.click('#decision-submit');
+    await staff.page.waitForSelector('#decision-reason-error:not([hidden])');
+    equal(await text(staff.page, '#decision-reason-error'), '退回或不通过时须填写原因', 'a reason is required');
+    const returnReason = '证书照片不清晰，请补充证书背面的扫描件';
+    await staff.page.fill('#decision-reason', returnReason);
+    await staff.page.click('#decision-submit');
+    await staff.page.waitForFunction(() => document.querySelector('#detail-status')?.textContent === '退回补充');
+
+    // The learner sees why, corrects it and resubmits, the first file kept and one more added.
+    await page.evaluate(() => { location.hash = '#/centre'; });
+    await page.waitForSelector('#total-credits');
+    await page.click('#quick-register');
+    const row = await rowShows(page, id, 'RETURNED');
+    assert(row.includes('退回补充') && row.includes(`退回原因：${returnReason}`), `returned row: ${row}`);
+    await p.shot('38-register-returned');
+    await page.click(`#reg-${id} .reg-resubmit`);
+    await page.waitForFunction(() => document.querySelector('#reg-form-title').textContent.startsWith('修改后重新提交'));
+    equal(await page.evaluate(() => document.activeElement.id), 'reg-form-title', 'focus on the form');
+    equal(await page.inputValue('#reg-name'), 'Web前端开发职业技能等级证书(中级)', 'name filled in');
+    equal(await page.inputValue('#reg-subtype'), 'X_CERTIFICATE', 'subtype filled in');
+    equal(await page.inputValue('#reg-institution-fixed'), DEMO_SCHOOL.name, 'the school stays');
+    assert((await text(page, '#reg-returned-note')).includes(returnReason), 'the reason beside the form');
+    equal(await page.getAttribute('#reg-evidence-list .upload', 'data-state'), 'kept', 'the evidence kept');
+    await chooseEvidence(page, '证书背面.png', PNG);
+    await page.fill('#reg-issuer', '工业和信息化部教育与考试中心（复核）');
+    await p.shot('39-register-resubmit');
+    const resubmitted = await submitRegistration(page);
+    equal(resubmitted.status(), 200, 'PUT /achievement-registrations/{id}');
+    equal(resubmitted.request().method(), 'PUT', 'a PUT');
+    equal(resubmitted.request().postDataJSON().evidence.length, 2, 'both files named');
+    await rowShows(page, id, 'PENDING');
+    assert((await text(page, '#reg-done')).includes('重新提交'), 'resubmitted message');
+
+    // Two reviewers at once: the page's decision loses to one made meanwhile.
+    await staff.page.click('#queue-refresh');
+    await staff.page.waitForSelector('#queue-table[aria-busy="false"]');
+    await openReview(staff.page, id);
+    const rejectReason = '该证书已由其他院校登记认定';
+    const other = await api('POST', `/institution/achievement-registrations/${id}/decision`,
+      { decision: 'REJECT', reason: rejectReason }, { authorization: `Bearer ${await staffToken()}` });
+    equal(other.status, 200, 'the other reviewer\'s decision');
+    staff.allow(`/institution/achievement-registrations/${id}/decision`, 409);
+    await staff.page.fill('#decision-credits', '2');
+    await staff.page.click('#decision-submit');
+    await staff.page.waitForSelector('#decision-conflict');
+    assert((await text(staff.page, '#decision-conflict')).includes('已被处理，请刷新'), 'the conflict said');
+    await staff.shot('40-institution-conflict');
+    await staff.page.click('#decision-refresh');
+    await staff.page.waitForFunction(() => document.querySelector('#detail-status')?.textContent === '未通过');
+    assert((await text(staff.page, '#review-reason')).includes(rejectReason), 'the reason on the school\'s page');
+    assert((await text(staff.page, '#detail-history')).includes('院校退回补充材料'), 'history: returned');
+    await staff.close();
+
+    // The learner sees the rejection and its reason.
+    await page.evaluate(() => { location.hash = '#/centre'; });
+    await page.waitForSelector('#total-credits');
+    await page.click('#quick-register');
+    const rejected = await rowShows(page, id, 'REJECTED');
+    assert(rejected.includes('未通过') && rejected.includes(`未通过原因：${rejectReason}`), `rejected row: ${rejected}`);
+    assert(await page.isHidden(`#reg-${id} .reg-withdraw`), 'no withdrawal once rejected');
+    await page.click(`#reg-${id} .reg-detail`);
+    await page.waitForSelector('#reg-detail-body .details');
+    const history = await text(page, '#detail-history');
+    for (const step of ['提交登记', '院校退回补充材料', '补充后重新提交', '院校审核不通过']) assert(history.includes(step), `history: ${step}`);
+    equal((await page.$$('#detail-evidence li')).length, 2, 'two evidence files');
+    await p.shot('41-register-rejected');
+    await p.close();
+  });
+
+  await check('a forged PNG (text bytes, image/png) is refused at submit with UPLOAD_INVALID at the evidence; replaced, submitted, then withdrawn', async () => {
+    const learner = twoSchools;
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/achievement-registrations', 400);
+    await openRegister(p, learner);
+    // Checked here before any upload: a type we do not take, nothing sent.
+    await page.setInputFiles('#reg-evidence', { name: 'notes.txt', mimeType: 'text/plain', buffer: FORGED });
+    await page.waitForSelector('#reg-evidence-error:not([hidden])');
+    assert((await text(page, '#reg-evidence-error')).includes('不是 JPG、PNG 或 PDF 文件'), 'type refused here');
+    equal((await page.$$('#reg-evidence-list .upload')).length, 0, 'no row for it');
+    await chooseEvidence(page, 'forged.png', FORGED);
+    await fillRegistration(page, {
+      institution: 'BROWSER-TEST', name: '全国职业院校技能大赛三等奖', type: 'NON_ACADEMIC', subtype: 'COMPETITION_AWARD',
+      issuer: '全国职业院校技能大赛组委会', obtainedAt: '2022-05-18',
+    });
+    const refused = await submitRegistration(page);
+    equal(refused.status(), 400, 'a forged file');
+    const error = (await refused.json()).error;
+    equal(error.code, 'UPLOAD_INVALID', 'code');
+    await page.waitForSelector('#reg-evidence-error:not([hidden])');
+    equal(await text(page, '#reg-evidence-error'), error.message, 'the message at the evidence');
+    equal(await page.evaluate(() => document.activeElement.id), 'reg-evidence', 'focus on the evidence');
+    await p.shot('42-register-forged');
+    // Removed, a real one chosen: accepted.
+    await page.click('#reg-evidence-list .upload__remove');
+    equal((await page.$$('#reg-evidence-list .upload')).length, 0, 'removed');
+    await chooseEvidence(page, 'award.png', PNG);
+    const created = await submitRegistration(page);
+    equal(created.status(), 201, 'submitted');
+    const id = (await created.json()).id;
+    await rowShows(page, id, 'PENDING');
+    // Withdrawn, after a confirmation (cancelled once).
+    await page.click(`#reg-${id} .reg-withdraw`);
+    await page.waitForSelector(`#reg-${id} .confirm:not([hidden])`);
+    assert((await text(page, `#reg-${id} .confirm`)).includes('确定撤回'), 'asked to confirm');
+    await page.click(`#reg-${id} .reg-withdraw-no`);
+    assert(await page.isHidden(`#reg-${id} .confirm`), 'cancelled');
+    await page.click(`#reg-${id} .reg-withdraw`);
+    const withdrawn = page.waitForResponse((r) => r.url().endsWith('/withdraw'));
+    await page.click(`#reg-${id} .reg-withdraw-yes`);
+    equal((await withdrawn).status(), 200, 'POST …/withdraw');
+    const row = await rowShows(page, id, 'WITHDRAWN');
+    assert(row.includes('已撤回'), `withdrawn row: ${row}`);
+    await p.shot('43-register-withdrawn');
+    await p.close();
+  });
+
+  await check('institution.html with a user pool in config.json: PKCE (S256) through the hosted UI, state checked, the code exchanged for the ID token; sign-out through /logout', async () => {
+    const p = await openPage();
+    const { page } = p;
+    const AUTH = 'https://auth.example.test';
+    const cognito = { domain: 'auth.example.test', clientId: 'browser-test-client', redirectUri: `${API}/institution.html` };
+    const idToken = await staffToken();
+    // The page's config names a user pool; its CSP (the dev server's, for its own origin only) is
+    // left out here, as a deployment adds the hosted UI's domain to connect-src.
+    await page.route((url) => url.pathname === '/config.json', (route) => route.fulfill({ json: { apiBase: '', cognito } }));
+    await page.route((url) => url.origin === API && url.pathname === '/institution.html', async (route) => {
+      const original = await route.fetch();
+      const headers = { ...original.headers() };
+      delete headers['content-security-policy'];
+      await route.fulfill({ response: original, headers });
+    });
+    // The hosted UI sends the browser back by a page of its own (a redirect's next request would
+    // not pass through page.route, and so would keep the CSP).
+    const sendBack = (to) => ({
+      contentType: 'text/html',
+      body: `<!doctype html><meta http-equiv="refresh" content="0;url=${to.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`,
+    });
+    let authorize = null;
+    let exchanged = null;
+    await page.route((url) => url.href.startsWith(`${AUTH}/oauth2/authorize?`), (route) => {
+      authorize = new URL(route.request().url());
+      const back = new URL(authorize.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', 'code-from-the-hosted-ui');
+      back.searchParams.set('state', authorize.searchParams.get('state'));
+      return route.fulfill(sendBack(back.toString()));
+    });
+    const cors = { 'access-control-allow-origin': API, 'access-control-allow-headers': 'content-type' };
+    await page.route((url) => url.href === `${AUTH}/oauth2/token`, (route) => {
+      if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      exchanged = Object.fromEntries(new URLSearchParams(route.request().postData()));
+      return route.fulfill({ headers: cors, json: { id_token: idToken, access_token: 'not-used', token_type: 'Bearer', expires_in: 3600 } });
+    });
+    let loggedOut = null;
+    await page.route((url) => url.href.startsWith(`${AUTH}/logout?`), (route) => {
+      loggedOut = new URL(route.request().url());
+      return route.fulfill(sendBack(loggedOut.searchParams.get('logout_uri')));
+    });
+
+    await page.goto('/institution.html');
+    await page.waitForSelector('#signin-hosted');
+    assert(await page.isHidden('#dev-signin-form'), 'no dev form with a user pool');
+    await p.shot('46-institution-hosted-signin');
+    await page.click('#signin-hosted');
+    await page.waitForSelector('#inst-title');
+    const q = authorize.searchParams;
+    equal(`${authorize.origin}${authorize.pathname}`, `${AUTH}/oauth2/authorize`, 'authorize endpoint');
+    equal(q.get('response_type'), 'code', 'response_type');
+    equal(q.get('client_id'), cognito.clientId, 'client_id');
+    equal(q.get('redirect_uri'), cognito.redirectUri, 'redirect_uri');
+    equal(q.get('scope'), 'openid email profile', 'scope');
+    equal(authorize.search.includes('scope=openid+email+profile'), true, 'scope as openid+email+profile');
+    equal(q.get('code_challenge_method'), 'S256', 'code_challenge_method');
+    assert(/^[A-Za-z0-9_-]{22,}$/.test(q.get('state')), `state: ${q.get('state')}`);
+    equal(exchanged.grant_type, 'authorization_code', 'grant_type');
+    equal(exchanged.code, 'code-from-the-hosted-ui', 'code');
+    equal(exchanged.client_id, cognito.clientId, 'client_id at the token endpoint');
+    equal(exchanged.redirect_uri, cognito.redirectUri, 'redirect_uri at the token endpoint');
+    assert(!('client_secret' in exchanged), 'no secret');
+    const challenge = createHash('sha256').update(exchanged.code_verifier).digest('base64url');
+    equal(q.get('code_challenge'), challenge, 'the challenge is the verifier\'s S256');
+    equal(new URL(page.url()).search, '', 'the code left the address');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.staff.token')), idToken, 'the ID token kept');
+    assert(await page.evaluate(() => !sessionStorage.getItem('xuefen.staff.pkce')), 'the verifier forgotten');
+    await page.waitForSelector('#queue-table[aria-busy="false"]');
+    // Sign-out ends the hosted-UI session too, and comes back signed out.
+    await page.click('#signout');
+    await page.waitForSelector('#signin-hosted');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.staff.token')), null, 'signed out');
+    equal(loggedOut?.searchParams.get('client_id'), cognito.clientId, 'logout client_id');
+    equal(loggedOut?.searchParams.get('logout_uri'), cognito.redirectUri, 'logout_uri');
+    // An answer whose state this tab did not make is refused.
+    await page.goto(`/institution.html?code=stolen&state=not-ours`);
+    await page.waitForSelector('#inst-notice');
+    assert((await text(page, '#inst-notice')).includes('登录请求已失效'), 'state mismatch refused');
+    equal(await page.evaluate(() => sessionStorage.getItem('xuefen.staff.token')), null, 'no token from a foreign state');
+    await p.close();
+  });
+
+  await check('360 px wide: 登记学习成果 (with a file) and the school\'s review without sideways scrolling; both in English', async () => {
+    const p = await openPage({ width: 360, height: 740 });
+    const { page } = p;
+    await openRegister(p, twoSchools);
+    await chooseEvidence(page, '一个文件名相当长的证书扫描件-2024年度-正反面合并.png', PNG);
+    await p.shot('44-register-360');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of 登记学习成果');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#reg-title')?.textContent === 'Register an achievement');
+    await page.waitForSelector('#reg-list[aria-busy="false"]');
+    equal(await text(page, 'label[for="reg-evidence"]'), 'Evidence', 'English label');
+    assert(/Rejected|Withdrawn|Pending/.test(await text(page, '#reg-list')), 'statuses in English (from the API)');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#reg-title')?.textContent === '登记学习成果');
+    await p.close();
+    const staff = await openPage({ width: 360, height: 740 });
+    await staffSignIn(staff);
+    await staff.page.selectOption('#queue-status', 'APPROVED');
+    await staff.page.waitForSelector(`#queue-${registered.demo}`);
+    await openReview(staff.page, registered.demo, 'APPROVED');
+    await staff.shot('45-institution-360');
+    equal(await sidewaysOverflow(staff.page), 0, 'no sideways scrolling of the school\'s page (the table scrolls in its box)');
+    await staff.page.click('#lang-switch');
+    await staff.page.waitForFunction(() => document.querySelector('#inst-title')?.textContent === 'Registered achievements: review');
+    await staff.close();
   });
 }
 

@@ -27,7 +27,7 @@ fn every_error() -> Vec<ApiError> {
         DomainError::StateConflict,
         DomainError::Duplicate,
         DomainError::TooManyOpen,
-        DomainError::UploadInvalid,
+        DomainError::UploadInvalid { index: 0 },
         DomainError::unavailable("busy"),
         DomainError::internal("boom"),
     ];
@@ -53,7 +53,7 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::StateConflict
             | DomainError::Duplicate
             | DomainError::TooManyOpen
-            | DomainError::UploadInvalid
+            | DomainError::UploadInvalid { .. }
             | DomainError::Unavailable(_)
             | DomainError::Internal(_) => {}
         }

@@ -4,15 +4,36 @@
 import { lang, t } from './i18n.js';
 
 let apiBase = '';
-const TOKEN_KEY = 'xuefen.token';
+let tokenKey = 'xuefen.token';
 const handlers = { unauthenticated: () => {}, profileIncomplete: () => {} };
 
-/** Reads `config.json` (`{"apiBase": ""}`: "" is this page's own origin). */
+/**
+ * Reads `config.json` (`{"apiBase": ""}`: "" is this page's own origin) and returns it (the
+ * school's page reads its optional `cognito` too).
+ */
 export async function loadConfig() {
   const res = await fetch('config.json', { cache: 'no-store', credentials: 'same-origin' });
   if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
   const config = await res.json();
   apiBase = String(config.apiBase ?? '').replace(/\/+$/, '');
+  return config;
+}
+
+/** Where the session token is kept: the school's page keeps its staff token under its own key. */
+export function useTokenKey(key) {
+  tokenKey = key;
+}
+
+/**
+ * A URL the API handed out (an upload form's `url`, an evidence read URL): an absolute http(s)
+ * URL as it is (S3), a path against the API's base (the dev server's `/_dev/files`); anything
+ * else (`javascript:`, …) is refused as null.
+ */
+export function resolveUrl(url) {
+  const text = String(url ?? '');
+  if (/^https?:\/\//i.test(text)) return text;
+  if (text.startsWith('/') && !text.startsWith('//')) return apiBase + text;
+  return null;
 }
 
 /** What to do when any route says the session is gone, or the profile must be completed. */
@@ -24,17 +45,17 @@ export function onSessionProblems({ unauthenticated, profileIncomplete }) {
 export const session = {
   get token() {
     try {
-      return sessionStorage.getItem(TOKEN_KEY);
+      return sessionStorage.getItem(tokenKey);
     } catch {
       return null;
     }
   },
   set(token) {
-    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(tokenKey, token);
   },
   clear() {
     try {
-      sessionStorage.removeItem(TOKEN_KEY);
+      sessionStorage.removeItem(tokenKey);
     } catch {
       // nothing kept then
     }

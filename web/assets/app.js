@@ -1,5 +1,5 @@
 // Start: read config.json, then show the page the hash names (#/login, #/forgot, #/profile,
-// #/centre, #/achievements, #/settings).
+// #/centre, #/achievements, #/register, #/settings).
 
 import { loadConfig, onSessionProblems, request, session } from './api.js';
 import { h } from './dom.js';
@@ -9,6 +9,7 @@ import forgotPassword from './forgot.js';
 import profile from './profile.js';
 import centre from './centre.js';
 import achievements from './achievements.js';
+import register from './register.js';
 import settings from './settings.js';
 
 const ROUTES = {
@@ -17,10 +18,11 @@ const ROUTES = {
   '/profile': { view: profile, auth: true },
   '/centre': { view: centre, auth: true },
   '/achievements': { view: achievements, auth: true },
+  '/register': { view: register, auth: true },
   '/settings': { view: settings, auth: true },
 };
 // Older addresses of a page.
-const ALIASES = { '/forgot-password': '/forgot' };
+const ALIASES = { '/forgot-password': '/forgot', '/registrations': '/register' };
 
 const main = document.getElementById('main');
 let flash = null; // a message for the next page: {kind, text}

@@ -62,7 +62,8 @@ export default async function centre(root, ctx) {
   const quick = h('section', { class: 'panel', 'aria-labelledby': 'quick-title' },
     h('h2', { class: 'panel__title', id: 'quick-title' }, t('centre.quick')),
     h('ul', { class: 'quick' },
-      h('li', {}, soon('centre.quick.register')),
+      h('li', {}, h('a', { class: 'quick__item', href: '#/register', id: 'quick-register' },
+        h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '＋'), t('centre.quick.register'))),
       h('li', {}, h('a', { class: 'quick__item', href: '#/achievements', id: 'quick-achievements' },
         h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '☰'), t('centre.quick.achievements'))),
       h('li', {}, soon('centre.quick.rules'))));

@@ -32,9 +32,14 @@ function append(el, children) {
 /**
  * A labelled input with its error line: {wrap, input, error, setError(message|null)}.
  * `label` is shown above the input; `hint` (an element id) is read out with the input.
+ * `control` (a select, a textarea) takes the input's place; it gets the id.
  */
-export function field({ id, label, type = 'text', hint, prefix, after, labelClass, ...attrs }) {
-  const input = h('input', { id, name: id, type, ...attrs });
+export function field({ id, label, type = 'text', hint, prefix, after, labelClass, control: given, ...attrs }) {
+  const input = given ?? h('input', { id, name: id, type, ...attrs });
+  if (given) {
+    input.id = id;
+    input.name = id;
+  }
   const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
   const describedBy = () => [hint, error.hidden ? null : error.id].filter(Boolean).join(' ');
   const sync = () => {

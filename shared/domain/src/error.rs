@@ -102,9 +102,10 @@ pub enum DomainError {
     /// Too many open records of one kind (registrations awaiting review).
     #[error("too many open")]
     TooManyOpen,
-    /// An attached upload is missing, or is not the size or type it was declared as.
-    #[error("upload invalid")]
-    UploadInvalid,
+    /// An attached upload is missing, or is not the size or type it was declared as: the
+    /// `index`-th of the body's `evidence` (the answer names the field `evidence[index]`).
+    #[error("upload {index} invalid")]
+    UploadInvalid { index: usize },
     /// A dependency (storage, SMS provider) failed or is overloaded; trying again may work.
     #[error("dependency unavailable")]
     Unavailable(#[source] BoxError),

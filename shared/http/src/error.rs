@@ -60,7 +60,7 @@ impl ApiError {
             | IdExpired
             | IdValidityInvalid
             | PasswordWeak(_)
-            | UploadInvalid => StatusCode::BAD_REQUEST,
+            | UploadInvalid { .. } => StatusCode::BAD_REQUEST,
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
             ProfileIncomplete | ActivationExpired | Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
@@ -105,7 +105,7 @@ impl ApiError {
             StateConflict => "STATE_CONFLICT",
             Duplicate => "DUPLICATE",
             TooManyOpen => "TOO_MANY_OPEN",
-            UploadInvalid => "UPLOAD_INVALID",
+            UploadInvalid { .. } => "UPLOAD_INVALID",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Internal(_) => "INTERNAL",
         }
@@ -221,7 +221,7 @@ impl ApiError {
                 "待审核的登记已达上限，请等待审核或撤回后再提交",
                 "Too many registrations await review; wait for decisions or withdraw one first",
             ),
-            UploadInvalid => s(
+            UploadInvalid { .. } => s(
                 "证明材料无效：文件不存在、超过大小或与声明的类型不符",
                 "Invalid evidence: the file is missing, too large, or not of its declared type",
             ),

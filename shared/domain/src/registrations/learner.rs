@@ -42,12 +42,12 @@ async fn read(
     let keys: Vec<(&str, &str)> = sks.iter().map(|sk| (pk.as_str(), sk.as_str())).collect();
     let mut got = app.store.get_many(&keys).await?.into_iter();
     let mut uploads = Vec::with_capacity(ids.len());
-    for _ in ids {
+    for index in 0..ids.len() {
         let item = got.next().flatten().filter(|i| i.is_live(app.now_unix()));
-        let item = item.ok_or(DomainError::UploadInvalid)?;
+        let item = item.ok_or(DomainError::UploadInvalid { index })?;
         let upload: Upload = item.parse()?;
         if upload.attached_to.as_deref().is_some_and(|r| Some(r) != id) {
-            return Err(DomainError::UploadInvalid);
+            return Err(DomainError::UploadInvalid { index });
         }
         uploads.push((item, upload));
     }
@@ -77,14 +77,15 @@ async fn keep(
     uploads: &[(Item, Upload)],
     kept: &mut HashSet<String>,
 ) -> Result<Vec<Evidence>, DomainError> {
-    let fresh: Vec<Upload> = uploads
+    let fresh: Vec<(usize, Upload)> = uploads
         .iter()
         .map(|(_, u)| u)
-        .filter(|u| u.attached_to.is_none() && !kept.contains(&u.id))
-        .cloned()
+        .enumerate()
+        .filter(|(_, u)| u.attached_to.is_none() && !kept.contains(&u.id))
+        .map(|(i, u)| (i, u.clone()))
         .collect();
     uploads::verify_and_keep(app, &fresh).await?;
-    kept.extend(fresh.into_iter().map(|u| u.id));
+    kept.extend(fresh.into_iter().map(|(_, u)| u.id));
     Ok(uploads
         .iter()
         .map(|(_, u)| Evidence {

@@ -230,14 +230,14 @@ pub fn stored_matches(upload: &Upload, stored: &crate::ports::files::StoredFile)
         && signature.is_some_and(|sig| stored.head.starts_with(sig))
 }
 
-/// Checks the stored object of each upload and copies it to its lasting place, all at once:
-/// any missing or mismatched file is `UPLOAD_INVALID`.
-pub async fn verify_and_keep(app: &App, uploads: &[Upload]) -> Result<(), DomainError> {
-    let checks = uploads.iter().map(|u| async move {
+/// Checks the stored object of each upload (with its place in the body) and copies it to its
+/// lasting place, all at once: a missing or mismatched file is `UPLOAD_INVALID` naming it.
+pub async fn verify_and_keep(app: &App, uploads: &[(usize, Upload)]) -> Result<(), DomainError> {
+    let checks = uploads.iter().map(|(index, u)| async move {
         let stored = app.files.inspect(&u.incoming_key(), HEAD_BYTES).await?;
         if !stored.is_some_and(|s| stored_matches(u, &s)) {
             tracing::info!(upload = %u.id, "upload refused: missing, or not what it was declared");
-            return Err(DomainError::UploadInvalid);
+            return Err(DomainError::UploadInvalid { index: *index });
         }
         app.files.copy(&u.incoming_key(), &u.evidence_key()).await?;
         Ok(())
