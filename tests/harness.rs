@@ -888,19 +888,35 @@ pub async fn seeded_app(backend: Backend) -> Option<TestApp> {
 
 impl TestApp {
     /// What the sample events refer to (`devserver::fixtures`): the table's items, and the
-    /// fixture uploads' files in the app's embedded file store (as `seed-events` puts them into
-    /// the bucket).
+    /// fixture uploads' files in the app's file store (the embedded one, or the bucket on moto),
+    /// each posted with an upload form of that store as a client posts it (as `seed-events` puts
+    /// them into the bucket).
     pub async fn seed_fixtures(&self) {
+        use domain::ports::files::UploadSpec;
         devserver::fixtures::seed(self.app())
             .await
             .expect("seed the sample events' fixtures");
-        let files = self
-            .dev
-            .files
-            .as_ref()
-            .expect("the tests' embedded file store");
         for (key, content_type, bytes) in devserver::fixtures::objects() {
-            files.put(&key, content_type, bytes.to_vec());
+            let spec = UploadSpec {
+                key: key.clone(),
+                content_type: content_type.to_string(),
+                min_bytes: 1,
+                max_bytes: bytes.len() as u64,
+                expires_in: 600,
+            };
+            let form = self
+                .app()
+                .files
+                .upload_form(&spec)
+                .await
+                .expect("a fixture file's upload form");
+            let status = self
+                .upload_form_post(&form.url, &form.fields, "fixture", content_type, bytes)
+                .await;
+            assert!(
+                (200..300).contains(&status),
+                "{key}: the form's post answered {status}"
+            );
         }
     }
 }
