@@ -97,13 +97,16 @@ impl Drop for FaultProxy {
 }
 
 /// The faults of the table: label, proxy setting, and whether every store-backed route must be
-/// a 503 under it (`All`), only `/sms/code` (`Sms`), the captcha and the login must succeed and
-/// the rest answer in time (`Slow`: every DynamoDB call is slow, none fails), or any documented
-/// non-500 answer (`Any`).
+/// a 503 under it (`All`), only `/sms/code` (`Sms`), only the registration's submission, the one
+/// route that reads and copies evidence files (`Files`: upload forms and read URLs are signed
+/// without a request, and a resubmission whose evidence is attached already touches no file),
+/// the captcha and the login must succeed and the rest answer in time (`Slow`: every DynamoDB
+/// call is slow, none fails), or any documented non-500 answer (`Any`).
 #[derive(Clone, Copy, PartialEq)]
 enum Expect {
     All,
     Sms,
+    Files,
     Slow,
     Any,
 }
@@ -151,6 +154,12 @@ const FAULTS: &[(&str, &str, Expect)] = &[
         "SNS InternalError",
         "mode=error&code=InternalError&service=sns",
         Expect::Sms,
+    ),
+    ("S3 stalled", "mode=stall&service=s3", Expect::Files),
+    (
+        "S3 SlowDown",
+        "mode=error&code=SlowDown&service=s3",
+        Expect::Files,
     ),
 ];
 
@@ -479,6 +488,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             let must_fail = match expect {
                 Expect::All => store_backed,
                 Expect::Sms => *route == "POST /sms/code",
+                Expect::Files => *route == "POST /achievement-registrations",
                 Expect::Slow | Expect::Any => false,
             };
             let must_succeed = ["GET /captcha", "POST /login"].contains(route);
@@ -494,8 +504,10 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
                     r.status, r.body
                 ));
             }
-            if *expect == Expect::Sms && store_backed && !must_fail && r.status >= 500 {
-                problems.push(format!("{label}: {route} failed although only SNS is down"));
+            if [Expect::Sms, Expect::Files].contains(expect) && !must_fail && r.status >= 500 {
+                problems.push(format!(
+                    "{label}: {route} failed although only one dependency is down"
+                ));
             }
         }
         table.push(row);
@@ -690,6 +702,41 @@ async fn infrastructure_failures_leave_no_half_done_state() {
     assert_eq!((r.status, r.code()), (409, "STATE_CONFLICT"), "{}", r.body);
     let after = t.get("/me", Some(&reg.decide_token)).await;
     assert_eq!(after.body["totalCredits"], json!(2.5), "{}", after.body);
+
+    // Evidence: a submission whose file copy fails (S3 slowing down) writes nothing: no
+    // registration, the open count as it was, the upload still free; the same body then succeeds.
+    let upload = posted_upload(&t, &reg.token).await;
+    let before = t.get("/achievement-registrations", Some(&reg.token)).await;
+    proxy.set("mode=error&code=SlowDown&service=s3&op=CopyObject");
+    let r = t
+        .post(
+            "/achievement-registrations",
+            registration_body(&upload),
+            Some(&reg.token),
+        )
+        .await;
+    proxy.set("mode=pass");
+    assert_eq!(
+        (r.status, r.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{}",
+        r.body
+    );
+    let after = t.get("/achievement-registrations", Some(&reg.token)).await;
+    assert_eq!(
+        (&after.body["total"], &after.body["open"]),
+        (&before.body["total"], &before.body["open"]),
+        "a half-written submission: {}",
+        after.body
+    );
+    let r = t
+        .post(
+            "/achievement-registrations",
+            registration_body(&upload),
+            Some(&reg.token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
 
     // Import: a batch whose transactions are throttled leaves totals equal to the sum of the
     // achievements stored; sending the event again completes it.

@@ -27,8 +27,10 @@ fault is set on the control port, one at a time:
     GET /fault?mode=error&code=TransactionCanceledException&reason=ThrottlingError
     GET /fault?mode=error&code=TransactionCanceledException&reason=ConditionalCheckFailed
 
-`service` is dynamodb, sns or all (default all); `op` limits the fault to one operation (the
-DynamoDB X-Amz-Target suffix such as TransactWriteItems, or the SNS Action such as Publish);
+`service` is dynamodb, sns, s3 or all (default all); `op` limits the fault to one operation (the
+DynamoDB X-Amz-Target suffix such as TransactWriteItems, the SNS Action such as Publish, or the S3
+operation such as GetObject or CopyObject; an S3 error is S3's XML error with that code, 503 for
+SlowDown);
 `skip=N` lets the first N requests it would hit pass (`op=TransactWriteItems&skip=1`: a route's
 second transaction fails, its first goes through).
 TransactionCanceledException applies to TransactWriteItems only. Refusal covers every service
@@ -161,13 +163,25 @@ class CountingProxy:
 
 # --- fault -------------------------------------------------------------------------------------
 
-def which(headers, body):
+def which(headers, body, method=""):
     """(service, operation) of a request."""
     target = headers.get("X-Amz-Target", "")
     if target.startswith("DynamoDB_"):
         return "dynamodb", target.split(".", 1)[-1]
     form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    if not form.get("Action"):
+        s3 = s3_operation(method, headers, body)
+        if s3:
+            return "s3", s3
     return "sns", (form.get("Action") or [""])[0]
+
+
+def s3_error(code):
+    status = 503 if code in ("SlowDown", "ServiceUnavailable") else (
+        500 if code == "InternalError" else 400)
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+           f"<Message>injected {code}</Message><RequestId>fault-proxy</RequestId></Error>")
+    return status, "application/xml", xml.encode()
 
 
 def dynamodb_error(code, reason):
@@ -210,7 +224,7 @@ class FaultProxy:
 
     def inject(self, handler, body):
         """Applies the current fault to one request; True when it answered (or dropped) it."""
-        service, op = which(handler.headers, body)
+        service, op = which(handler.headers, body, handler.command)
         with self.lock:
             f = dict(self.state)
             hit = f["mode"] != "pass" and f["service"] in ("all", service) and f["op"] in ("", op)
@@ -237,6 +251,8 @@ class FaultProxy:
         if f["mode"] == "error":
             if service == "dynamodb":
                 status, ctype, payload = dynamodb_error(f["code"], f["reason"])
+            elif service == "s3":
+                status, ctype, payload = s3_error(f["code"])
             else:
                 status, ctype, payload = sns_error(f["code"])
             send(handler, status, payload,
