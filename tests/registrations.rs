@@ -578,3 +578,30 @@ app_test!(twenty_open_registrations_are_the_most, |app| {
         .await;
     assert_eq!((r.status, r.code()), (409, "TOO_MANY_OPEN"));
 });
+
+app_test!(
+    the_days_upload_forms_are_counted_once_each_under_concurrency,
+    |app| {
+        let Active { token, id, .. } = learner(&app).await;
+        let ask = |token: String| {
+            let app = &app;
+            async move {
+                let body =
+                    json!({"fileName": "a.pdf", "contentType": "application/pdf", "size": 100});
+                app.post("/uploads", body, Some(&token)).await
+            }
+        };
+        let answers = futures::future::join_all((0..65).map(|_| ask(token.clone()))).await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+        let issued = statuses.iter().filter(|s| **s == 201).count();
+        let limited = answers
+            .iter()
+            .filter(|r| r.status == 429 && r.code() == "RATE_LIMITED")
+            .count();
+        assert_eq!((issued, limited), (60, 5), "{statuses:?}");
+        // The next day counts afresh.
+        app.advance(86_400);
+        let token = app.token(&id, PW).await;
+        assert_eq!(ask(token).await.status, 201);
+    }
+);

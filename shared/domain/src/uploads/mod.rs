@@ -9,8 +9,9 @@ use crate::account::session::Authenticated;
 use crate::app::App;
 use crate::error::{DomainError, Problem};
 use crate::ports::files::{UploadForm, UploadSpec};
+use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Condition, Item, WriteOp};
+use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use crate::values::input::required;
 use serde::{Deserialize, Serialize};
 
@@ -158,15 +159,19 @@ pub async fn create(
         })
         .await?;
     let (ops, next_day) = creation_ops(app, &learner.id_key, &upload);
-    match app.store.transact(ops).await {
-        Ok(()) => {}
-        Err(crate::store::StoreError::ConditionFailed { index: Some(1) }) => {
-            return Err(DomainError::RateLimited {
+    optimistic!("issue an upload form", |_| {
+        match app.store.transact(ops.clone()).await {
+            // The day's count is full.
+            Err(StoreError::ConditionFailed { index: Some(1) }) => Err(DomainError::RateLimited {
                 retry_after: (next_day - app.now_unix()).max(1) as u64,
-            })
+            }),
+            // The record exists: an earlier attempt of this very transaction was written (an
+            // answer lost on the way back, the SDK's retry refused): done.
+            Err(StoreError::ConditionFailed { index: Some(0) }) => Ok(Step::Done(())),
+            // Another upload of the learner's counted at the same time: try again.
+            written => Ok(Step::of(written, ())?),
         }
-        Err(e) => return Err(e.into()),
-    }
+    })?;
     tracing::info!(learner = %learner.log_id(), upload = %upload.id, size = upload.size, "upload form issued");
     Ok(UploadResponse {
         upload_id: upload.id,
