@@ -167,14 +167,7 @@ const FAULTS: &[(&str, &str, Expect)] = &[
 /// the answer, why). Such a cell is marked `*` in the table and not counted as a problem while
 /// it answers exactly that; answering anything else fails the test, so the entry goes with the
 /// fix.
-const KNOWN: &[(&str, &str, u16, &str)] = &[(
-    "TransactWriteItems cancelled: condition failed",
-    "POST /uploads",
-    500,
-    "uploads::create (shared/domain/src/uploads/mod.rs) answers INTERNAL for a failed condition on \
-     its first op, the upload's own put, which the injected cancellation names; other routes take \
-     a failed condition for a lost race (retried, then 503)",
-)];
+const KNOWN: &[(&str, &str, u16, &str)] = &[];
 
 const ROUTES: &[&str] = &[
     "GET /captcha",
