@@ -311,6 +311,12 @@ app_test!(nobody_reads_or_decides_what_is_not_theirs, |app| {
         .get("/achievement-registrations/not-an-id", Some(&token))
         .await;
     assert_eq!(r.status, 404);
+    let long = format!("/achievement-registrations/{}", "a".repeat(2000));
+    let evidence = "b".repeat(32);
+    let r = app
+        .put_json(&long, body(&[&evidence], "X-2025-0202"), &token)
+        .await;
+    assert_eq!((r.status, r.code()), (404, "NOT_FOUND"));
 });
 
 app_test!(bad_registrations_are_refused_naming_what_is_wrong, |app| {

@@ -269,6 +269,9 @@ pub async fn resubmit(
     cmd: RegistrationCommand,
     lang: Lang,
 ) -> Result<RegistrationView, DomainError> {
+    if !super::is_registration_id(id) {
+        return Err(DomainError::NotFound);
+    }
     let (mut authed, mut kept) = (authed, HashSet::new());
     let reg = optimistic!("resubmit a registration", |stale| {
         if stale {
