@@ -84,6 +84,30 @@ pub fn find_source(code: &str) -> Option<&'static Entry> {
     SOURCES.iter().find(|s| s.code == code)
 }
 
+/// An achievement's type and subtype as every view shows them: the codes with their labels in
+/// the caller's language (flattened into the view).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindView {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub type_label: &'static str,
+    pub subtype: String,
+    pub subtype_label: &'static str,
+}
+
+impl KindView {
+    /// The labels of `kind` and `subtype` (empty for a code the catalogue no longer has).
+    pub fn of(kind: &str, subtype: &str, lang: Lang) -> KindView {
+        KindView {
+            kind: kind.to_string(),
+            type_label: find_type(kind).map_or("", |t| t.entry.label(lang)),
+            subtype: subtype.to_string(),
+            subtype_label: find_subtype(subtype).map_or("", |s| s.label(lang)),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct Labelled {
     pub code: &'static str,

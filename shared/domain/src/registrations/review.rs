@@ -68,11 +68,8 @@ pub struct QueueItem {
     pub id: String,
     pub learner: super::LearnerView,
     pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub type_label: &'static str,
-    pub subtype: String,
-    pub subtype_label: &'static str,
+    #[serde(flatten)]
+    pub kind: catalogue::KindView,
     pub issuer: String,
     pub status: Status,
     pub status_label: &'static str,
@@ -118,8 +115,7 @@ pub async fn list(
     for item in items.iter().skip(skip).take(q.page_size) {
         let e: IndexEntry = item.parse()?;
         page.push(QueueItem {
-            type_label: catalogue::find_type(&e.kind).map_or("", |t| t.entry.label(lang)),
-            subtype_label: catalogue::find_subtype(&e.subtype).map_or("", |s| s.label(lang)),
+            kind: catalogue::KindView::of(&e.kind, &e.subtype, lang),
             status_label: e.status.label(lang),
             submitted_at: super::time_text(e.submitted_ms / 1000),
             learner: super::LearnerView {
@@ -128,8 +124,6 @@ pub async fn list(
             },
             id: e.id,
             name: e.name,
-            kind: e.kind,
-            subtype: e.subtype,
             issuer: e.issuer,
             status: e.status,
         });
