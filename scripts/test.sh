@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.."
 quick=false
 [[ "${1:-}" == "--quick" ]] && quick=true
 
+# A cold run builds everything once: incremental compilation's caches would only take disk
+# (several GB) on the CI machine.
+export CARGO_INCREMENTAL=0
+
 step() { printf '\n==> %s\n' "$*"; }
 started=$SECONDS
 
