@@ -61,6 +61,16 @@ impl Store for Counting {
         self.note("Query");
         self.inner.query(pk, prefix, opts).await
     }
+    async fn query_after(
+        &self,
+        pk: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        self.note("Query");
+        self.inner.query_after(pk, prefix, after, limit).await
+    }
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         self.note("TransactWriteItems");
         self.inner.transact(ops).await

@@ -4,6 +4,7 @@
 mod account;
 mod achievements;
 mod contract;
+mod conversions;
 mod cost;
 mod edge;
 mod events;

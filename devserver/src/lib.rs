@@ -33,6 +33,7 @@ pub static FUNCTIONS: &[(&str, &[Route])] = &[
     ("profile", fn_profile::ROUTES),
     ("achievements", fn_achievements::ROUTES),
     ("registrations", fn_registrations::ROUTES),
+    ("conversions", fn_conversions::ROUTES),
 ];
 
 /// Every API route, as the functions declare them.

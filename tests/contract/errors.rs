@@ -25,8 +25,11 @@ fn every_error() -> Vec<ApiError> {
         DomainError::Forbidden,
         DomainError::NotFound,
         DomainError::StateConflict,
-        DomainError::Duplicate,
-        DomainError::TooManyOpen,
+        DomainError::Duplicate(Subject::Registration),
+        DomainError::Duplicate(Subject::Conversion),
+        DomainError::TooManyOpen(Subject::Registration),
+        DomainError::TooManyOpen(Subject::Conversion),
+        DomainError::TooManyRules,
         DomainError::UploadInvalid { index: 0 },
         DomainError::unavailable("busy"),
         DomainError::internal("boom"),
@@ -51,8 +54,9 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::Forbidden
             | DomainError::NotFound
             | DomainError::StateConflict
-            | DomainError::Duplicate
-            | DomainError::TooManyOpen
+            | DomainError::Duplicate(_)
+            | DomainError::TooManyOpen(_)
+            | DomainError::TooManyRules
             | DomainError::UploadInvalid { .. }
             | DomainError::Unavailable(_)
             | DomainError::Internal(_) => {}

@@ -26,7 +26,7 @@ mod errors;
 mod openapi;
 mod routes;
 
-use domain::error::{DomainError, Problem, WeakReason};
+use domain::error::{DomainError, Problem, Subject, WeakReason};
 use http_edge::ApiError;
 use integration_tests::*;
 use serde_json::{json, Map, Value};

@@ -520,6 +520,52 @@ impl Store for DynamoStore {
         Ok(found)
     }
 
+    async fn query_after(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        if after.is_some_and(|a| !a.starts_with(sk_prefix)) {
+            return Err(StoreError::Invalid(
+                "the start key is outside the query's range".into(),
+            ));
+        }
+        if limit == 0 {
+            return Ok((Vec::new(), true));
+        }
+        let mut values = HashMap::from([(":pk".to_string(), s(pk))]);
+        let key_condition = if sk_prefix.is_empty() {
+            "PK = :pk"
+        } else {
+            values.insert(":prefix".into(), s(sk_prefix));
+            "PK = :pk AND begins_with(SK, :prefix)"
+        };
+        let start =
+            after.map(|a| HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(a))]));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(key_condition)
+            .set_expression_attribute_values(Some(values))
+            .consistent_read(true)
+            .limit(limit.min(1000) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(map_err)?;
+        let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attrs)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, more))
+    }
+
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         validate_transaction(&ops)?;
         let items = ops

@@ -16,8 +16,22 @@ pub enum Problem {
     TooLong,
     Invalid,
     OutOfRange,
-    /// A field this request may not carry (e.g. a password change through the profile).
+    /// A field this request may not carry (e.g. a password change through the profile), or a
+    /// reference it may not make (a rule of a school that is not the learner's).
     NotAllowed,
+    /// The achievement does not meet the rule's conditions.
+    NotMet,
+    /// The rule is not in force (a draft, retired, or outside its period).
+    NotInForce,
+}
+
+/// What a duplicate or a limit is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// 登记学习成果.
+    Registration,
+    /// 成果转换.
+    Conversion,
 }
 
 /// Why a new password was refused.
@@ -96,12 +110,16 @@ pub enum DomainError {
     /// The record is not in a state that allows this (a decided registration decided again).
     #[error("state conflict")]
     StateConflict,
-    /// The same thing is already open or done (a certificate registered twice).
-    #[error("duplicate")]
-    Duplicate,
-    /// Too many open records of one kind (registrations awaiting review).
-    #[error("too many open")]
-    TooManyOpen,
+    /// The same thing is already open or done (a certificate registered twice; an achievement
+    /// applied for under a rule twice, or a course claimed twice).
+    #[error("duplicate {0:?}")]
+    Duplicate(Subject),
+    /// Too many open records of one kind (registrations or applications awaiting review).
+    #[error("too many open {0:?}")]
+    TooManyOpen(Subject),
+    /// The school has created as many conversion rules as it may.
+    #[error("too many rules")]
+    TooManyRules,
     /// An attached upload is missing, or is not the size or type it was declared as: the
     /// `index`-th of the body's `evidence` (the answer names the field `evidence[index]`).
     #[error("upload {index} invalid")]

@@ -17,7 +17,9 @@
 //!   mobile changes), [`sms_code`] (verification codes and notices), [`captcha`],
 //!   [`achievements`] (the query and the catalogue), [`import`] (schools' bulk loads),
 //!   [`uploads`] (evidence files through the file store), [`registrations`] (登记学习成果: the
-//!   learner registers, the school reviews). Typed
+//!   learner registers, the school reviews), [`conversions`] (转换规则 and 成果转换: schools
+//!   publish rules, learners apply, schools decide), with what the last two share in
+//!   [`workflow`]. Typed
 //!   commands in, a response or a [`DomainError`] out; a capability may call another's use cases
 //!   (all of them read the learner record of [`account`]).
 //!
@@ -29,6 +31,7 @@ pub mod account;
 pub mod achievements;
 pub mod app;
 pub mod captcha;
+pub mod conversions;
 pub mod credentials;
 pub mod error;
 pub mod import;
@@ -40,6 +43,7 @@ pub mod sms_code;
 pub mod store;
 pub mod uploads;
 pub mod values;
+pub mod workflow;
 
 pub use app::App;
 pub use error::DomainError;

@@ -2,7 +2,7 @@
 //! English on request) and `Retry-After`. Domain errors come in unchanged; the edge adds only
 //! what is about HTTP itself (bodies, media types, routes, headers).
 
-use domain::error::{DomainError, Problem, WeakReason};
+use domain::error::{DomainError, Problem, Subject, WeakReason};
 use domain::import::RecordProblem;
 use domain::Lang;
 use lambda_http::http::StatusCode;
@@ -64,7 +64,9 @@ impl ApiError {
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
             ProfileIncomplete | ActivationExpired | Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            MobileTaken | StateConflict | Duplicate | TooManyOpen => StatusCode::CONFLICT,
+            MobileTaken | StateConflict | Duplicate(_) | TooManyOpen(_) | TooManyRules => {
+                StatusCode::CONFLICT
+            }
             AccountLocked { .. }
             | SmsCooldown { .. }
             | SmsLimitExceeded { .. }
@@ -103,8 +105,9 @@ impl ApiError {
             Forbidden => "FORBIDDEN",
             NotFound => "NOT_FOUND",
             StateConflict => "STATE_CONFLICT",
-            Duplicate => "DUPLICATE",
-            TooManyOpen => "TOO_MANY_OPEN",
+            Duplicate(_) => "DUPLICATE",
+            TooManyOpen(_) => "TOO_MANY_OPEN",
+            TooManyRules => "TOO_MANY_RULES",
             UploadInvalid { .. } => "UPLOAD_INVALID",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Internal(_) => "INTERNAL",
@@ -213,13 +216,25 @@ impl ApiError {
                 "当前状态不允许此操作，请刷新后查看",
                 "This cannot be done in the current state; reload to see it",
             ),
-            Duplicate => s(
+            Duplicate(Subject::Registration) => s(
                 "相同颁证机构和证书编号的成果已在审核中或已通过",
                 "An achievement with this issuer and certificate number is already under review or approved",
             ),
-            TooManyOpen => s(
+            Duplicate(Subject::Conversion) => s(
+                "该成果已按此规则申请，或该课程已有转换申请在审核中或已通过",
+                "This achievement was already submitted under this rule, or this course already has an application under review or approved",
+            ),
+            TooManyOpen(Subject::Registration) => s(
                 "待审核的登记已达上限，请等待审核或撤回后再提交",
                 "Too many registrations await review; wait for decisions or withdraw one first",
+            ),
+            TooManyOpen(Subject::Conversion) => s(
+                "待审核的转换申请已达上限，请等待审核或撤回后再申请",
+                "Too many conversion applications await review; wait for decisions or withdraw one first",
+            ),
+            TooManyRules => s(
+                "本校创建的转换规则已达上限，请联系学分银行平台",
+                "Your school has created as many conversion rules as it may; contact the credit bank",
             ),
             UploadInvalid { .. } => s(
                 "证明材料无效：文件不存在、超过大小或与声明的类型不符",
@@ -253,6 +268,11 @@ fn problem_text(problem: Problem, lang: Lang) -> &'static str {
         Problem::Invalid => lang.pick("格式不正确", "is not valid"),
         Problem::OutOfRange => lang.pick("超出允许范围", "is out of range"),
         Problem::NotAllowed => lang.pick("不允许在此修改", "cannot be changed here"),
+        Problem::NotMet => lang.pick(
+            "不符合该转换规则的条件",
+            "does not meet the conditions of the rule",
+        ),
+        Problem::NotInForce => lang.pick("不是现行有效的转换规则", "is not a rule in force"),
     }
 }
 

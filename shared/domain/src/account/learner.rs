@@ -78,6 +78,9 @@ pub struct Learner {
     /// [`crate::registrations::MAX_OPEN`].
     #[serde(default)]
     pub open_registrations: u64,
+    /// Conversion applications awaiting a school: at most [`crate::conversions::MAX_OPEN`].
+    #[serde(default)]
+    pub open_conversions: u64,
     pub created_at: i64,
 }
 
@@ -159,6 +162,7 @@ impl Learner {
             personal_count: 0,
             converted_count: 0,
             open_registrations: 0,
+            open_conversions: 0,
             created_at: app.now_unix(),
         }
     }

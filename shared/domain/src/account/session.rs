@@ -145,7 +145,12 @@ impl Authenticated {
     /// `UNAUTHENTICATED` if the session ended meanwhile.
     pub async fn reload(&self, app: &App) -> Result<Authenticated, DomainError> {
         let pk = self.session_item.pk.clone();
-        fetch(app, &pk, Some(&self.session.learner), app.now_unix()).await
+        let none = |_: &str| Vec::new();
+        Ok(
+            fetch(app, &pk, Some(&self.session.learner), &none, app.now_unix())
+                .await?
+                .0,
+        )
     }
 }
 
@@ -153,8 +158,19 @@ impl Authenticated {
 /// changed since it began: one read of the session and the learner together (plus, at most once
 /// a minute, the write of the session's last use). Any failure is `UNAUTHENTICATED`.
 pub async fn authenticate(app: &App, token: &str) -> Result<Authenticated, DomainError> {
+    Ok(authenticate_with(app, token, &|_| Vec::new()).await?.0)
+}
+
+/// [`authenticate`], reading besides, in the same round trip, the items `extra` names (given the
+/// learner's key, which the token carries): a route about one item of the learner's, or of a
+/// rule, needs no read of its own. The items come in the order of the keys.
+pub async fn authenticate_with(
+    app: &App,
+    token: &str,
+    extra: &(dyn Fn(&str) -> Vec<(String, String)> + Sync),
+) -> Result<(Authenticated, Vec<Option<Item>>), DomainError> {
     let now = app.now_unix();
-    let mut authed = fetch(app, &pk(token), learner_part(token), now).await?;
+    let (mut authed, found) = fetch(app, &pk(token), learner_part(token), extra, now).await?;
     if now - authed.session.last_seen >= TOUCH_AFTER_SECONDS {
         let mut touched = authed.session.clone();
         touched.last_seen = now;
@@ -176,7 +192,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Authenticated, Domai
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(authed)
+    Ok((authed, found))
 }
 
 /// Reads the session `session_pk` and its learner: together when the learner is known
@@ -187,18 +203,21 @@ async fn fetch(
     app: &App,
     session_pk: &str,
     learner_hint: Option<&str>,
+    extra: &(dyn Fn(&str) -> Vec<(String, String)> + Sync),
     now: i64,
-) -> Result<Authenticated, DomainError> {
+) -> Result<(Authenticated, Vec<Option<Item>>), DomainError> {
+    let mut found = Vec::new();
     let (session_item, learner_item) = match learner_hint {
         Some(key) => {
             let learner_pk = learner::pk(key);
-            let mut got = app
-                .store
-                .get_many(&[(session_pk, SK), (&learner_pk, learner::PROFILE_SK)])
-                .await?
-                .into_iter();
+            let extra_keys = extra(key);
+            let mut keys = vec![(session_pk, SK), (&learner_pk, learner::PROFILE_SK)];
+            keys.extend(extra_keys.iter().map(|(p, s)| (p.as_str(), s.as_str())));
+            let mut got = app.store.get_many(&keys).await?.into_iter();
             let session_item = got.next().flatten();
-            (session_item, got.next().flatten())
+            let learner_item = got.next().flatten();
+            found.extend(got);
+            (session_item, learner_item)
         }
         None => match app.store.get(session_pk, SK).await? {
             Some(item) => {
@@ -225,16 +244,39 @@ async fn fetch(
     if learner.learner.cred_version != record.cred_version {
         return Err(DomainError::Unauthenticated);
     }
-    Ok(Authenticated {
+    if learner_hint.is_none() {
+        // A token from before the learner part: the extra items in a read of their own.
+        let extra_keys = extra(&record.learner);
+        if !extra_keys.is_empty() {
+            let keys: Vec<(&str, &str)> = extra_keys
+                .iter()
+                .map(|(p, s)| (p.as_str(), s.as_str()))
+                .collect();
+            found = app.store.get_many(&keys).await?;
+        }
+    }
+    let authed = Authenticated {
         learner,
         session: record,
         session_item: item,
-    })
+    };
+    Ok((authed, found))
 }
 
 /// [`authenticate`], then the gate.
 pub async fn require(app: &App, token: &str, gate: Gate) -> Result<Authenticated, DomainError> {
     authenticate(app, token).await?.admit(gate)
+}
+
+/// [`authenticate_with`], then the gate.
+pub async fn require_with(
+    app: &App,
+    token: &str,
+    gate: Gate,
+    extra: &(dyn Fn(&str) -> Vec<(String, String)> + Sync),
+) -> Result<(Authenticated, Vec<Option<Item>>), DomainError> {
+    let (authed, found) = authenticate_with(app, token, extra).await?;
+    Ok((authed.admit(gate)?, found))
 }
 
 /// Ends the session of `token` for good. Unknown tokens are `UNAUTHENTICATED`.

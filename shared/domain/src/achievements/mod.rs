@@ -35,6 +35,49 @@ pub struct Achievement {
     pub points: i64,
     pub source: String,
     pub obtained_at: NaiveDate,
+    /// A converted achievement's link to the application and the achievement it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<ConversionLink>,
+}
+
+/// What a 转换获取成果 was converted from and into: the school's course, the course credits it
+/// granted (its own field: they add nothing to 总学分, which counts the source once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversionLink {
+    pub application: String,
+    pub source_achievement: String,
+    pub rule: String,
+    pub course_code: String,
+    pub course_credit_tenths: i64,
+    pub mode: crate::conversions::rules::Mode,
+}
+
+/// A converted achievement's link as clients see it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversionLinkView {
+    pub application_id: String,
+    pub source_achievement_id: String,
+    pub rule_id: String,
+    pub course_code: String,
+    pub course_credits: Credits,
+    pub mode: crate::conversions::rules::Mode,
+    pub mode_label: &'static str,
+}
+
+impl ConversionLinkView {
+    pub fn of(link: &ConversionLink, lang: Lang) -> ConversionLinkView {
+        ConversionLinkView {
+            application_id: link.application.clone(),
+            source_achievement_id: link.source_achievement.clone(),
+            rule_id: link.rule.clone(),
+            course_code: link.course_code.clone(),
+            course_credits: Credits(link.course_credit_tenths),
+            mode: link.mode,
+            mode_label: link.mode.label(lang),
+        }
+    }
 }
 
 impl Achievement {
@@ -115,6 +158,9 @@ pub struct ItemView {
     pub points: i64,
     pub source: String,
     pub obtained_at: NaiveDate,
+    /// Converted achievements only: the course and its credits, and the source achievement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<ConversionLinkView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +282,10 @@ pub fn page(all: &[Achievement], filter: &AchievementsQuery, lang: Lang) -> Achi
             points: a.points,
             source: a.source.clone(),
             obtained_at: a.obtained_at,
+            conversion: a
+                .conversion
+                .as_ref()
+                .map(|c| ConversionLinkView::of(c, lang)),
         })
         .collect();
     AchievementsResponse {
@@ -288,6 +338,7 @@ mod tests {
             points: 1,
             source: source.into(),
             obtained_at: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+            conversion: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct SmsConfig {
     /// The notice of a school's decision on a registration (`SMS_NOTICE_REGISTRATION`), with a
     /// `{result}` placeholder (已通过, 未通过, 需补充材料).
     pub registration_notice: String,
+    /// The notice of a school's decision on a conversion application (`SMS_NOTICE_CONVERSION`),
+    /// with a `{result}` placeholder (已通过, 未通过).
+    pub conversion_notice: String,
     /// The notice when failed password resets stop an account's resets for a day
     /// (`SMS_NOTICE_RESET`).
     pub reset_notice: String,
@@ -47,6 +50,8 @@ impl Default for SmsConfig {
                 .into(),
             registration_notice:
                 "您在学分银行登记的学习成果有新的审核结果：{result}。请登录学分银行查看。".into(),
+            conversion_notice:
+                "您在学分银行提交的成果转换申请有新的审核结果：{result}。请登录学分银行查看。".into(),
             reset_notice:
                 "您的学分银行账户今日找回密码失败次数过多，已暂停找回。如非本人操作，请立即联系所属院校。"
                     .into(),
@@ -463,6 +468,7 @@ fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, C
         reset_notice: non_empty("SMS_NOTICE_RESET").unwrap_or(defaults.reset_notice),
         registration_notice: non_empty("SMS_NOTICE_REGISTRATION")
             .unwrap_or(defaults.registration_notice),
+        conversion_notice: non_empty("SMS_NOTICE_CONVERSION").unwrap_or(defaults.conversion_notice),
     };
     if !sms.template.contains("{code}") {
         return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));

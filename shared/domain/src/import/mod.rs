@@ -251,6 +251,7 @@ fn check_achievement(
             points,
             source,
             obtained_at,
+            conversion: None,
         },
     ))
 }
@@ -268,6 +269,13 @@ pub async fn run(app: &App, event: ImportEvent) -> Result<ImportResult, DomainEr
         code: institution.clone(),
         name: event.institution.name.trim().to_string(),
     };
+    // The school's name for its conversion rules and their lists.
+    let record = Item::new(
+        crate::store::schema::school_pk(&school.code),
+        crate::store::schema::PROFILE_SK,
+        &school,
+    );
+    app.store.put(record, Condition::None).await?;
     let known = import_learners(app, &school, &event.learners, &mut result, &mut errors).await?;
     tracing::info!(
         created = result.learners_created,

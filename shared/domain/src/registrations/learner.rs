@@ -8,7 +8,7 @@ use super::{
 };
 use crate::account::session::Authenticated;
 use crate::app::App;
-use crate::error::{DomainError, Problem};
+use crate::error::{DomainError, Problem, Subject};
 use crate::store::retry::optimistic;
 use crate::store::schema;
 use crate::store::{Condition, Item, QueryOpts, Step, StoreError, WriteOp};
@@ -126,7 +126,7 @@ fn settled<T>(
 ) -> Result<Step<T>, DomainError> {
     match written {
         Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == claim_index => {
-            Err(DomainError::Duplicate)
+            Err(DomainError::Duplicate(Subject::Registration))
         }
         other => Ok(Step::of(other, value)?),
     }
@@ -169,7 +169,7 @@ pub async fn submit(
             .cloned()
             .ok_or_else(|| DomainError::validation("institution", Problem::Invalid))?;
         if learner.open_registrations >= MAX_OPEN {
-            return Err(DomainError::TooManyOpen);
+            return Err(DomainError::TooManyOpen(Subject::Registration));
         }
         let claim_sk = cmd.details.claim_sk();
         let found = read(
@@ -181,7 +181,7 @@ pub async fn submit(
         )
         .await?;
         if found.claim.is_some() {
-            return Err(DomainError::Duplicate);
+            return Err(DomainError::Duplicate(Subject::Registration));
         }
         let evidence = keep(app, &found.uploads, &mut kept).await?;
         let reg = new_registration(app, &id, learner, school, &cmd, evidence);
@@ -288,7 +288,7 @@ pub async fn resubmit(
             return Err(DomainError::validation("institution", Problem::NotAllowed));
         }
         if found.claim.as_ref().is_some_and(|c| c.registration != id) {
-            return Err(DomainError::Duplicate);
+            return Err(DomainError::Duplicate(Subject::Registration));
         }
         let evidence = keep(app, &found.uploads, &mut kept).await?;
         let mut reg = before.clone();

@@ -105,16 +105,16 @@ impl Action {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Step {
-    pub at: i64,
-    pub action: Action,
-    /// `LEARNER`, or the reviewer's user pool subject.
-    pub by: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+impl crate::workflow::Act for Action {
+    fn label(self, lang: Lang) -> &'static str {
+        Action::label(self, lang)
+    }
 }
+
+/// One step of a registration's history.
+pub type Step = crate::workflow::Step<Action>;
+pub type StepView = crate::workflow::StepView<Action>;
+pub use crate::workflow::{time_text, LearnerView, LEARNER};
 
 /// An attached evidence file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,8 +158,6 @@ pub struct Registration {
     pub updated_at: i64,
     pub history: Vec<Step>,
 }
-
-pub const LEARNER: &str = "LEARNER";
 
 impl Registration {
     fn step(&mut self, at: i64, action: Action, by: &str, reason: Option<String>) {
@@ -251,6 +249,7 @@ impl Registration {
             points: self.points.unwrap_or(0),
             source: "personal".into(),
             obtained_at: d.obtained_at,
+            conversion: None,
         }
     }
 
@@ -344,27 +343,7 @@ pub struct CertificateClaim {
 
 /// Whether `id` has the shape registration ids have (16 lower-case hex characters).
 pub fn is_registration_id(id: &str) -> bool {
-    id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// A time as clients see it: RFC 3339 in China Standard Time.
-pub fn time_text(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .unwrap_or_default()
-        .with_timezone(&crate::app::china_offset())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StepView {
-    pub at: String,
-    pub action: Action,
-    pub action_label: &'static str,
-    /// `LEARNER` or `SCHOOL` (a reviewer's identity stays with the school).
-    pub by: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    crate::workflow::is_record_id(id)
 }
 
 #[derive(Debug, Serialize)]
@@ -377,13 +356,6 @@ pub struct EvidenceView {
     /// A short-lived read URL (absent from lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LearnerView {
-    pub name: String,
-    pub id_number_masked: String,
 }
 
 /// A registration as its learner and its school see it.
@@ -463,18 +435,8 @@ impl RegistrationView {
         lang: Lang,
     ) -> RegistrationView {
         let d = &r.details;
-        let history = (detail != Detail::Summary).then(|| {
-            r.history
-                .iter()
-                .map(|s| StepView {
-                    at: time_text(s.at),
-                    action: s.action,
-                    action_label: s.action.label(lang),
-                    by: if s.by == LEARNER { "LEARNER" } else { "SCHOOL" },
-                    reason: s.reason.clone(),
-                })
-                .collect()
-        });
+        let history =
+            (detail != Detail::Summary).then(|| crate::workflow::history(&r.history, lang));
         RegistrationView {
             id: r.id.clone(),
             institution: r.institution.clone(),

@@ -14,13 +14,12 @@ use crate::app::App;
 use crate::error::DomainError;
 use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Condition, Item, QueryOpts, Step, StoreError, WriteOp};
+use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use crate::values::lang::Lang;
-use crate::values::mobile::Mobile;
+use crate::workflow;
 use serde::Serialize;
 
-/// Decision notices one number receives a day at most.
-pub const NOTICES_PER_DAY: u64 = 10;
+pub use crate::workflow::NOTICES_PER_DAY;
 
 /// Whose registration `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
 async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
@@ -97,22 +96,16 @@ pub async fn list(
     lang: Lang,
 ) -> Result<QueueResponse, DomainError> {
     let status = q.status.unwrap_or(Status::Pending);
-    let skip = (q.page - 1).saturating_mul(q.page_size);
-    let opts = QueryOpts {
-        limit: Some(skip + q.page_size + 1),
-        newest_first: false,
-    };
-    let items = app
-        .store
-        .query(
-            &schema::institution_registrations_pk(&staff.institution),
-            &format!("{}#", status.as_str()),
-            opts,
-        )
-        .await?;
-    let has_more = items.len() > skip + q.page_size;
+    let (items, has_more) = workflow::queue_page(
+        app,
+        &schema::institution_registrations_pk(&staff.institution),
+        &format!("{}#", status.as_str()),
+        q.page,
+        q.page_size,
+    )
+    .await?;
     let mut page = Vec::with_capacity(q.page_size);
-    for item in items.iter().skip(skip).take(q.page_size) {
+    for item in &items {
         let e: IndexEntry = item.parse()?;
         page.push(QueueItem {
             kind: catalogue::KindView::of(&e.kind, &e.subtype, lang),
@@ -172,7 +165,7 @@ pub async fn decide(
                 condition: Condition::Version(stored.item.version),
             });
         }
-        let to = notify.then(|| notice_op(app, &next)).flatten();
+        let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
         let notice_index = to.as_ref().map(|(op, _)| {
             ops.push(op.clone());
             ops.len() - 1
@@ -187,7 +180,13 @@ pub async fn decide(
     })?;
     tracing::info!(registration = %reg.id, institution = %staff.institution, reviewer = %staff.subject, status = reg.status.as_str(), "registration decided");
     if let Some(mobile) = notice {
-        send_notice(app, &mobile, reg.status, &reg.id).await;
+        let result = match reg.status {
+            Status::Approved => "已通过",
+            Status::Rejected => "未通过",
+            _ => "需补充材料",
+        };
+        let template = &app.sms_config.registration_notice;
+        workflow::send_notice(app, &mobile, template, result, "registration", &reg.id).await;
     }
     RegistrationView::of(app, &reg, Detail::School, lang).await
 }
@@ -231,42 +230,4 @@ fn learner_after(
         next.open_registrations = next.open_registrations.saturating_sub(1);
     }
     next
-}
-
-/// The count of today's decision notices to the learner's number (one conditional increment in
-/// the decision's transaction: no read), and the number; none without a bound number.
-fn notice_op(app: &App, learner: &Learner) -> Option<(WriteOp, Mobile)> {
-    let mobile = learner.bound_mobile()?;
-    let mobile_key = learner.mobile_key.as_ref()?;
-    let (day, next_day) = crate::uploads::china_day(app);
-    let op = WriteOp::Increment {
-        pk: schema::quota_notice_pk(mobile_key),
-        sk: schema::decision_notice_sk(&day),
-        field: "count".into(),
-        max: NOTICES_PER_DAY,
-        expires_at: Some(next_day + 86_400),
-    };
-    Some((op, mobile))
-}
-
-/// The decision's notice; best effort (logged, never an error of the decision).
-async fn send_notice(app: &App, mobile: &Mobile, status: Status, id: &str) {
-    let result = match status {
-        Status::Approved => "已通过",
-        Status::Rejected => "未通过",
-        _ => "需补充材料",
-    };
-    let text = app.sms_config.notice_text(
-        &app.sms_config
-            .registration_notice
-            .replace("{result}", result),
-    );
-    match app.sms.send(&mobile.e164(), &text).await {
-        Ok(()) => {
-            tracing::info!(mobile = %mobile.masked(), registration = %id, "decision notice sent")
-        }
-        Err(e) => {
-            tracing::warn!(mobile = %mobile.masked(), registration = %id, error = %e, "decision notice not sent")
-        }
-    }
 }

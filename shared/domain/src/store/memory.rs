@@ -153,6 +153,35 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn query_after(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        if after.is_some_and(|a| !a.starts_with(sk_prefix)) {
+            return Err(StoreError::Invalid(
+                "the start key is outside the query's range".into(),
+            ));
+        }
+        let table = self.lock();
+        let Some(part) = table.get(pk) else {
+            return Ok((Vec::new(), false));
+        };
+        let start = match after {
+            Some(a) => std::ops::Bound::Excluded(a.to_string()),
+            None => std::ops::Bound::Included(sk_prefix.to_string()),
+        };
+        let mut matching = part
+            .range((start, std::ops::Bound::Unbounded))
+            .take_while(|(sk, _)| sk.starts_with(sk_prefix))
+            .map(|(_, item)| item.clone());
+        let page: Vec<Item> = matching.by_ref().take(limit).collect();
+        let more = matching.next().is_some();
+        Ok((page, more))
+    }
+
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         validate_transaction(&ops)?;
         let mut table = self.lock();

@@ -232,6 +232,18 @@ pub trait Store: Send + Sync {
         opts: QueryOpts,
     ) -> Result<Vec<Item>, StoreError>;
 
+    /// One page of partition `pk`: at most `limit` items whose sort key starts with `sk_prefix`,
+    /// after the sort key `after` (exclusive; it must start with `sk_prefix`), in sort-key order;
+    /// and whether the partition may hold more past them. Always one request (lists paged with
+    /// a cursor: a page costs one round trip however large the partition).
+    async fn query_after(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError>;
+
     /// Several items in one round trip, each as [`Store::get`] reads it (strongly consistent),
     /// in the order of `keys`: at most [`MAX_BATCH_GET_ITEMS`] keys, each at most once.
     async fn get_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Item>>, StoreError>;

@@ -28,6 +28,15 @@
 //! | certificate claim (one open or approved registration per issuer and number) | `LEARNER#<idKey>` | `REGCERT#<sha256(issuer, number)>` |
 //! | a school's registrations by status | `INSTREG#<institution>` | `<STATUS>#<submitted ms, 15 digits>#<registrationId>` |
 //! | decision notices per number per day | `SMSQ#NOTICE#<mobileKey>` | `DECISION#<yyyy-mm-dd>` |
+//! | school (its name, as its latest import gave it) | `SCHOOL#<institution>` | `PROFILE` |
+//! | conversion rule | `RULE#<ruleId>` | `RULE` |
+//! | a school's rules (a copy of each, every status) | `INSTRULE#<institution>` | `RULE#<ruleId>` |
+//! | rules a school has created (a counter) | `INSTRULE#<institution>` | `COUNT` |
+//! | published rules (a copy of each, for the public list and the match) | `PUBRULES` | `<TYPE>#<SUBTYPE>#<nameKey or *>#<institution>#<ruleId>` |
+//! | conversion application | `LEARNER#<idKey>` | `CONVAPP#<applicationId>` |
+//! | application's owner (by id) | `CONVID#<applicationId>` | `CONVID` |
+//! | claims of an open or approved application (achievement under rule; the school's course) | `LEARNER#<idKey>` | `CONVCLAIM#RULE#<ruleId>#<achievementId>`, `CONVCLAIM#COURSE#<institution>#<courseCode>` |
+//! | a school's applications by status | `INSTCONV#<institution>` | `<STATUS>#<submitted ms, 15 digits>#<applicationId>` |
 
 use crate::security::crypto::sha256_hex;
 
@@ -177,4 +186,75 @@ pub fn institution_registration_sk(status: &str, submitted_ms: i64, id: &str) ->
 /// Decision notices sent to one number on one day (beside its notice log).
 pub fn decision_notice_sk(day: &str) -> String {
     format!("DECISION#{day}")
+}
+
+pub const RULE_SK: &str = "RULE";
+pub const RULE_SK_PREFIX: &str = "RULE#";
+pub const RULE_COUNT_SK: &str = "COUNT";
+/// The partition of every published rule's copy, sorted so that a type, a subtype, and a
+/// subtype with one certificate name are each one range of it.
+pub const PUBLIC_RULES_PK: &str = "PUBRULES";
+
+pub fn rule_pk(id: &str) -> String {
+    format!("RULE#{id}")
+}
+
+pub fn institution_rules_pk(institution: &str) -> String {
+    format!("INSTRULE#{institution}")
+}
+
+pub fn institution_rule_sk(id: &str) -> String {
+    format!("{RULE_SK_PREFIX}{id}")
+}
+
+/// The sort-key prefix of published rules for `kind`, then `subtype`, then one certificate name
+/// key (`*`: rules naming no certificate); each part only when the ones before are given.
+pub fn public_rule_prefix(kind: &str, subtype: Option<&str>, name_key: Option<&str>) -> String {
+    match (subtype, name_key) {
+        (None, _) => format!("{kind}#"),
+        (Some(s), None) => format!("{kind}#{s}#"),
+        (Some(s), Some(n)) => format!("{kind}#{s}#{n}#"),
+    }
+}
+
+pub fn public_rule_sk(
+    kind: &str,
+    subtype: &str,
+    name_key: &str,
+    institution: &str,
+    id: &str,
+) -> String {
+    format!(
+        "{}{institution}#{id}",
+        public_rule_prefix(kind, Some(subtype), Some(name_key))
+    )
+}
+
+pub const CONVERSION_SK_PREFIX: &str = "CONVAPP#";
+pub const CONVERSION_POINTER_SK: &str = "CONVID";
+
+pub fn conversion_sk(id: &str) -> String {
+    format!("{CONVERSION_SK_PREFIX}{id}")
+}
+
+pub fn conversion_pointer_pk(id: &str) -> String {
+    format!("CONVID#{id}")
+}
+
+/// An achievement's claim under one rule.
+pub fn conversion_rule_claim_sk(rule: &str, achievement: &str) -> String {
+    format!("CONVCLAIM#RULE#{rule}#{achievement}")
+}
+
+/// A school's course, claimed by one application (one course is replaced by one achievement).
+pub fn conversion_course_claim_sk(institution: &str, course_code: &str) -> String {
+    format!("CONVCLAIM#COURSE#{institution}#{course_code}")
+}
+
+pub fn institution_conversions_pk(institution: &str) -> String {
+    format!("INSTCONV#{institution}")
+}
+
+pub fn school_pk(institution: &str) -> String {
+    format!("SCHOOL#{institution}")
 }

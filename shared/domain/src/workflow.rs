@@ -1,0 +1,163 @@
+//! What every reviewed request has in common — a learner's registration (登记学习成果) and a
+//! learner's conversion application (成果转换): ids, a history of steps with who took them, the
+//! school's queue read one page at a time, and the notice SMS a decision sends. Each capability
+//! keeps its own states and rules; this is the shape they share.
+
+use crate::account::learner::Learner;
+use crate::app::App;
+use crate::error::DomainError;
+use crate::store::schema;
+use crate::store::{Item, QueryOpts, WriteOp};
+use crate::values::lang::Lang;
+use crate::values::mobile::Mobile;
+use serde::{Deserialize, Serialize};
+
+/// Who took a step, when it was the learner (otherwise the staff member's user pool subject).
+pub const LEARNER: &str = "LEARNER";
+
+/// Decision notices one number receives a day at most (registrations and conversions together).
+pub const NOTICES_PER_DAY: u64 = 10;
+
+/// A step's kind: a closed set of actions with a label in each language.
+pub trait Act: Copy + Serialize {
+    fn label(self, lang: Lang) -> &'static str;
+}
+
+/// One step of a request's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step<A> {
+    pub at: i64,
+    pub action: A,
+    /// [`LEARNER`], or the reviewer's user pool subject.
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView<A> {
+    pub at: String,
+    pub action: A,
+    pub action_label: &'static str,
+    /// `LEARNER` or `SCHOOL` (a reviewer's identity stays with the school).
+    pub by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A history as clients see it.
+pub fn history<A: Act>(steps: &[Step<A>], lang: Lang) -> Vec<StepView<A>> {
+    steps
+        .iter()
+        .map(|s| StepView {
+            at: time_text(s.at),
+            action: s.action,
+            action_label: s.action.label(lang),
+            by: if s.by == LEARNER { "LEARNER" } else { "SCHOOL" },
+            reason: s.reason.clone(),
+        })
+        .collect()
+}
+
+/// The learner as their school sees them on a request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnerView {
+    pub name: String,
+    pub id_number_masked: String,
+}
+
+/// Whether `id` has the shape record ids have (16 lower-case hex characters): anything else is
+/// `NOT_FOUND` before a read.
+pub fn is_record_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A time as clients see it: RFC 3339 in China Standard Time.
+pub fn time_text(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .with_timezone(&crate::app::china_offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A page of a school's queue partition (`pk`, sort keys starting with `prefix`), oldest first:
+/// one query reading no further than the page asked for, and whether a next page exists.
+pub async fn queue_page(
+    app: &App,
+    pk: &str,
+    prefix: &str,
+    page: usize,
+    page_size: usize,
+) -> Result<(Vec<Item>, bool), DomainError> {
+    let skip = (page - 1).saturating_mul(page_size);
+    let opts = QueryOpts {
+        limit: Some(skip + page_size + 1),
+        newest_first: false,
+    };
+    let items = app.store.query(pk, prefix, opts).await?;
+    let has_more = items.len() > skip + page_size;
+    Ok((
+        items.into_iter().skip(skip).take(page_size).collect(),
+        has_more,
+    ))
+}
+
+/// The count of today's decision notices to the learner's number (one conditional increment in
+/// the decision's transaction: no read), and the number; none without a bound number.
+pub fn notice_op(app: &App, learner: &Learner) -> Option<(WriteOp, Mobile)> {
+    let mobile = learner.bound_mobile()?;
+    let mobile_key = learner.mobile_key.as_ref()?;
+    let (day, next_day) = crate::uploads::china_day(app);
+    let op = WriteOp::Increment {
+        pk: schema::quota_notice_pk(mobile_key),
+        sk: schema::decision_notice_sk(&day),
+        field: "count".into(),
+        max: NOTICES_PER_DAY,
+        expires_at: Some(next_day + 86_400),
+    };
+    Some((op, mobile))
+}
+
+/// A decision's notice: `template` with its `{result}` filled in; best effort (logged, never an
+/// error of the decision). `what` names the record in the log (`registration`, `conversion`).
+pub async fn send_notice(
+    app: &App,
+    mobile: &Mobile,
+    template: &str,
+    result: &str,
+    what: &'static str,
+    id: &str,
+) {
+    let text = app
+        .sms_config
+        .notice_text(&template.replace("{result}", result));
+    match app.sms.send(&mobile.e164(), &text).await {
+        Ok(()) => {
+            tracing::info!(mobile = %mobile.masked(), kind = what, id = %id, "decision notice sent")
+        }
+        Err(e) => {
+            tracing::warn!(mobile = %mobile.masked(), kind = what, id = %id, error = %e, "decision notice not sent")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_are_sixteen_lower_hex() {
+        assert!(is_record_id("0123456789abcdef"));
+        assert!(!is_record_id("0123456789ABCDEF"));
+        assert!(!is_record_id("0123456789abcde"));
+        assert!(!is_record_id("../../etc/passwd"));
+    }
+
+    #[test]
+    fn times_are_china_standard_time() {
+        assert_eq!(time_text(0), "1970-01-01T08:00:00+08:00");
+    }
+}
