@@ -246,14 +246,7 @@ async fn fetch(
     }
     if learner_hint.is_none() {
         // A token from before the learner part: the extra items in a read of their own.
-        let extra_keys = extra(&record.learner);
-        if !extra_keys.is_empty() {
-            let keys: Vec<(&str, &str)> = extra_keys
-                .iter()
-                .map(|(p, s)| (p.as_str(), s.as_str()))
-                .collect();
-            found = app.store.get_many(&keys).await?;
-        }
+        found = read_extra(app, &extra(&record.learner)).await?;
     }
     let authed = Authenticated {
         learner,
@@ -261,6 +254,17 @@ async fn fetch(
         session_item: item,
     };
     Ok((authed, found))
+}
+
+async fn read_extra(
+    app: &App,
+    keys: &[(String, String)],
+) -> Result<Vec<Option<Item>>, DomainError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(p, s)| (p.as_str(), s.as_str())).collect();
+    Ok(app.store.get_many(&keys).await?)
 }
 
 /// [`authenticate`], then the gate.

@@ -322,19 +322,7 @@ pub async fn decide(
         let mut a = before.clone();
         let converted = a.decide(&cmd, &staff.subject, app.today(), app.now_unix())?;
         let next = learner_after(&stored.learner, converted.is_some());
-        let mut ops = vec![WriteOp::put_over(Some(&item), a.item())];
-        ops.extend(a.index_ops(Some(&before)));
-        match &converted {
-            Some(c) => ops.push(WriteOp::put_over(
-                None,
-                Item::new(learner::pk(&pointer.learner), c.sk(), c),
-            )),
-            None => ops.extend(a.release_ops()),
-        }
-        ops.push(WriteOp::Put {
-            item: stored.replaced_by(&next),
-            condition: crate::store::Condition::Version(stored.item.version),
-        });
+        let mut ops = decision_ops(&item, &before, &a, converted.as_ref(), &stored, &next);
         let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
         let notice_index = to.as_ref().map(|(op, _)| {
             ops.push(op.clone());
@@ -371,6 +359,32 @@ pub async fn decide(
         app.today(),
         lang,
     ))
+}
+
+/// The writes of a decision: the application on its version, its index entry, the converted
+/// achievement (new) or the claims released, the learner on its version.
+fn decision_ops(
+    item: &Item,
+    before: &Application,
+    a: &Application,
+    converted: Option<&crate::achievements::Achievement>,
+    stored: &learner::Stored,
+    next: &Learner,
+) -> Vec<WriteOp> {
+    let mut ops = vec![WriteOp::put_over(Some(item), a.item())];
+    ops.extend(a.index_ops(Some(before)));
+    match converted {
+        Some(c) => ops.push(WriteOp::put_over(
+            None,
+            Item::new(learner::pk(&a.learner), c.sk(), c),
+        )),
+        None => ops.extend(a.release_ops()),
+    }
+    ops.push(WriteOp::Put {
+        item: stored.replaced_by(next),
+        condition: crate::store::Condition::Version(stored.item.version),
+    });
+    ops
 }
 
 /// The application and its learner, in one round trip.

@@ -63,6 +63,16 @@ fn published(v: serde_json::Value) -> Rule {
     r
 }
 
+fn with(path: &[&str], value: serde_json::Value) -> Result<RuleBody, DomainError> {
+    let mut v = rule_request();
+    let mut at = &mut v;
+    for p in &path[..path.len() - 1] {
+        at = at.get_mut(*p).unwrap();
+    }
+    at[path[path.len() - 1]] = value;
+    body(v)
+}
+
 #[test]
 fn a_rule_body_is_checked_field_by_field_with_nested_names() {
     let ok = body(rule_request()).unwrap();
@@ -70,62 +80,29 @@ fn a_rule_body_is_checked_field_by_field_with_nested_names() {
     assert_eq!(ok.target.credit_tenths, 40);
     assert_eq!(ok.max_credit_tenths, 80);
     assert_eq!(ok.source.min_level, Some(Level::Intermediate));
-    let with = |path: &[&str], value: serde_json::Value| {
-        let mut v = rule_request();
-        let mut at = &mut v;
-        for p in &path[..path.len() - 1] {
-            at = at.get_mut(*p).unwrap();
-        }
-        at[path[path.len() - 1]] = value;
-        body(v)
-    };
-    assert_eq!(
-        field(with(&["source", "type"], json!("NOPE"))),
-        "source.type"
-    );
-    assert_eq!(
-        field(with(&["source", "subtype"], json!("COURSE"))),
-        "source.subtype"
-    );
-    assert_eq!(
-        field(with(&["source", "minLevel"], json!("MASTER"))),
-        "source.minLevel"
-    );
-    assert_eq!(
-        field(with(&["source", "name"], json!("(中级)"))),
-        "source.name"
-    );
-    assert_eq!(
-        field(with(&["target", "courseCode"], json!("A B"))),
-        "target.courseCode"
-    );
-    assert_eq!(
-        field(with(&["target", "credits"], json!(0))),
-        "target.credits"
-    );
-    assert_eq!(
-        field(with(&["target", "credits"], json!(4.25))),
-        "target.credits"
-    );
-    assert_eq!(
-        field(with(&["target", "credits"], json!(30.5))),
-        "target.credits"
-    );
-    assert_eq!(
-        field(with(&["target", "mode"], json!("SWAP"))),
-        "target.mode"
-    );
-    assert_eq!(field(with(&["maxCredits"], json!(-1))), "maxCredits");
-    assert_eq!(
-        field(with(&["effectiveFrom"], json!("2024/01/01"))),
-        "effectiveFrom"
-    );
-    assert_eq!(
-        field(with(&["effectiveTo"], json!("2023-12-31"))),
-        "effectiveTo"
-    );
-    assert_eq!(field(with(&["name"], json!("x"))), "name");
-    assert_eq!(field(with(&["target"], json!(null))), "target");
+    let cases: &[(&[&str], serde_json::Value, &str)] = &[
+        (&["source", "type"], json!("NOPE"), "source.type"),
+        (&["source", "subtype"], json!("COURSE"), "source.subtype"),
+        (&["source", "minLevel"], json!("MASTER"), "source.minLevel"),
+        (&["source", "name"], json!("(中级)"), "source.name"),
+        (&["target", "courseCode"], json!("A B"), "target.courseCode"),
+        (&["target", "credits"], json!(0), "target.credits"),
+        (&["target", "credits"], json!(4.25), "target.credits"),
+        (&["target", "credits"], json!(30.5), "target.credits"),
+        (&["target", "mode"], json!("SWAP"), "target.mode"),
+        (&["maxCredits"], json!(-1), "maxCredits"),
+        (&["effectiveFrom"], json!("2024/01/01"), "effectiveFrom"),
+        (&["effectiveTo"], json!("2023-12-31"), "effectiveTo"),
+        (&["name"], json!("x"), "name"),
+        (&["target"], json!(null), "target"),
+    ];
+    for (path, value, name) in cases {
+        assert_eq!(
+            field(with(path, value.clone())),
+            *name,
+            "{path:?} = {value}"
+        );
+    }
     // Optional parts may be absent or empty.
     assert!(with(&["effectiveTo"], json!(null))
         .unwrap()
