@@ -114,7 +114,7 @@ pub async fn school_rules(
     info: RequestInfo,
 ) -> Result<Reply, ApiError> {
     let staff = staff(&req)?.require(Role::Reviewer)?;
-    let q = RuleListQuery::from_query(|k| query_param(&req, k))?;
+    let q = RuleListQuery::from_query(|k| query_param(&req, k), None)?;
     Ok(Reply::ok(
         &school::list_rules(&app, &staff, q, info.lang).await?,
     ))

@@ -83,6 +83,99 @@ pub fn time_text(unix: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A status a list may be filtered by, read from its wire code.
+pub trait ListStatus: Copy {
+    fn parse(text: &str) -> Option<Self>;
+}
+
+/// A list's filter and page: `status` (one of the statuses, or all), `page`, `pageSize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListQuery<S> {
+    pub status: Option<S>,
+    pub page: usize,
+    pub page_size: usize,
+}
+
+impl<S: ListStatus> ListQuery<S> {
+    /// Reads the query; `default_status` applies when none is given.
+    pub fn from_query(
+        get: impl Fn(&str) -> Option<String>,
+        default_status: Option<S>,
+    ) -> Result<ListQuery<S>, DomainError> {
+        let status = match get("status") {
+            None => default_status,
+            Some(s) => Some(S::parse(&s).ok_or_else(|| {
+                DomainError::validation("status", crate::error::Problem::Invalid)
+            })?),
+        };
+        let paging = crate::achievements::AchievementsQuery::from_query(|k| match k {
+            "page" | "pageSize" => get(k),
+            _ => None,
+        })?;
+        Ok(ListQuery {
+            status,
+            page: paging.page,
+            page_size: paging.page_size,
+        })
+    }
+
+    /// The records of `all` on the page asked for, and the page count.
+    pub fn page_of<'a, T>(&self, all: &'a [T]) -> (&'a [T], usize) {
+        let start = (self.page - 1)
+            .saturating_mul(self.page_size)
+            .min(all.len());
+        let end = start.saturating_add(self.page_size).min(all.len());
+        (&all[start..end], all.len().div_ceil(self.page_size))
+    }
+}
+
+/// Who a request belongs to, by id (`REGID#<id>`, `CONVID#<id>`): written once, never changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pointer {
+    pub learner: String,
+    pub institution: String,
+}
+
+/// Whose request `id` is, if it is `staff`'s institution's (another's, or none: `NOT_FOUND`),
+/// read from the pointer at `pk`, `sk`.
+pub async fn owner(
+    app: &App,
+    staff: &crate::account::staff::Staff,
+    id: &str,
+    pk: &str,
+    sk: &str,
+) -> Result<Pointer, DomainError> {
+    if !is_record_id(id) {
+        return Err(DomainError::NotFound);
+    }
+    let item = app.store.get(pk, sk).await?.ok_or(DomainError::NotFound)?;
+    let pointer: Pointer = item.parse()?;
+    if pointer.institution != staff.institution {
+        return Err(DomainError::NotFound);
+    }
+    Ok(pointer)
+}
+
+/// The writes moving a request's entry in its school's queue from `before` (its old key; none
+/// for a new request) to `after`: the old entry out when the key changed, the new one in.
+pub fn queue_moves(
+    before: Option<(String, String)>,
+    after: (String, String),
+    entry: &impl Serialize,
+) -> Vec<WriteOp> {
+    let mut ops = Vec::with_capacity(2);
+    if let Some((pk, sk)) = before.filter(|old| *old != after) {
+        let condition = crate::store::Condition::None;
+        ops.push(WriteOp::Delete { pk, sk, condition });
+    }
+    let (pk, sk) = after;
+    ops.push(WriteOp::Put {
+        item: Item::new(pk, sk, entry),
+        condition: crate::store::Condition::None,
+    });
+    ops
+}
+
 /// A page of a school's queue partition (`pk`, sort keys starting with `prefix`), oldest first:
 /// one query reading no further than the page asked for, and whether a next page exists.
 pub async fn queue_page(

@@ -265,66 +265,20 @@ impl TryFrom<DecisionRequest> for DecisionCommand {
     }
 }
 
-fn paging(get: &impl Fn(&str) -> Option<String>) -> Result<(usize, usize), DomainError> {
-    let paging = crate::achievements::AchievementsQuery::from_query(|k| match k {
-        "page" | "pageSize" => get(k),
-        _ => None,
-    })?;
-    Ok((paging.page, paging.page_size))
-}
-
 /// A list of applications: `status` (one of the statuses, or all), `page`, `pageSize`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    pub page: usize,
-    pub page_size: usize,
-}
+pub type ListQuery = crate::workflow::ListQuery<Status>;
+/// The school's rules: `status` (or all), `page`, `pageSize`.
+pub type RuleListQuery = crate::workflow::ListQuery<RuleStatus>;
 
-impl ListQuery {
-    pub fn from_query(
-        get: impl Fn(&str) -> Option<String>,
-        default_status: Option<Status>,
-    ) -> Result<ListQuery, DomainError> {
-        let status = match get("status") {
-            None => default_status,
-            Some(s) => Some(
-                Status::parse(&s)
-                    .ok_or_else(|| DomainError::validation("status", Problem::Invalid))?,
-            ),
-        };
-        let (page, page_size) = paging(&get)?;
-        Ok(ListQuery {
-            status,
-            page,
-            page_size,
-        })
+impl crate::workflow::ListStatus for Status {
+    fn parse(text: &str) -> Option<Status> {
+        Status::parse(text)
     }
 }
 
-/// The school's rules: `status` (or all), `page`, `pageSize`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RuleListQuery {
-    pub status: Option<RuleStatus>,
-    pub page: usize,
-    pub page_size: usize,
-}
-
-impl RuleListQuery {
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<RuleListQuery, DomainError> {
-        let status = match get("status") {
-            None => None,
-            Some(s) => Some(
-                RuleStatus::parse(&s)
-                    .ok_or_else(|| DomainError::validation("status", Problem::Invalid))?,
-            ),
-        };
-        let (page, page_size) = paging(&get)?;
-        Ok(RuleListQuery {
-            status,
-            page,
-            page_size,
-        })
+impl crate::workflow::ListStatus for RuleStatus {
+    fn parse(text: &str) -> Option<RuleStatus> {
+        RuleStatus::parse(text)
     }
 }
 

@@ -350,20 +350,17 @@ pub async fn list(
         .collect::<Result<_, _>>()?;
     all.retain(|a| q.status.is_none_or(|s| s == a.status));
     all.sort_by(|a, b| b.submitted_ms.cmp(&a.submitted_ms).then(a.id.cmp(&b.id)));
-    let total = all.len();
+    let (page, total_pages) = q.page_of(&all);
     let today = app.today();
-    let page = all
-        .iter()
-        .skip((q.page - 1).saturating_mul(q.page_size))
-        .take(q.page_size)
-        .map(|a| ApplicationView::of(a, Detail::Summary, today, lang))
-        .collect();
     Ok(ApplicationsResponse {
-        items: page,
+        items: page
+            .iter()
+            .map(|a| ApplicationView::of(a, Detail::Summary, today, lang))
+            .collect(),
         page: q.page,
         page_size: q.page_size,
-        total,
-        total_pages: total.div_ceil(q.page_size),
+        total: all.len(),
+        total_pages,
         open: learner.open_conversions,
         max_open: MAX_OPEN,
     })

@@ -263,23 +263,8 @@ impl Application {
 
     /// The index entry's writes after a change from `before`: the old entry out, the new in.
     pub fn index_ops(&self, before: Option<&Application>) -> Vec<WriteOp> {
-        let (pk, sk) = self.index_key();
-        let mut ops = Vec::with_capacity(2);
-        if let Some(old) = before.map(Application::index_key) {
-            if old != (pk.clone(), sk.clone()) {
-                let condition = Condition::None;
-                ops.push(WriteOp::Delete {
-                    pk: old.0,
-                    sk: old.1,
-                    condition,
-                });
-            }
-        }
-        ops.push(WriteOp::Put {
-            item: Item::new(pk, sk, &IndexEntry::of(self)),
-            condition: Condition::None,
-        });
-        ops
+        let before = before.map(Application::index_key);
+        workflow::queue_moves(before, self.index_key(), &IndexEntry::of(self))
     }
 
     /// The keys of the two claims: the achievement under the rule, the school's course.
@@ -350,12 +335,8 @@ impl IndexEntry {
     }
 }
 
-/// Who an application belongs to, by id (`CONVID#<id>`): written once, never changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pointer {
-    pub learner: String,
-    pub institution: String,
-}
+/// Who an application belongs to, by id (`CONVID#<id>`).
+pub use crate::workflow::Pointer;
 
 /// A claim item: the application holding it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,41 +169,21 @@ pub async fn list_rules(
         .collect::<Result<_, _>>()?;
     all.retain(|r| q.status.is_none_or(|s| s == r.status));
     all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-    let total = all.len();
+    let (page, total_pages) = q.page_of(&all);
     let today = app.today();
-    let page = all
-        .iter()
-        .skip((q.page - 1).saturating_mul(q.page_size))
-        .take(q.page_size)
-        .map(|r| RuleView::of(r, today, lang))
-        .collect();
     Ok(SchoolRulesResponse {
-        items: page,
+        items: page.iter().map(|r| RuleView::of(r, today, lang)).collect(),
         page: q.page,
         page_size: q.page_size,
-        total,
-        total_pages: total.div_ceil(q.page_size),
+        total: all.len(),
+        total_pages,
     })
 }
 
 /// Whose application `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
 async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
-    if !is_record_id(id) {
-        return Err(DomainError::NotFound);
-    }
-    let item = app
-        .store
-        .get(
-            &schema::conversion_pointer_pk(id),
-            schema::CONVERSION_POINTER_SK,
-        )
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let pointer: Pointer = item.parse()?;
-    if pointer.institution != staff.institution {
-        return Err(DomainError::NotFound);
-    }
-    Ok(pointer)
+    let pk = schema::conversion_pointer_pk(id);
+    workflow::owner(app, staff, id, &pk, schema::CONVERSION_POINTER_SK).await
 }
 
 /// `GET /institution/conversions/{id}`: with the learner's name and masked ID number and the

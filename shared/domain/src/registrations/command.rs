@@ -199,35 +199,11 @@ impl TryFrom<DecisionRequest> for DecisionCommand {
     }
 }
 
-/// A list's filter and page: `status` (one of the statuses, or all), `page`, `pageSize`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    pub page: usize,
-    pub page_size: usize,
-}
+/// A list's filter and page.
+pub type ListQuery = crate::workflow::ListQuery<Status>;
 
-impl ListQuery {
-    /// Reads the query; `default_status` applies when none is given.
-    pub fn from_query(
-        get: impl Fn(&str) -> Option<String>,
-        default_status: Option<Status>,
-    ) -> Result<ListQuery, DomainError> {
-        let status = match get("status") {
-            None => default_status,
-            Some(s) => Some(
-                Status::parse(&s)
-                    .ok_or_else(|| DomainError::validation("status", Problem::Invalid))?,
-            ),
-        };
-        let paging = crate::achievements::AchievementsQuery::from_query(|k| match k {
-            "page" | "pageSize" => get(k),
-            _ => None,
-        })?;
-        Ok(ListQuery {
-            status,
-            page: paging.page,
-            page_size: paging.page_size,
-        })
+impl crate::workflow::ListStatus for Status {
+    fn parse(text: &str) -> Option<Status> {
+        Status::parse(text)
     }
 }

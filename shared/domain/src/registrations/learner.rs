@@ -408,21 +408,17 @@ pub async fn list(
         .collect::<Result<_, _>>()?;
     all.retain(|r| q.status.is_none_or(|s| s == r.status));
     all.sort_by(|a, b| b.submitted_ms.cmp(&a.submitted_ms).then(a.id.cmp(&b.id)));
-    let total = all.len();
-    let mut page = Vec::new();
-    for r in all
-        .iter()
-        .skip((q.page - 1).saturating_mul(q.page_size))
-        .take(q.page_size)
-    {
-        page.push(RegistrationView::of(app, r, Detail::Summary, lang).await?);
+    let (page, total_pages) = q.page_of(&all);
+    let mut items = Vec::with_capacity(page.len());
+    for r in page {
+        items.push(RegistrationView::of(app, r, Detail::Summary, lang).await?);
     }
     Ok(RegistrationsResponse {
-        items: page,
+        items,
         page: q.page,
         page_size: q.page_size,
-        total,
-        total_pages: total.div_ceil(q.page_size),
+        total: all.len(),
+        total_pages,
         open: learner.open_registrations,
         max_open: MAX_OPEN,
     })

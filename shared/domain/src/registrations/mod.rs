@@ -21,7 +21,7 @@ use crate::achievements::{catalogue, Achievement};
 use crate::app::App;
 use crate::error::DomainError;
 use crate::store::schema;
-use crate::store::{Condition, Item, WriteOp};
+use crate::store::{Item, WriteOp};
 use crate::values::credits::Credits;
 use crate::values::lang::Lang;
 use chrono::NaiveDate;
@@ -270,22 +270,8 @@ impl Registration {
 
     /// The index entry's writes after a change from `before`: the old entry out, the new in.
     pub fn index_ops(&self, before: Option<&Registration>) -> Vec<WriteOp> {
-        let (pk, sk) = self.index_key();
-        let mut ops = Vec::with_capacity(2);
-        if let Some(old) = before.map(Registration::index_key) {
-            if old != (pk.clone(), sk.clone()) {
-                ops.push(WriteOp::Delete {
-                    pk: old.0,
-                    sk: old.1,
-                    condition: Condition::None,
-                });
-            }
-        }
-        ops.push(WriteOp::Put {
-            item: Item::new(pk, sk, &IndexEntry::of(self)),
-            condition: Condition::None,
-        });
-        ops
+        let before = before.map(Registration::index_key);
+        crate::workflow::queue_moves(before, self.index_key(), &IndexEntry::of(self))
     }
 
     /// The key of the certificate claim this registration holds while open or approved.
@@ -328,12 +314,8 @@ impl IndexEntry {
     }
 }
 
-/// Who a registration belongs to, by id (`REGID#<id>`): written once, never changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pointer {
-    pub learner: String,
-    pub institution: String,
-}
+/// Who a registration belongs to, by id (`REGID#<id>`).
+pub use crate::workflow::Pointer;
 
 /// The claim item of a certificate (`REGCERT#…`): the registration holding it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,22 +23,8 @@ pub use crate::workflow::NOTICES_PER_DAY;
 
 /// Whose registration `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
 async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
-    if !super::is_registration_id(id) {
-        return Err(DomainError::NotFound);
-    }
-    let item = app
-        .store
-        .get(
-            &schema::registration_pointer_pk(id),
-            schema::REGISTRATION_POINTER_SK,
-        )
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let pointer: Pointer = item.parse()?;
-    if pointer.institution != staff.institution {
-        return Err(DomainError::NotFound);
-    }
-    Ok(pointer)
+    let pk = schema::registration_pointer_pk(id);
+    workflow::owner(app, staff, id, &pk, schema::REGISTRATION_POINTER_SK).await
 }
 
 /// `GET /institution/achievement-registrations/{id}`: with the learner's name and masked ID
