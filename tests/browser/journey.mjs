@@ -1410,6 +1410,500 @@ async function run() {
     await staff.page.waitForFunction(() => document.querySelector('#inst-title')?.textContent === 'Registered achievements: review');
     await staff.close();
   });
+
+  // --- 查看转换规则, 成果转换 and the school's rules and conversions --------------------------------
+
+  const ELEVATOR = '电梯维修保养职业技能等级证书(中级)'; // the demo learner's (events/import-demo.json)
+  // Rule and application ids and the card's numbers, from one journey to the next.
+  const conv = {};
+
+  /** A rule of `institution` drafted and published through the API; its id. */
+  async function publishRule(body, institution = 'DEMO-SCHOOL') {
+    const auth = { authorization: `Bearer ${await staffToken(institution)}` };
+    const draft = await api('POST', '/institution/conversion-rules', body, auth);
+    equal(draft.status, 201, `draft ${body.name}: ${JSON.stringify(draft.body)}`);
+    const published = await api('POST', `/institution/conversion-rules/${draft.body.id}/publish`, {}, auth);
+    equal(published.status, 200, `publish ${body.name}`);
+    return draft.body.id;
+  }
+
+  const ruleBody = (course, courseName, source) => ({
+    name: `${courseName}（${course}）转换`,
+    source: { type: 'NON_ACADEMIC', subtype: 'X_CERTIFICATE', ...source },
+    target: { courseCode: course, courseName, credits: 4, mode: 'EXEMPT' },
+    maxCredits: 8,
+    effectiveFrom: '2024-01-01',
+    effectiveTo: '2099-12-31',
+  });
+
+  /** Opens a tab of the school's page, signed in as DEMO-SCHOOL's reviewer. */
+  async function staffTab(p, tab) {
+    await staffSignIn(p);
+    await p.page.click(`#tab-${tab}`);
+    await p.page.waitForSelector(tab === 'rules' ? '#rules-table[aria-busy="false"]' : '#convq-table[aria-busy="false"]');
+  }
+
+  /** Logs the demo learner in and opens 成果转换 from the menu, its lists loaded. */
+  async function openConversion(p, learner = demo) {
+    const { page } = p;
+    if (page.url() === 'about:blank') await page.goto('/');
+    else await page.evaluate(() => { location.hash = '#/login'; });
+    await page.waitForSelector('#login-title');
+    await login(p, learner.idNumber, learner.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    await page.click('nav.menu a[href="#/conversion"]');
+    await page.waitForURL(/#\/conversion$/);
+    await conversionLoaded(page);
+  }
+
+  async function conversionLoaded(page) {
+    await page.waitForSelector('#conv-achievements[aria-busy="false"]');
+    await page.waitForSelector('#conv-list[aria-busy="false"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('.conv-rules')].every((u) => u.getAttribute('aria-busy') === 'false'));
+  }
+
+  /** The rule `ruleId` under the demo's elevator certificate on 成果转换. */
+  const elevatorRule = (ruleId) => `.conv-ach:has(> h3:text-is("${ELEVATOR}")) .conv-rule[data-rule="${ruleId}"]`;
+
+  /** Applies under `ruleId` with the elevator certificate (confirmed); the new application's id. */
+  async function applyWithElevator(page, ruleId) {
+    const rule = elevatorRule(ruleId);
+    await page.click(`${rule} .conv-apply`);
+    await page.waitForSelector(`${rule} .confirm`);
+    const applied = page.waitForResponse((r) => new URL(r.url()).pathname === '/conversions' && r.request().method() === 'POST');
+    await page.click(`${rule} .conv-apply-yes`);
+    const answer = await applied;
+    equal(answer.status(), 201, 'POST /conversions');
+    const view = await answer.json();
+    await page.waitForSelector(`#conv-${view.id}[data-status="PENDING"]`);
+    return view.id;
+  }
+
+  await check('school 转换规则: a course code the API refuses shown at its field; the draft saved, edited with every field, published', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/institution/conversion-rules', 400);
+    await staffTab(p, 'rules');
+    equal(await text(page, '#inst-title'), '转换规则管理', 'title of the tab');
+    equal(await page.getAttribute('#tab-rules', 'aria-current'), 'page', 'the tab marked');
+    await page.click('#rule-new');
+    await page.waitForSelector('#rule-form-panel:not([hidden])');
+    equal(await page.evaluate(() => document.activeElement.id), 'rule-form-title', 'focus on the form');
+    equal(await page.inputValue('#rule-from'), chinaToday(), 'in force from today');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    // Nothing filled: said at each field, nothing sent.
+    await page.fill('#rule-maxCredits', '');
+    await page.click('#rule-submit');
+    await page.waitForSelector('#rule-name-error:not([hidden])');
+    for (const id of ['rule-name', 'rule-type', 'rule-subtype', 'rule-courseCode', 'rule-courseName', 'rule-credits', 'rule-maxCredits']) {
+      equal(await text(page, `#${id}-error`), '请填写此项', `${id} required`);
+    }
+    await page.fill('#rule-name', '电梯证书转换电梯维护与保养');
+    await page.selectOption('#rule-type', 'NON_ACADEMIC');
+    await page.selectOption('#rule-subtype', 'X_CERTIFICATE');
+    await page.fill('#rule-certificate', '电梯维修保养职业技能等级证书');
+    await page.selectOption('#rule-minLevel', 'INTERMEDIATE');
+    await page.fill('#rule-courseCode', 'ELE 201');
+    await page.fill('#rule-courseName', '电梯维护与保养');
+    await page.fill('#rule-credits', '4');
+    await page.selectOption('#rule-mode', 'EXEMPT');
+    await page.fill('#rule-maxCredits', '8');
+    await page.fill('#rule-to', '2099-12-31');
+    let answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/institution/conversion-rules' && r.request().method() === 'POST');
+    await page.click('#rule-submit');
+    let res = await answer;
+    equal(res.status(), 400, 'a course code with a space');
+    const refused = (await res.json()).error;
+    equal(refused.field, 'target.courseCode', 'the field named');
+    await page.waitForSelector('#rule-courseCode-error:not([hidden])');
+    equal(await text(page, '#rule-courseCode-error'), refused.message, 'the message at the course code');
+    equal(await page.getAttribute('#rule-courseCode', 'aria-invalid'), 'true', 'aria-invalid');
+    equal(await page.evaluate(() => document.activeElement.id), 'rule-courseCode', 'focus on the course code');
+    await p.shot('50-school-rule-refused');
+    await page.fill('#rule-courseCode', 'ELE-201');
+    answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/institution/conversion-rules' && r.request().method() === 'POST');
+    await page.click('#rule-submit');
+    res = await answer;
+    equal(res.status(), 201, 'POST /institution/conversion-rules');
+    const sent = res.request().postDataJSON();
+    equal(JSON.stringify(sent), JSON.stringify({
+      name: '电梯证书转换电梯维护与保养',
+      source: { type: 'NON_ACADEMIC', subtype: 'X_CERTIFICATE', name: '电梯维修保养职业技能等级证书', minLevel: 'INTERMEDIATE' },
+      target: { courseCode: 'ELE-201', courseName: '电梯维护与保养', credits: 4, mode: 'EXEMPT' },
+      maxCredits: 8, effectiveFrom: chinaToday(), effectiveTo: '2099-12-31',
+    }), 'the rule sent');
+    const id = (await res.json()).id;
+    await page.waitForSelector(`#rule-${id}[data-status="DRAFT"]`);
+    assert((await text(page, '#rules-done')).includes('已保存'), 'saved said');
+    assert(await page.isHidden('#rule-form-panel'), 'the form closed');
+    const row = await text(page, `#rule-${id}`);
+    assert(row.includes('草稿') && row.includes('中级及以上') && row.includes('电梯维护与保养（ELE-201）'), `draft row: ${row}`);
+    // Edited: every field comes back filled in; the name and the mode changed, then put back.
+    await page.click(`#rule-${id} .rule-edit`);
+    await page.waitForSelector('#rule-form-panel:not([hidden])');
+    equal(await page.inputValue('#rule-minLevel'), 'INTERMEDIATE', 'lowest level filled in');
+    equal(await page.inputValue('#rule-subtype'), 'X_CERTIFICATE', 'subtype filled in');
+    equal(await page.inputValue('#rule-certificate'), '电梯维修保养职业技能等级证书', 'certificate filled in');
+    equal(await page.inputValue('#rule-to'), '2099-12-31', 'end filled in');
+    await page.fill('#rule-name', '电梯维修保养证书（中级及以上）转换电梯维护与保养');
+    await page.selectOption('#rule-mode', 'REPLACE');
+    answer = page.waitForResponse((r) => r.url().endsWith(`/institution/conversion-rules/${id}`));
+    await page.click('#rule-submit');
+    res = await answer;
+    equal(res.status(), 200, 'PUT /institution/conversion-rules/{id}');
+    equal(res.request().method(), 'PUT', 'a PUT');
+    await page.waitForFunction((rid) => document.querySelector(`#rule-${rid}`)?.textContent.includes('置换'), id);
+    await page.click(`#rule-${id} .rule-edit`);
+    await page.selectOption('#rule-mode', 'EXEMPT');
+    await page.click('#rule-submit');
+    await page.waitForFunction((rid) => document.querySelector(`#rule-${rid}`)?.textContent.includes('免修/免考'), id);
+    // Published after a confirmation (cancelled once).
+    await page.click(`#rule-${id} .rule-publish`);
+    assert((await text(page, `#rule-${id} .confirm`)).includes('发布后规则不能再修改'), 'asked to confirm');
+    await page.click(`#rule-${id} .rule-confirm-no`);
+    assert(await page.isHidden(`#rule-${id} .confirm`), 'cancelled');
+    await page.click(`#rule-${id} .rule-publish`);
+    const published = page.waitForResponse((r) => r.url().endsWith('/publish'));
+    await page.click(`#rule-${id} .rule-confirm-yes`);
+    equal((await published).status(), 200, 'POST …/publish');
+    await page.waitForSelector(`#rule-${id}[data-status="PUBLISHED"]`);
+    assert((await text(page, '#rules-done')).includes('已发布'), 'published said');
+    assert(await page.isHidden(`#rule-${id} .rule-edit`).catch(() => true), 'a published rule is not edited');
+    await page.selectOption('#rules-status', 'DRAFT');
+    await page.waitForSelector('#rules-table[aria-busy="false"]');
+    assert(!(await page.$(`#rule-${id}`)), 'not among the drafts');
+    await page.selectOption('#rules-status', 'PUBLISHED');
+    await page.waitForSelector(`#rule-${id}`);
+    await p.shot('51-school-rule-published');
+    conv.rule = id;
+    await p.close();
+  });
+
+  await check('a bad rule: credits out of range and an end before the start, each the API\'s message at its field; then retired', async () => {
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/institution/conversion-rules', 400);
+    await staffTab(p, 'rules');
+    await page.click('#rule-new');
+    await page.fill('#rule-name', '临时规则');
+    await page.selectOption('#rule-type', 'ACADEMIC');
+    await page.selectOption('#rule-subtype', 'COURSE');
+    await page.fill('#rule-courseCode', 'TMP-1');
+    await page.fill('#rule-courseName', '临时课程');
+    await page.fill('#rule-credits', '40');
+    const submit = async () => {
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/institution/conversion-rules' && r.request().method() === 'POST');
+      await page.click('#rule-submit');
+      return answer;
+    };
+    let res = await submit();
+    equal(res.status(), 400, 'course credits over 30');
+    let error = (await res.json()).error;
+    equal(error.field, 'target.credits', 'the field named');
+    await page.waitForSelector('#rule-credits-error:not([hidden])');
+    equal(await text(page, '#rule-credits-error'), error.message, 'the message at the credits');
+    await page.fill('#rule-credits', '2');
+    await page.fill('#rule-from', '2025-06-01');
+    await page.fill('#rule-to', '2025-01-01');
+    res = await submit();
+    error = (await res.json()).error;
+    equal(error.field, 'effectiveTo', 'the end named');
+    await page.waitForSelector('#rule-to-error:not([hidden])');
+    equal(await text(page, '#rule-to-error'), error.message, 'the message at the end date');
+    assert(await page.isHidden('#rule-credits-error'), 'the credits error gone once changed');
+    await p.shot('52-school-rule-bad-period');
+    await page.fill('#rule-to', '');
+    res = await submit();
+    equal(res.status(), 201, 'saved without an end');
+    const id = (await res.json()).id;
+    await page.waitForSelector(`#rule-${id}`);
+    assert((await text(page, `#rule-${id}`)).includes('起长期有效'), 'no end: long-term');
+    await page.click(`#rule-${id} .rule-publish`);
+    await page.click(`#rule-${id} .rule-confirm-yes`);
+    await page.waitForSelector(`#rule-${id}[data-status="PUBLISHED"]`);
+    await page.click(`#rule-${id} .rule-retire`);
+    assert((await text(page, `#rule-${id} .confirm`)).includes('停用后不再接受新的申请'), 'asked to confirm');
+    await page.click(`#rule-${id} .rule-confirm-yes`);
+    await page.waitForSelector(`#rule-${id}[data-status="RETIRED"]`);
+    assert((await text(page, '#rules-done')).includes('已停用'), 'retired said');
+    conv.retired = id;
+    await p.close();
+  });
+
+  await check('查看转换规则 without a login, from the login page: the rule shown, filtered by type, subtype, name and school; 加载更多 follows the cursor', async () => {
+    assert(conv.rule, 'no rule from the journey before');
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/');
+    await page.waitForSelector('#login-title');
+    await page.click('#login-rules');
+    await page.waitForURL(/#\/rules$/);
+    await page.waitForSelector('#rules-list[aria-busy="false"]');
+    equal(await text(page, '#rules-title'), '查看转换规则', 'title');
+    assert(await page.isHidden('nav.menu').catch(() => true), 'no menu without a login');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    const rule = `#rule-${conv.rule}`;
+    const shown = await text(page, rule);
+    for (const part of ['学分银行演示院校', '电梯维护与保养（ELE-201）', '电梯维修保养职业技能等级证书', '中级及以上', '免修/免考', '2099-12-31']) {
+      assert(shown.includes(part), `the rule shows ${part}: ${shown}`);
+    }
+    assert(!(await page.$(`#rule-${conv.retired}`)), 'a retired rule is not listed');
+    await p.shot('53-rules-public');
+    const search = async () => {
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/conversion-rules');
+      await page.click('#rules-search');
+      const res = await answer;
+      await page.waitForSelector('#rules-list[aria-busy="false"]');
+      return new URL(res.url()).searchParams;
+    };
+    await page.selectOption('#rules-type', 'ACADEMIC');
+    let q = await search();
+    equal(q.get('type'), 'ACADEMIC', 'type sent');
+    assert(!(await page.$(rule)), 'not an academic rule');
+    await page.selectOption('#rules-type', 'NON_ACADEMIC');
+    await page.selectOption('#rules-subtype', 'X_CERTIFICATE');
+    await page.fill('#rules-name', '电梯维护');
+    q = await search();
+    equal(`${q.get('subtype')} ${q.get('name')}`, 'X_CERTIFICATE 电梯维护', 'subtype and name sent');
+    await page.waitForSelector(rule);
+    equal((await page.$$('#rules-list .rule-item')).length, 1, 'only it');
+    await page.fill('#rules-name', '不存在的课程');
+    await search();
+    equal(await text(page, '#rules-list'), '暂无符合条件的转换规则', 'none');
+    await page.click('#rules-reset');
+    await page.waitForSelector(rule);
+    // By school, ten at a time: eleven rules of another school (listed before the elevator's,
+    // as the list is ordered by type and subtype).
+    for (let i = 1; i <= 11; i += 1) {
+      await publishRule(ruleBody(`BT-${String(i).padStart(2, '0')}`, `技能竞赛学分课程${i}`, { subtype: 'COMPETITION_AWARD' }), TEST_SCHOOL.code);
+    }
+    await page.fill('#rules-institution', TEST_SCHOOL.code);
+    q = await search();
+    equal(q.get('institution'), TEST_SCHOOL.code, 'school sent');
+    equal((await page.$$('#rules-list .rule-item')).length, 10, 'a first page of ten');
+    assert(!(await page.$(rule)), 'not the other school\'s');
+    assert(await page.isVisible('#rules-more'), '加载更多 shown');
+    equal(await text(page, '#rules-more'), '加载更多', '加载更多');
+    const more = page.waitForResponse((r) => new URL(r.url()).pathname === '/conversion-rules');
+    await page.click('#rules-more');
+    const cursor = new URL((await more).url()).searchParams.get('cursor');
+    assert(cursor, 'the cursor sent');
+    await page.waitForFunction(() => document.querySelectorAll('#rules-list .rule-item').length === 11);
+    await page.waitForSelector('#rules-more', { state: 'hidden' });
+    assert((await text(page, '#rules-count')).includes('已全部加载'), 'all loaded');
+    await p.shot('54-rules-more');
+    equal(await page.evaluate(() => Object.keys(sessionStorage).length), 0, 'nothing stored');
+    await page.click('#rules-login');
+    await page.waitForSelector('#login-title');
+    await p.close();
+  });
+
+  await check('成果转换: the demo learner reaches the rule from the centre, sees it under the elevator certificate (4 credits at most) and applies; 待审核 with its history', async () => {
+    assert(conv.rule, 'no rule from the journeys before');
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/');
+    await page.waitForSelector('#login-title');
+    await login(p, demo.idNumber, demo.password);
+    await page.waitForSelector('#total-credits');
+    conv.credits = await text(page, '#total-credits');
+    conv.counts = await text(page, '#achievement-counts');
+    // 查看转换规则 from the quick entry, inside the menu.
+    await page.click('#quick-rules');
+    await page.waitForURL(/#\/rules$/);
+    await page.waitForSelector('#rules-list[aria-busy="false"]');
+    assert(await page.isVisible('nav.menu'), 'the menu when logged in');
+    await page.selectOption('#rules-subtype', 'X_CERTIFICATE');
+    await page.click('#rules-search');
+    await page.waitForSelector(`#rule-${conv.rule}`);
+    await page.click('nav.menu a[href="#/conversion"]');
+    await page.waitForURL(/#\/conversion$/);
+    await conversionLoaded(page);
+    equal(await text(page, '#conv-title'), '成果转换', 'title');
+    equal(await page.getAttribute('nav.menu a[href="#/conversion"]', 'aria-current'), 'page', 'menu item marked');
+    const rule = elevatorRule(conv.rule);
+    await page.waitForSelector(rule);
+    const shown = await text(page, rule);
+    for (const part of ['电梯维护与保养（ELE-201）', '课程学分 4', '免修/免考', '最多可认定 4 学分', '学分银行演示院校']) {
+      assert(shown.includes(part), `the rule shows ${part}: ${shown}`);
+    }
+    assert(!(await page.$(`.conv-rule[data-rule="${conv.retired}"]`)), 'no retired rule offered');
+    // The certificate registered earlier meets none.
+    assert((await text(page, '.conv-ach:has(> h3:text-is("电工职业资格证书(四级)"))')).includes('暂无可申请的转换规则'), 'none for the other');
+    await p.shot('55-conversion-rules-met');
+    await page.click(`${rule} .conv-apply`);
+    const confirm = await text(page, `${rule} .confirm`);
+    assert(confirm.includes('学分银行演示院校') && confirm.includes('最多可认定 4 学分'), `confirmation: ${confirm}`);
+    await page.click(`${rule} .conv-apply-no`);
+    await page.waitForSelector(`${rule} .conv-apply`);
+    const id = await applyWithElevator(page, conv.rule);
+    assert((await text(page, rule)).includes('已申请'), 'the rule says applied');
+    assert(await page.isHidden(`${rule} .conv-apply`).catch(() => true), 'no second application');
+    assert((await text(page, '#conv-applied')).includes('等待院校审核'), 'applied said');
+    const row = await text(page, `#conv-${id}`);
+    assert(row.includes('待审核') && row.includes(`转换自：${ELEVATOR}`) && row.includes('最多可认定 4 学分'), `pending row: ${row}`);
+    await page.click(`#conv-${id} .conv-detail`);
+    await page.waitForSelector('#conv-detail-body .details');
+    equal(await text(page, '#conv-detail-status'), '待审核', 'status');
+    equal(await text(page, '#conv-detail-max'), '4', 'most grantable');
+    assert((await text(page, '#detail-history')).includes('提交转换申请'), 'history: submitted');
+    await p.shot('56-conversion-applied');
+    conv.application = id;
+    await p.close();
+  });
+
+  await check('school 成果转换审核: the application in the queue; more than the maximum refused here; approved with 4 credits', async () => {
+    assert(conv.application, 'no application from the journey before');
+    const p = await openPage();
+    const { page } = p;
+    await staffTab(p, 'conversions');
+    equal(await text(page, '#inst-title'), '成果转换审核', 'title of the tab');
+    const row = await text(page, `#convq-${conv.application}`);
+    assert(row.includes('李嘉民') && row.includes('4408**********5051') && row.includes(ELEVATOR) && row.includes('电梯维护与保养（ELE-201）'), `queue row: ${row}`);
+    await page.click(`#convq-${conv.application} .convq-open`);
+    await page.waitForSelector('#conv-review-body .details');
+    equal(await text(page, '#conv-detail-learner-name'), '李嘉民', 'learner');
+    equal(await text(page, '#conv-detail-max'), '4', 'the maximum shown');
+    equal(await page.inputValue('#conv-decision-credits'), '4', 'the maximum offered');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    await page.fill('#conv-decision-credits', '4.5');
+    await page.click('#conv-decision-submit');
+    await page.waitForSelector('#conv-decision-credits-error:not([hidden])');
+    assert((await text(page, '#conv-decision-credits-error')).includes('不能超过'), 'over the maximum');
+    await p.shot('57-school-conversion-review');
+    await page.fill('#conv-decision-credits', '4');
+    const decided = page.waitForResponse((r) => r.url().endsWith('/decision'));
+    await page.click('#conv-decision-submit');
+    const answer = await decided;
+    equal(answer.status(), 200, 'POST …/decision');
+    equal(JSON.stringify(answer.request().postDataJSON()), '{"decision":"APPROVE","credits":4}', 'the decision sent');
+    await page.waitForSelector('#conv-review-done .alert');
+    assert((await text(page, '#conv-review-done')).includes('已通过'), 'decision recorded');
+    await page.waitForFunction(() => document.querySelector('#conv-detail-status')?.textContent === '已通过');
+    equal(await text(page, '#conv-detail-granted'), '4', 'granted');
+    assert((await text(page, '#detail-history')).includes('院校审核通过'), 'history: approved');
+    await page.waitForFunction((id) => !document.querySelector(`#convq-${id}`), conv.application);
+    await p.shot('58-school-conversion-approved');
+    await p.close();
+  });
+
+  await check('back as the learner: 已通过 with 4 credits, the converted course in 我的成果 with its source, 总学分 unchanged on the card', async () => {
+    assert(conv.application, 'no application from the journeys before');
+    const p = await openPage();
+    const { page } = p;
+    await openConversion(p);
+    const row = await text(page, `#conv-${conv.application}`);
+    assert(row.includes('已通过') && row.includes('认定学分：4'), `approved row: ${row}`);
+    assert(!(await page.$(`#conv-${conv.application} .conv-withdraw`)), 'no withdrawal once approved');
+    assert((await text(page, elevatorRule(conv.rule))).includes('已通过'), 'the rule says approved');
+    await page.click(`#conv-${conv.application} .conv-detail`);
+    await page.waitForSelector('#conv-detail-converted');
+    equal(await text(page, '#conv-detail-granted'), '4', 'granted in the details');
+    const history = await text(page, '#detail-history');
+    assert(history.includes('提交转换申请') && history.includes('院校审核通过'), `history: ${history}`);
+    await p.shot('59-conversion-approved');
+    await page.click('nav.menu a[href="#/centre"]');
+    await page.waitForSelector('#total-credits');
+    equal(await text(page, '#total-credits'), conv.credits, '总学分 unchanged');
+    const converted = (s) => Number(/转换获取成果 (\d+)/.exec(s)[1]);
+    equal(converted(await text(page, '#achievement-counts')), converted(conv.counts) + 1, 'one more converted achievement');
+    await page.click('#quick-achievements');
+    await page.waitForSelector('#ach-rows tr td.col-name');
+    await page.fill('#ach-name', '电梯维护与保养');
+    await page.click('#ach-search');
+    await page.waitForFunction(() => document.querySelector('#ach-rows td.col-name')?.textContent.startsWith('电梯维护与保养'));
+    await page.waitForFunction((name) => document.querySelector('#ach-rows .ach-conversion__from')?.textContent.includes(name), ELEVATOR);
+    const line = await text(page, '#ach-rows .ach-conversion');
+    equal(line, `课程 ELE-201 · 课程学分 4 · 免修/免考 · 转换自「${ELEVATOR}」`, 'course credits and source');
+    equal(await text(page, '#ach-rows tr:first-child td.col-credits'), '0', 'no Credit Bank credits of its own');
+    equal(await text(page, '#ach-rows tr:first-child td:nth-child(5)'), DEMO_SCHOOL.name, 'issued by the school');
+    await p.shot('60-achievements-converted');
+    await p.close();
+  });
+
+  await check('rejected with a reason: the learner sees 未通过 and why; applied again and withdrawn after a confirmation', async () => {
+    conv.second = await publishRule(ruleBody('ELE-202', '电梯安全技术', { name: '电梯维修保养职业技能等级证书' }));
+    const p = await openPage();
+    const { page } = p;
+    await openConversion(p);
+    const id = await applyWithElevator(page, conv.second);
+    // The school rejects it: a reason is required.
+    const staff = await openPage();
+    await staffTab(staff, 'conversions');
+    await staff.page.click(`#convq-${id} .convq-open`);
+    await staff.page.waitForSelector('#conv-decision-form');
+    await staff.page.check('#conv-decision-reject');
+    assert(await staff.page.isHidden('#conv-decision-credits'), 'no credits for a rejection');
+    await staff.page.click('#conv-decision-submit');
+    await staff.page.waitForSelector('#conv-decision-reason-error:not([hidden])');
+    equal(await text(staff.page, '#conv-decision-reason-error'), '不通过时须填写原因', 'a reason is required');
+    const reason = '该课程已在第一学期修读合格，无需转换';
+    await staff.page.fill('#conv-decision-reason', reason);
+    const decided = staff.page.waitForResponse((r) => r.url().endsWith('/decision'));
+    await staff.page.click('#conv-decision-submit');
+    equal(JSON.stringify((await decided).request().postDataJSON()), JSON.stringify({ decision: 'REJECT', reason }), 'the rejection sent');
+    await staff.page.waitForFunction(() => document.querySelector('#conv-detail-status')?.textContent === '未通过');
+    assert((await text(staff.page, '#conv-review-reason')).includes(reason), 'the reason on the school\'s page');
+    await staff.close();
+    // The learner sees why.
+    await page.evaluate(() => { location.hash = '#/centre'; });
+    await page.waitForSelector('#total-credits');
+    await page.click('nav.menu a[href="#/conversion"]');
+    await conversionLoaded(page);
+    await page.waitForSelector(`#conv-${id}[data-status="REJECTED"]`);
+    const row = await text(page, `#conv-${id}`);
+    assert(row.includes('未通过') && row.includes(`未通过原因：${reason}`), `rejected row: ${row}`);
+    assert(!(await page.$(`#conv-${id} .conv-withdraw`)), 'no withdrawal once rejected');
+    await page.click(`#conv-${id} .conv-detail`);
+    await page.waitForSelector('#conv-detail-reason');
+    assert((await text(page, '#detail-history')).includes('院校审核不通过'), 'history: rejected');
+    await p.shot('61-conversion-rejected');
+    // A rejection frees the rule: applied again, then withdrawn (cancelled once).
+    const again = await applyWithElevator(page, conv.second);
+    assert(again !== id, 'a new application');
+    await page.click(`#conv-${again} .conv-withdraw`);
+    await page.waitForSelector(`#conv-${again} .confirm:not([hidden])`);
+    assert((await text(page, `#conv-${again} .confirm`)).includes('确定撤回'), 'asked to confirm');
+    await page.click(`#conv-${again} .conv-withdraw-no`);
+    assert(await page.isHidden(`#conv-${again} .confirm`), 'cancelled');
+    await page.click(`#conv-${again} .conv-withdraw`);
+    const withdrawn = page.waitForResponse((r) => r.url().endsWith('/withdraw'));
+    await page.click(`#conv-${again} .conv-withdraw-yes`);
+    equal((await withdrawn).status(), 200, 'POST /conversions/{id}/withdraw');
+    await page.waitForSelector(`#conv-${again}[data-status="WITHDRAWN"]`);
+    assert((await text(page, `#conv-${again}`)).includes('已撤回'), 'withdrawn row');
+    // The rule may be applied under again.
+    await page.waitForSelector(`${elevatorRule(conv.second)} .conv-apply`);
+    await p.shot('62-conversion-withdrawn');
+    await p.close();
+  });
+
+  await check('360 px wide: 成果转换, 查看转换规则 and the school\'s rules without sideways scrolling; 成果转换 in English', async () => {
+    const p = await openPage({ width: 360, height: 740 });
+    const { page } = p;
+    await openConversion(p);
+    await p.shot('63-conversion-360');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of 成果转换');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#conv-title')?.textContent === 'Conversion');
+    await conversionLoaded(page);
+    assert(/Approved/.test(await text(page, '#conv-list')), 'statuses in English (from the API)');
+    assert((await text(page, elevatorRule(conv.rule))).includes('Exemption'), 'the mode in English (from the API)');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#conv-title')?.textContent === '成果转换');
+    await page.click('nav.menu a[href="#/centre"]');
+    await page.click('#quick-rules');
+    await page.waitForSelector('#rules-list[aria-busy="false"]');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of 查看转换规则');
+    await p.close();
+    const staff = await openPage({ width: 360, height: 740 });
+    await staffTab(staff, 'rules');
+    await staff.page.click('#rule-new');
+    await staff.shot('64-school-rules-360');
+    equal(await sidewaysOverflow(staff.page), 0, 'no sideways scrolling of the school\'s rules');
+    await staff.close();
+  });
 }
 
 // launch() gives the browser a fresh, temporary user-data dir of its own (and removes it on

@@ -1,5 +1,6 @@
 // 我的成果: filters (name, type, subtype from GET /achievement-types), the counts by source, the
-// table and its pages (GET /achievements).
+// table and its pages (GET /achievements). A 转换获取成果 made by an approved conversion says the
+// course, its credits and what it came from (the source's name from GET /conversions/{id}).
 
 import { request } from './api.js';
 import { field, h } from './dom.js';
@@ -7,6 +8,20 @@ import { t } from './i18n.js';
 import { flashNotice, withMenu } from './shell.js';
 
 export const PAGE_SIZE = 10;
+
+/** Under a converted achievement's name: its course, the course credits, and the source. */
+function conversionLine(ctx, a) {
+  const c = a.conversion;
+  const from = h('span', { class: 'ach-conversion__from' });
+  const line = h('p', { class: 'ach-conversion', 'data-source': c.sourceAchievementId },
+    t('ach.conversion.course', { code: c.courseCode, credits: c.courseCredits, mode: c.modeLabel }), from);
+  request('GET', `/conversions/${encodeURIComponent(c.applicationId)}`).then((view) => {
+    if (ctx.isCurrent() && view.achievement?.name) from.textContent = t('ach.conversion.from', { name: view.achievement.name });
+  }, () => {
+    // the course and its credits are shown all the same
+  });
+  return line;
+}
 
 export default async function achievements(root, ctx) {
   const content = withMenu(root, 'achievements');
@@ -93,7 +108,7 @@ export default async function achievements(root, ctx) {
     tbody.replaceChildren(...(page.items.length
       ? page.items.map((a) => h('tr', {},
           h('td', { class: 'col-seq' }, String(a.seq)),
-          h('td', { class: 'col-name' }, a.name),
+          h('td', { class: 'col-name' }, a.name, a.conversion ? conversionLine(ctx, a) : null),
           h('td', { class: 'col-type' }, a.typeLabel),
           h('td', {}, a.subtypeLabel),
           h('td', {}, a.issuer),

@@ -1,5 +1,5 @@
 // Start: read config.json, then show the page the hash names (#/login, #/forgot, #/profile,
-// #/centre, #/achievements, #/register, #/settings).
+// #/centre, #/achievements, #/register, #/conversion, #/settings; #/rules with or without a login).
 
 import { loadConfig, onSessionProblems, request, session } from './api.js';
 import { h } from './dom.js';
@@ -10,6 +10,8 @@ import profile from './profile.js';
 import centre from './centre.js';
 import achievements from './achievements.js';
 import register from './register.js';
+import conversion from './conversion.js';
+import rules from './rules.js';
 import settings from './settings.js';
 
 const ROUTES = {
@@ -19,10 +21,15 @@ const ROUTES = {
   '/centre': { view: centre, auth: true },
   '/achievements': { view: achievements, auth: true },
   '/register': { view: register, auth: true },
+  '/conversion': { view: conversion, auth: true },
+  // 查看转换规则: public (GET /conversion-rules takes no token).
+  '/rules': { view: rules, auth: false },
   '/settings': { view: settings, auth: true },
 };
 // Older addresses of a page.
-const ALIASES = { '/forgot-password': '/forgot', '/registrations': '/register' };
+const ALIASES = {
+  '/forgot-password': '/forgot', '/registrations': '/register', '/conversions': '/conversion', '/conversion-rules': '/rules',
+};
 
 const main = document.getElementById('main');
 let flash = null; // a message for the next page: {kind, text}

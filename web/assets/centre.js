@@ -56,9 +56,6 @@ export default async function centre(root, ctx) {
           p: me.achievementCounts.personal, c: me.achievementCounts.converted,
         })))));
 
-  const soon = (key) => h('span', { class: 'quick__item quick__item--disabled', 'aria-disabled': 'true', title: t('menu.soon') },
-    h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '＋'), t(key),
-    h('span', { class: 'sr-only' }, `（${t('menu.soon')}）`));
   const quick = h('section', { class: 'panel', 'aria-labelledby': 'quick-title' },
     h('h2', { class: 'panel__title', id: 'quick-title' }, t('centre.quick')),
     h('ul', { class: 'quick' },
@@ -66,7 +63,8 @@ export default async function centre(root, ctx) {
         h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '＋'), t('centre.quick.register'))),
       h('li', {}, h('a', { class: 'quick__item', href: '#/achievements', id: 'quick-achievements' },
         h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '☰'), t('centre.quick.achievements'))),
-      h('li', {}, soon('centre.quick.rules'))));
+      h('li', {}, h('a', { class: 'quick__item', href: '#/rules', id: 'quick-rules' },
+        h('span', { class: 'quick__icon', 'aria-hidden': 'true' }, '⇄'), t('centre.quick.rules')))));
 
   const logins = me.recentLogins.length
     ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'logins-title' },

@@ -1,11 +1,15 @@
-// The school's review page (institution.html): sign-in (the user pool's hosted UI, or locally
-// the dev server's token form), then the queue of registrations and the decisions (review.js).
-// It shares api.js, dom.js and i18n.js with the learner's client, with a session of its own.
+// The school's page (institution.html): sign-in (the user pool's hosted UI, or locally the dev
+// server's token form), then three tabs: the queue of registrations and the decisions
+// (review.js, the first), the school's conversion rules (#/rules, school-rules.js) and the
+// conversion applications (#/conversions, school-conversions.js). It shares api.js, dom.js and
+// i18n.js with the learner's client, with a session of its own.
 
 import { loadConfig, onSessionProblems, session } from './api.js';
 import { alertBox, field, h } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import review from './review.js';
+import schoolConversions from './school-conversions.js';
+import schoolRules from './school-rules.js';
 import {
   SignInError, claims, devSignIn, finishHostedSignIn, signOut, signedIn, startHostedSignIn, useStaffSession,
 } from './staff-auth.js';
@@ -14,6 +18,17 @@ const main = document.getElementById('main');
 let config = {};
 let notice = null; // a message for the next view: {kind, text}
 let rendering = 0;
+
+// The tabs, by the address's hash: the registrations first.
+const TABS = [
+  { id: 'registrations', hash: '', title: 'inst.title', view: review },
+  { id: 'rules', hash: '#/rules', title: 'inst.rules.title', view: schoolRules },
+  { id: 'conversions', hash: '#/conversions', title: 'inst.conv.title', view: schoolConversions },
+];
+
+function currentTab() {
+  return TABS.find((tab) => tab.hash && tab.hash === location.hash) ?? TABS[0];
+}
 
 function noticeBox() {
   const n = notice;
@@ -44,8 +59,29 @@ function render() {
       title?.focus({ preventScroll: true });
     },
   };
-  if (signedIn()) review(page, ctx);
+  if (signedIn()) staffHome(page, ctx);
   else signInView(page, ctx);
+}
+
+/** Signed in: who, the tabs, and the tab the address names. */
+function staffHome(root, ctx) {
+  const who = ctx.claims;
+  const tab = currentTab();
+  const tabs = h('nav', { class: 'tabs', 'aria-label': t('inst.tabs') }, h('ul', { class: 'tabs__list' },
+    TABS.map((each) => h('li', {}, h('a', {
+      class: 'tabs__item', id: `tab-${each.id}`, href: each.hash || '#/',
+      'aria-current': each === tab ? 'page' : null,
+    }, t(`inst.tab.${each.id}`))))));
+  root.dataset.tab = tab.id;
+  root.append(
+    h('h1', { class: 'page-title', id: 'inst-title' }, t(tab.title)),
+    ctx.notice,
+    h('p', { class: 'hint', id: 'inst-who' }, t('inst.who', {
+      institution: who['custom:institution'] ?? '', role: t(`inst.role.${who['custom:role'] ?? 'REVIEWER'}`),
+    }), who.email ? ` · ${who.email}` : ''),
+    tabs);
+  ctx.ready();
+  tab.view(root, ctx);
 }
 
 function updateChrome() {
@@ -161,6 +197,9 @@ async function start() {
     main.replaceChildren(h('p', { class: 'alert alert--error', role: 'alert' }, t('error.config')));
     return;
   }
+  window.addEventListener('hashchange', () => {
+    if (signedIn()) render();
+  });
   if (config.cognito) {
     try {
       await finishHostedSignIn(config.cognito);

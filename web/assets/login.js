@@ -41,7 +41,8 @@ export default async function login(root, ctx) {
     h('div', { class: 'login-links' },
       h('span', {}, t('login.noAccount'), ' ', register),
       h('a', { href: '#/forgot', id: 'forgot' }, t('login.forgot'))),
-    registerNote);
+    registerNote,
+    h('p', { class: 'login-links login-links--rules' }, h('a', { href: '#/rules', id: 'login-rules' }, t('login.rules'))));
 
   root.append(loginFrame('login-title', t('login.title'),
     flashNotice(ctx.flash), form, h('p', { class: 'hint' }, t('login.hint'))));

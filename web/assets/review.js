@@ -16,7 +16,7 @@ const CREDITS = /^\d{1,4}(\.\d)?$/;
 const POINTS = /^\d{1,7}$/;
 
 /** request(), with any 401 (the function's UNAUTHENTICATED or the authorizer's own) ending the session. */
-async function call(ctx, method, path, options) {
+export async function call(ctx, method, path, options) {
   try {
     return await request(method, path, options);
   } catch (err) {
@@ -28,18 +28,11 @@ async function call(ctx, method, path, options) {
   }
 }
 
+/** The registrations tab: its queue beside the registration opened. */
 export default function review(root, ctx) {
-  const who = ctx.claims;
-  root.append(
-    h('h1', { class: 'page-title', id: 'inst-title' }, t('inst.title')),
-    ctx.notice,
-    h('p', { class: 'hint', id: 'inst-who' }, t('inst.who', {
-      institution: who['custom:institution'] ?? '', role: t(`inst.role.${who['custom:role'] ?? 'REVIEWER'}`),
-    }), who.email ? ` · ${who.email}` : ''));
   const detail = detailPanel(ctx, { onDecided: () => queue.load() });
   const queue = queuePanel(ctx, { onOpen: (id) => detail.open(id) });
   root.append(h('div', { class: 'review-layout' }, queue.panel, detail.panel));
-  ctx.ready();
   queue.load(1);
 }
 

@@ -9,7 +9,7 @@ const MENU = [
   { key: 'menu.achievements', href: '#/achievements', id: 'achievements' },
   // No routes behind these yet: shown, not usable.
   { key: 'menu.feedback' },
-  { key: 'menu.conversion' },
+  { key: 'menu.conversion', href: '#/conversion', id: 'conversion' },
   { key: 'menu.settings', href: '#/settings', id: 'settings' },
   { key: 'menu.manual' },
 ];
