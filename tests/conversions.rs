@@ -211,6 +211,10 @@ app_test!(
             course["conversion"]["sourceAchievementId"],
             d.elevator.as_str()
         );
+        assert_eq!(
+            course["conversion"]["sourceAchievementName"],
+            "电梯维修保养职业技能等级证书(中级)"
+        );
         let detail = app.get(&format!("/conversions/{id}"), Some(&d.token)).await;
         assert_eq!(detail.body["history"].as_array().unwrap().len(), 2);
         assert_eq!(detail.body["convertedAchievementId"], course["id"]);

@@ -1,6 +1,6 @@
 // 我的成果: filters (name, type, subtype from GET /achievement-types), the counts by source, the
 // table and its pages (GET /achievements). A 转换获取成果 made by an approved conversion says the
-// course, its credits and what it came from (the source's name from GET /conversions/{id}).
+// course, its credits and what it came from.
 
 import { request } from './api.js';
 import { field, h } from './dom.js';
@@ -10,17 +10,13 @@ import { flashNotice, withMenu } from './shell.js';
 export const PAGE_SIZE = 10;
 
 /** Under a converted achievement's name: its course, the course credits, and the source. */
-function conversionLine(ctx, a) {
+function conversionLine(a) {
   const c = a.conversion;
-  const from = h('span', { class: 'ach-conversion__from' });
-  const line = h('p', { class: 'ach-conversion', 'data-source': c.sourceAchievementId },
+  const from = c.sourceAchievementName
+    ? h('span', { class: 'ach-conversion__from' }, t('ach.conversion.from', { name: c.sourceAchievementName }))
+    : '';
+  return h('p', { class: 'ach-conversion', 'data-source': c.sourceAchievementId },
     t('ach.conversion.course', { code: c.courseCode, credits: c.courseCredits, mode: c.modeLabel }), from);
-  request('GET', `/conversions/${encodeURIComponent(c.applicationId)}`).then((view) => {
-    if (ctx.isCurrent() && view.achievement?.name) from.textContent = t('ach.conversion.from', { name: view.achievement.name });
-  }, () => {
-    // the course and its credits are shown all the same
-  });
-  return line;
 }
 
 export default async function achievements(root, ctx) {
@@ -108,7 +104,7 @@ export default async function achievements(root, ctx) {
     tbody.replaceChildren(...(page.items.length
       ? page.items.map((a) => h('tr', {},
           h('td', { class: 'col-seq' }, String(a.seq)),
-          h('td', { class: 'col-name' }, a.name, a.conversion ? conversionLine(ctx, a) : null),
+          h('td', { class: 'col-name' }, a.name, a.conversion ? conversionLine(a) : null),
           h('td', { class: 'col-type' }, a.typeLabel),
           h('td', {}, a.subtypeLabel),
           h('td', {}, a.issuer),

@@ -47,6 +47,9 @@ pub struct Achievement {
 pub struct ConversionLink {
     pub application: String,
     pub source_achievement: String,
+    /// The source achievement's name, as it was (a list shows it with no other read).
+    #[serde(default)]
+    pub source_name: String,
     pub rule: String,
     pub course_code: String,
     pub course_credit_tenths: i64,
@@ -59,6 +62,7 @@ pub struct ConversionLink {
 pub struct ConversionLinkView {
     pub application_id: String,
     pub source_achievement_id: String,
+    pub source_achievement_name: String,
     pub rule_id: String,
     pub course_code: String,
     pub course_credits: Credits,
@@ -71,6 +75,7 @@ impl ConversionLinkView {
         ConversionLinkView {
             application_id: link.application.clone(),
             source_achievement_id: link.source_achievement.clone(),
+            source_achievement_name: link.source_name.clone(),
             rule_id: link.rule.clone(),
             course_code: link.course_code.clone(),
             course_credits: Credits(link.course_credit_tenths),

@@ -238,6 +238,7 @@ impl Application {
             conversion: Some(ConversionLink {
                 application: self.id.clone(),
                 source_achievement: self.achievement.id.clone(),
+                source_name: self.achievement.name.clone(),
                 rule: self.rule.id.clone(),
                 course_code: target.course_code.clone(),
                 course_credit_tenths: self.granted_tenths.unwrap_or(0),
