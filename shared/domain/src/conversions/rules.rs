@@ -352,8 +352,12 @@ impl Rule {
         let was_published = before.is_some_and(|(_, r)| r.status == RuleStatus::Published);
         if self.status == RuleStatus::Published {
             let (pk, sk) = self.public_key();
+            let mut item = Item::new(pk, sk, self);
+            // Out of force after its last day: the table's TTL removes the copy (eventually; the
+            // lists check the period themselves), so the partition does not keep old rules.
+            item.expires_at = self.body.effective_to.map(end_of_day);
             ops.push(WriteOp::Put {
-                item: Item::new(pk, sk, self),
+                item,
                 condition: Condition::None,
             });
         } else if was_published {
@@ -363,6 +367,13 @@ impl Rule {
         }
         ops
     }
+}
+
+/// The first second after `day` in China (Unix seconds).
+fn end_of_day(day: NaiveDate) -> i64 {
+    day.succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(i64::MAX / 2, |t| t.and_utc().timestamp() - 8 * 3600)
 }
 
 #[derive(Debug, Serialize)]

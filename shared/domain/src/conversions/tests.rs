@@ -240,7 +240,12 @@ fn publishing_writes_the_public_copy_and_retiring_removes_it() {
     let public = ops
         .iter()
         .find(|op| op.keys().0 == crate::store::schema::PUBLIC_RULES_PK);
-    let (_, sk) = public.expect("a public copy").keys();
+    let public = public.expect("a public copy");
+    if let WriteOp::Put { item, .. } = public {
+        // 2027-12-31 ends at 2028-01-01T00:00+08:00.
+        assert_eq!(item.expires_at, Some(1_830_268_800));
+    }
+    let (_, sk) = public.keys();
     let key = name_key(Some("电梯维修保养职业技能等级证书"));
     assert_eq!(
         sk,
