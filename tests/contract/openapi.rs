@@ -368,7 +368,10 @@ fn conversion_schemas_hold_the_domain_limits() {
     let rule = &schemas["RuleRequest"]["properties"];
     assert_eq!(rule["name"]["minLength"], json!(MIN_RULE_NAME));
     assert_eq!(rule["name"]["maxLength"], json!(MAX_RULE_NAME));
-    assert_eq!(source["name"]["maxLength"], json!(MAX_RULE_NAME));
+    assert_eq!(
+        source["name"]["anyOf"][0]["maxLength"],
+        json!(MAX_RULE_NAME)
+    );
     let target = &rule["target"]["properties"];
     assert_eq!(target["courseCode"]["maxLength"], json!(MAX_COURSE_CODE));
     assert_eq!(target["courseName"]["maxLength"], json!(MAX_COURSE_NAME));
