@@ -5,8 +5,10 @@
 # the school's routes (/institution/...) with the ID token of a reviewer of the demo school from
 # the dev server's issuer (POST /_dev/institution-token, verified by its JWT authorizer as API
 # Gateway's would). Before that the learner registers achievements (an upload form posted to
-# /_dev/files, then POST /achievement-registrations), one of them returned by the school: the
-# {id} routes are given those ids half of the time (scripts/schemathesis.toml), random ones
+# /_dev/files, then POST /achievement-registrations), one of them returned by the school, and
+# applies to convert their certificate under the demo school's published demo rule (成果转换),
+# and the school drafts a rule: the {id} routes are given those ids (registrations, applications,
+# the learner's achievements, rules) half of the time (scripts/schemathesis.toml), random ones
 # otherwise.
 # No 5xx, every response valid against its documented schema, every status and header documented.
 #
@@ -29,8 +31,9 @@ base=$DEVSERVER_URL
 
 # An active learner: the demo learner's first login, SMS code from the outbox, profile completed;
 # a reviewer of the demo school; registrations of the learner, one returned by the school, and
-# uploads posted. Prints the learner's token and the reviewer's, and writes the registrations'
-# ids and the uploads' where scripts/schemathesis.toml reads them.
+# uploads posted; an application of the learner under the demo rule, a draft rule of the school.
+# Prints the learner's token and the reviewer's, and writes the ids (registrations, uploads,
+# applications, achievements, rules) where scripts/schemathesis.toml reads them.
 mkdir -p .tmp
 ids_file=.tmp/schemathesis-registration-ids.txt
 read -r token staff_token < <(python3 - "$base" "$ids_file" <<'PY'
@@ -86,6 +89,20 @@ def dictionary(name, values):
         f.write("".join(f'"{v}"\n' for v in values))
 dictionary(ids_file, ids)
 dictionary(ids_file.replace("registration-ids", "upload-ids"), uploads)
+
+# 成果转换: the demo rule (the dev server's demo data publishes it) met by the learner's
+# certificate, applied under; a draft of the school, for the rule routes.
+achievements = call("GET", "/achievements?pageSize=50", None, token)["items"]
+certificate = next(a["id"] for a in achievements if a["source"] == "personal")
+demo_rule = call("GET", "/conversion-rules?subtype=X_CERTIFICATE")["items"][0]["id"]
+application = call("POST", "/conversions", {"achievementId": certificate, "ruleId": demo_rule}, token)
+draft = call("POST", "/institution/conversion-rules", {
+    "name": "职业技能等级证书转换实训课程", "source": {"type": "NON_ACADEMIC", "subtype": "X_CERTIFICATE"},
+    "target": {"courseCode": "ELE-202", "courseName": "电梯安装与调试", "credits": 2, "mode": "REPLACE"},
+    "maxCredits": 2, "effectiveFrom": "2024-01-01"}, staff)
+dictionary(ids_file.replace("registration-ids", "conversion-ids"), [application["id"]])
+dictionary(ids_file.replace("registration-ids", "achievement-ids"), [a["id"] for a in achievements])
+dictionary(ids_file.replace("registration-ids", "rule-ids"), [demo_rule, draft["id"]])
 print(token, staff)
 PY
 )

@@ -116,13 +116,16 @@ async fn run() -> Result<(), String> {
     println!(
         "seed-events: table {table}: {emptied} old items removed; demo roll loaded ({} learners, \
          {} achievements created); {} captchas, {} sessions and {} SMS codes valid until {until} \
-         (30 minutes: seed again for more); {} registrations; {files}",
+         (30 minutes: seed again for more); {} registrations; {} conversion rules and {} \
+         applications; {files}",
         seeded.learners_created,
         seeded.achievements_created,
         devserver::fixtures::CAPTCHAS.len(),
         devserver::fixtures::SESSIONS.len(),
         devserver::fixtures::SMS_CODES.len(),
         devserver::fixtures::REGISTRATIONS.len(),
+        devserver::fixtures::RULES.len() + 1,
+        devserver::fixtures::APPLICATIONS.len(),
     );
     Ok(())
 }
