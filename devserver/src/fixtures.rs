@@ -121,6 +121,10 @@ pub const SESSIONS: &[Session] = &[
         token: REGISTRATION_TOKEN,
         learner: REGISTRATION_LEARNER,
     },
+    Session {
+        token: CONVERSION_TOKEN,
+        learner: CONVERSION_LEARNER,
+    },
 ];
 
 /// An SMS code for `purpose` sent to `mobile` for `learner`.
@@ -547,6 +551,451 @@ async fn seed_registrations(app: &App) -> Result<(), DomainError> {
     Ok(())
 }
 
+// ------------------------------------------------------------------------------------------------
+// 查看转换规则 and 成果转换: the demo school's conversion rules and 陈晓明's applications.
+
+/// The dev server's demo rule (also a fixture): the demo school converts 电梯维修保养职业技能等级
+/// 证书 of level 中级 or above into its course ELE-201 电梯维护与保养 (4 credits, exemption, at
+/// most 8 granted), in force from 2024 on. The demo learner's certificate meets it.
+pub const DEMO_RULE: &str = "4e1d2c3b5a6f7081";
+
+/// Whose applications the conversion events handle: 陈晓明 again ([`ACTIVE_LEARNER`]; no bound
+/// mobile, so decisions send no notice). His courses of the demo roll are the rules' sources.
+pub const CONVERSION_LEARNER: &str = ACTIVE_LEARNER;
+/// A session of [`CONVERSION_LEARNER`]: conversion*.json, achievement-conversion-rules.json,
+/// institution-conversion-rules-learner-token.json.
+pub const CONVERSION_TOKEN: &str = "sample-token-conversions-Hw5Ub9Zn2Sc7Yj4Lt0Xe";
+
+/// Published: PLC编程与应用 → MEC-210. achievement-conversion-rules.json lists it for the course,
+/// conversions-apply.json applies under it, conversions-apply-not-met.json names it with
+/// 液压与气动 (400 `achievementId`).
+pub const RULE_PLC: &str = "7a3c5e9b1d2f4608";
+/// Published: 工业机器人编程 → MEC-220, under which [`APP_PENDING`] was made.
+pub const RULE_ROBOT: &str = "9b4d6f1a3c5e7082";
+/// Published: 数控加工工艺 → MEC-230, under which [`APP_TO_WITHDRAW`] was made.
+pub const RULE_CNC: &str = "2c6e8a0b4d1f3957";
+/// Published: 质量管理 → MEC-240, under which [`APP_TO_REJECT`] was made.
+pub const RULE_QM: &str = "5f7a9c1e3b2d4086";
+/// Published: 电工电子技术 → MEC-250, under which [`APP_APPROVED`] was approved.
+pub const RULE_ELEC: &str = "8e0b2d4f6a1c3e75";
+/// A draft: rewritten by institution-conversion-rule-put.json.
+pub const RULE_DRAFT_EDIT: &str = "1d3f5b7a9c0e2e64";
+/// A draft: published by institution-conversion-rule-publish.json.
+pub const RULE_DRAFT_PUBLISH: &str = "6a8c0e2b4d9f1b53";
+/// Published: retired by institution-conversion-rule-retire.json.
+pub const RULE_TO_RETIRE: &str = "3b5d7f9a1c8e0a42";
+
+/// Pending (工业机器人编程 under [`RULE_ROBOT`]): read by conversion-get.json and
+/// institution-conversion-get.json, refused to another school by
+/// institution-conversion-decision-other-school.json (404), approved by
+/// institution-conversion-decision.json; conversions-apply-duplicate.json applies for it again
+/// (409 `DUPLICATE`).
+pub const APP_PENDING: &str = "c1a3e5b7d9f20468";
+/// Pending (质量管理 under [`RULE_QM`]): rejected by institution-conversion-decision-reject.json.
+pub const APP_TO_REJECT: &str = "d2b4f6a8c0e13579";
+/// Pending (数控加工工艺 under [`RULE_CNC`]): withdrawn by conversion-withdraw.json.
+pub const APP_TO_WITHDRAW: &str = "e3c5a7b9d1f2468a";
+/// Approved (电工电子技术 under [`RULE_ELEC`], 3 credits): its converted achievement is in
+/// 陈晓明's list; conversion-withdraw-approved.json withdraws it (409 `STATE_CONFLICT`).
+pub const APP_APPROVED: &str = "f4d6b8a0c2e3579b";
+
+/// A rule of [`SCHOOL`] as the fixtures write it.
+pub struct FixtureRule {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub subtype: &'static str,
+    /// The certificate or course name the rule accepts.
+    pub source_name: Option<&'static str>,
+    pub min_level: Option<domain::conversions::rules::Level>,
+    pub course_code: &'static str,
+    pub course_name: &'static str,
+    pub credit_tenths: i64,
+    pub mode: domain::conversions::rules::Mode,
+    pub max_credit_tenths: i64,
+    pub effective_from: &'static str,
+    pub effective_to: Option<&'static str>,
+    pub status: domain::conversions::rules::RuleStatus,
+}
+
+/// A published rule accepting the course `course` of the demo roll, converting it into
+/// `code` `name` (`tenths` credits, capped at as many).
+const fn course_rule(
+    id: &'static str,
+    rule_name: &'static str,
+    course: &'static str,
+    code: &'static str,
+    name: &'static str,
+    tenths: i64,
+    status: domain::conversions::rules::RuleStatus,
+) -> FixtureRule {
+    FixtureRule {
+        id,
+        name: rule_name,
+        kind: "ACADEMIC",
+        subtype: "COURSE",
+        source_name: Some(course),
+        min_level: None,
+        course_code: code,
+        course_name: name,
+        credit_tenths: tenths,
+        mode: domain::conversions::rules::Mode::Exempt,
+        max_credit_tenths: tenths,
+        effective_from: "2024-09-01",
+        effective_to: None,
+        status,
+    }
+}
+
+pub const DEMO_RULE_FIXTURE: FixtureRule = FixtureRule {
+    id: DEMO_RULE,
+    name: "电梯维修保养职业技能等级证书(中级及以上)转换电梯维护与保养",
+    kind: "NON_ACADEMIC",
+    subtype: "X_CERTIFICATE",
+    source_name: Some("电梯维修保养职业技能等级证书"),
+    min_level: Some(domain::conversions::rules::Level::Intermediate),
+    course_code: "ELE-201",
+    course_name: "电梯维护与保养",
+    credit_tenths: 40,
+    mode: domain::conversions::rules::Mode::Exempt,
+    max_credit_tenths: 80,
+    effective_from: "2024-01-01",
+    effective_to: None,
+    status: domain::conversions::rules::RuleStatus::Published,
+};
+
+pub const RULES: &[FixtureRule] = {
+    use domain::conversions::rules::RuleStatus::{Draft, Published};
+    &[
+        course_rule(
+            RULE_PLC,
+            "PLC编程与应用转换PLC控制技术",
+            "PLC编程与应用",
+            "MEC-210",
+            "PLC控制技术",
+            40,
+            Published,
+        ),
+        FixtureRule {
+            mode: domain::conversions::rules::Mode::Replace,
+            ..course_rule(
+                RULE_ROBOT,
+                "工业机器人编程置换工业机器人技术应用",
+                "工业机器人编程",
+                "MEC-220",
+                "工业机器人技术应用",
+                30,
+                Published,
+            )
+        },
+        course_rule(
+            RULE_CNC,
+            "数控加工工艺转换数控编程与加工",
+            "数控加工工艺",
+            "MEC-230",
+            "数控编程与加工",
+            20,
+            Published,
+        ),
+        course_rule(
+            RULE_QM,
+            "质量管理转换质量管理与控制",
+            "质量管理",
+            "MEC-240",
+            "质量管理与控制",
+            15,
+            Published,
+        ),
+        course_rule(
+            RULE_ELEC,
+            "电工电子技术转换电工技术基础",
+            "电工电子技术",
+            "MEC-250",
+            "电工技术基础",
+            30,
+            Published,
+        ),
+        course_rule(
+            RULE_DRAFT_EDIT,
+            "安全生产转换安全生产管理",
+            "安全生产",
+            "MEC-260",
+            "安全生产管理",
+            10,
+            Draft,
+        ),
+        course_rule(
+            RULE_DRAFT_PUBLISH,
+            "职业素养转换职业素养与就业指导",
+            "职业素养",
+            "MEC-270",
+            "职业素养与就业指导",
+            5,
+            Draft,
+        ),
+        course_rule(
+            RULE_TO_RETIRE,
+            "CAD/CAM应用转换计算机辅助设计",
+            "CAD/CAM应用",
+            "MEC-280",
+            "计算机辅助设计",
+            10,
+            Published,
+        ),
+    ]
+};
+
+/// An application of [`CONVERSION_LEARNER`]: the course of the demo roll (its external id) under
+/// a rule, and the credits granted if approved.
+pub struct FixtureApplication {
+    pub id: &'static str,
+    pub external_id: &'static str,
+    pub rule: &'static str,
+    pub approved_tenths: Option<i64>,
+}
+
+pub const APPLICATIONS: &[FixtureApplication] = &[
+    FixtureApplication {
+        id: APP_APPROVED,
+        external_id: "C-2020-0101",
+        rule: RULE_ELEC,
+        approved_tenths: Some(30),
+    },
+    FixtureApplication {
+        id: APP_TO_WITHDRAW,
+        external_id: "C-2020-0106",
+        rule: RULE_CNC,
+        approved_tenths: None,
+    },
+    FixtureApplication {
+        id: APP_TO_REJECT,
+        external_id: "C-2020-0109",
+        rule: RULE_QM,
+        approved_tenths: None,
+    },
+    FixtureApplication {
+        id: APP_PENDING,
+        external_id: "C-2020-0105",
+        rule: RULE_ROBOT,
+        approved_tenths: None,
+    },
+];
+
+/// The demo roll's achievement of `external_id` (its id as the import gives it).
+pub fn demo_achievement_id(external_id: &str) -> String {
+    domain::import::achievement_id(SCHOOL, external_id)
+}
+
+/// `f`'s rule, of `school`, as stored (published ones published when written).
+fn rule_of(
+    f: &FixtureRule,
+    school: &domain::account::learner::School,
+    now: i64,
+) -> domain::conversions::rules::Rule {
+    use domain::conversions::rules::{Rule, RuleBody, RuleStatus, Source, Target};
+    let date = |d: &str| d.parse().expect("fixture dates are valid");
+    let body = RuleBody {
+        name: f.name.into(),
+        source: Source {
+            kind: f.kind.into(),
+            subtype: f.subtype.into(),
+            name: f.source_name.map(str::to_string),
+            min_level: f.min_level,
+        },
+        target: Target {
+            course_code: f.course_code.into(),
+            course_name: f.course_name.into(),
+            credit_tenths: f.credit_tenths,
+            mode: f.mode,
+        },
+        max_credit_tenths: f.max_credit_tenths,
+        effective_from: date(f.effective_from),
+        effective_to: f.effective_to.map(date),
+    };
+    let mut rule = Rule::new(f.id.into(), school.clone(), body, now);
+    if f.status != RuleStatus::Draft {
+        rule.status = RuleStatus::Published;
+        rule.published_at = Some(now);
+    }
+    rule
+}
+
+/// The school [`SCHOOL`] as its import named it.
+async fn demo_school(app: &App) -> Result<domain::account::learner::School, DomainError> {
+    use domain::store::schema;
+    let item = app
+        .store
+        .get(&schema::school_pk(SCHOOL), schema::PROFILE_SK)
+        .await?
+        .ok_or_else(|| DomainError::internal("the demo school is not imported"))?;
+    Ok(item.parse()?)
+}
+
+/// Writes `f` as drafting (and publishing) it would: the rule, its school's copy, its published
+/// copy, the school's rule count up by one; nothing if the rule exists already. Whether it was
+/// written.
+async fn put_rule(app: &App, f: &FixtureRule) -> Result<bool, DomainError> {
+    use domain::store::{schema, StoreError};
+    let school = demo_school(app).await?;
+    let rule = rule_of(f, &school, app.now_unix());
+    let mut ops = rule.writes(None);
+    ops.push(WriteOp::Increment {
+        pk: schema::institution_rules_pk(SCHOOL),
+        sk: schema::RULE_COUNT_SK.into(),
+        field: "count".into(),
+        max: domain::conversions::rules::MAX_RULES_PER_SCHOOL,
+        expires_at: None,
+    });
+    match app.store.transact(ops).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed { index: Some(0) }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The dev server's demo rule ([`DEMO_RULE`]), published, once: idempotent (a rule there
+/// already is left as it is). Needs the demo roll imported (the school's name).
+pub async fn seed_demo_rule(app: &App) -> Result<bool, DomainError> {
+    put_rule(app, &DEMO_RULE_FIXTURE).await
+}
+
+/// The stored application `f` of `learner` to `school`, submitted `minutes_ago` (approved ten
+/// minutes later, if it is), and the converted achievement its approval added.
+async fn fixture_application(
+    app: &App,
+    learner: &domain::account::learner::Learner,
+    school: &domain::account::learner::School,
+    f: &FixtureApplication,
+    minutes_ago: i64,
+) -> Result<
+    (
+        domain::conversions::Application,
+        Option<domain::achievements::Achievement>,
+    ),
+    DomainError,
+> {
+    use domain::conversions::command::DecisionCommand;
+    use domain::conversions::{Action, Application, SourceAchievement, Status, Step};
+    use domain::store::schema;
+    let rule = RULES
+        .iter()
+        .find(|r| r.id == f.rule)
+        .expect("a fixture rule");
+    let achievement: domain::achievements::Achievement = app
+        .store
+        .get(
+            &schema::learner_pk(&learner.id_key),
+            &schema::achievement_sk(&demo_achievement_id(f.external_id)),
+        )
+        .await?
+        .ok_or_else(|| DomainError::internal("a fixture application's achievement"))?
+        .parse()?;
+    let submitted_ms = app.now().timestamp_millis() - minutes_ago * 60_000;
+    let mut a = Application {
+        id: f.id.into(),
+        learner: learner.id_key.clone(),
+        learner_name: learner.name.clone(),
+        learner_id_masked: learner.id_masked.clone(),
+        institution: school.clone(),
+        achievement: SourceAchievement::of(&achievement),
+        rule: rule_of(rule, school, app.now_unix()),
+        status: Status::Pending,
+        reason: None,
+        granted_tenths: None,
+        converted_achievement: None,
+        submitted_ms,
+        updated_at: submitted_ms / 1000,
+        history: vec![Step {
+            at: submitted_ms / 1000,
+            action: Action::Submitted,
+            by: domain::workflow::LEARNER.into(),
+            reason: None,
+        }],
+    };
+    let converted = match f.approved_tenths {
+        Some(credit_tenths) => a.decide(
+            &DecisionCommand::Approve { credit_tenths },
+            FIXTURE_REVIEWER,
+            app.today(),
+            submitted_ms / 1000 + 600,
+        )?,
+        None => None,
+    };
+    Ok((a, converted))
+}
+
+/// The writes of application `a` as applying (and deciding) wrote them: the record, its
+/// pointer, its school's queue entry, its two claims, and the converted achievement.
+fn application_ops(
+    a: &domain::conversions::Application,
+    converted: Option<&domain::achievements::Achievement>,
+) -> Vec<WriteOp> {
+    use domain::conversions::{Claim, Pointer};
+    use domain::store::schema;
+    let put = |item: Item| WriteOp::Put {
+        item,
+        condition: Condition::None,
+    };
+    let pointer = Pointer {
+        learner: a.learner.clone(),
+        institution: a.institution.code.clone(),
+    };
+    let mut ops = vec![
+        put(a.item()),
+        put(Item::new(
+            schema::conversion_pointer_pk(&a.id),
+            schema::CONVERSION_POINTER_SK,
+            &pointer,
+        )),
+    ];
+    ops.extend(a.index_ops(None));
+    let claim = Claim {
+        application: a.id.clone(),
+    };
+    ops.extend(
+        a.claim_keys()
+            .into_iter()
+            .map(|(pk, sk)| put(Item::new(pk, sk, &claim))),
+    );
+    if let Some(c) = converted {
+        ops.push(put(Item::new(schema::learner_pk(&a.learner), c.sk(), c)));
+    }
+    ops
+}
+
+/// Writes [`RULES`] and [`APPLICATIONS`] as the use cases would have: each application with its
+/// pointer, its school's queue entry and its claims; the approved one decided, its converted
+/// achievement added; the learner's open and converted counts.
+async fn seed_conversions(app: &App) -> Result<(), DomainError> {
+    for f in RULES {
+        put_rule(app, f).await?;
+    }
+    let id = IdNumber::parse(CONVERSION_LEARNER, app.today()).expect("a valid ID number");
+    let stored = domain::account::learner::load_by_id(app, &id)
+        .await?
+        .ok_or_else(|| DomainError::internal("the conversions' learner is missing"))?;
+    let school = demo_school(app).await?;
+    let mut next = stored.learner.clone();
+    for (i, f) in APPLICATIONS.iter().enumerate() {
+        let minutes_ago = 50 - 10 * i as i64;
+        let (a, converted) =
+            fixture_application(app, &stored.learner, &school, f, minutes_ago).await?;
+        match converted {
+            Some(_) => next.converted_count += 1,
+            None => next.open_conversions += 1,
+        }
+        app.store
+            .transact(application_ops(&a, converted.as_ref()))
+            .await?;
+    }
+    let learner = WriteOp::Put {
+        item: stored.replaced_by(&next),
+        condition: Condition::Version(stored.item.version),
+    };
+    app.store.transact(vec![learner]).await?;
+    Ok(())
+}
+
 /// The import events of `events/`: the learners they create are fixtures too (a table that holds
 /// only these is a fixture table).
 pub const IMPORT_EVENTS: &[(&str, &str)] = &[
@@ -588,8 +1037,9 @@ pub struct Seeded {
     pub valid_until: i64,
 }
 
-/// Writes every fixture into `app`'s store: the demo roll (`events/import-demo.json`), the active
-/// learner, the captchas, sessions and SMS codes. Meant for a fresh (or emptied) store; the
+/// Writes every fixture into `app`'s store: the demo roll (`events/import-demo.json`) and the
+/// demo rule, the active learners, the captchas, the registrations, the conversion rules and
+/// applications, the sessions and SMS codes. Meant for a fresh (or emptied) store; the
 /// captchas and codes overwrite older ones, a session that exists already is an error.
 pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
     let demo = crate::seed_demo(app).await.map_err(|e| match e {
@@ -657,6 +1107,7 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
     }
 
     seed_registrations(app).await?;
+    seed_conversions(app).await?;
 
     for s in SESSIONS {
         let l = learner(s.learner).await?;

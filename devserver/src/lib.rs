@@ -301,10 +301,16 @@ pub const DEMO_NAME: &str = "李嘉民";
 /// The demo data the dev server loads at start: the import function's own sample event.
 pub const DEMO_IMPORT: &str = include_str!("../../events/import-demo.json");
 
-/// Loads the demo data (idempotent: a second run changes nothing).
+/// Loads the demo data (idempotent: a second run changes nothing): the demo roll, and the demo
+/// school's published conversion rule its learner's certificate meets
+/// ([`fixtures::DEMO_RULE`]).
 pub async fn seed_demo(app: &App) -> Result<fn_import::ImportResponse, fn_import::ImportError> {
     let event = serde_json::from_str(DEMO_IMPORT).expect("events/import-demo.json is JSON");
-    fn_import::handle(app, event).await
+    let imported = fn_import::handle(app, event).await?;
+    fixtures::seed_demo_rule(app)
+        .await
+        .map_err(fn_import::ImportError::Failed)?;
+    Ok(imported)
 }
 
 #[cfg(test)]

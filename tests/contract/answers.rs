@@ -447,3 +447,359 @@ async fn a_registration_journey_gets_documented_answers() {
 
     assert_no_problems("answers of registrations vs openapi.yaml", &problems);
 }
+
+/// A conversion rule of the demo school for the demo learner's elevator certificate (`name`:
+/// the certificate's, or any X certificate when `None`), into `course`.
+fn conversion_rule(course: &str, certificate: Option<&str>, min_level: Option<&str>) -> Value {
+    json!({
+        "name": format!("{course} 证书转换"),
+        "source": { "type": "NON_ACADEMIC", "subtype": "X_CERTIFICATE", "name": certificate, "minLevel": min_level },
+        "target": { "courseCode": course, "courseName": "电梯维护与保养", "credits": 4, "mode": "EXEMPT" },
+        "maxCredits": 8,
+        "effectiveFrom": "2024-01-01",
+        "effectiveTo": null,
+    })
+}
+
+/// 查看转换规则 and 成果转换 from every side, every answer (successes and each error the rules
+/// give) checked against openapi.yaml: a reviewer drafts, lists, rewrites, publishes and retires
+/// rules (a body refused by field, a published rule edited, another school's rule, a PLATFORM
+/// user and a learner's token refused); anyone lists the rules in force, a page at a time; the
+/// learner finds the rules their certificate meets and applies (a rule not met, not in force, a
+/// duplicate, the 21st open application refused), lists, reads and withdraws; the school lists,
+/// reads, approves (over the cap refused, twice refused) and rejects; the converted achievement
+/// in `GET /achievements` carries its `conversion`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversion_journey_gets_documented_answers() {
+    const ELEVATOR: &str = "电梯维修保养职业技能等级证书";
+    const PUBLIC: &str = "/conversion-rules";
+    const RULES_FOR: &str = "/achievements/{id}/conversion-rules";
+    const APPLY: &str = "/conversions";
+    const ONE: &str = "/conversions/{id}";
+    const WITHDRAW: &str = "/conversions/{id}/withdraw";
+    const RULES: &str = "/institution/conversion-rules";
+    const RULE: &str = "/institution/conversion-rules/{id}";
+    const PUBLISH: &str = "/institution/conversion-rules/{id}/publish";
+    const RETIRE: &str = "/institution/conversion-rules/{id}/retire";
+    const QUEUE: &str = "/institution/conversions";
+    const SCHOOL_ONE: &str = "/institution/conversions/{id}";
+    const DECISION: &str = "/institution/conversions/{id}/decision";
+    let spec = Spec::load();
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    t.import_demo().await;
+    let mut problems = Vec::new();
+    let mut check = |method: &str, template: &str, resp: &TestResponse, want: u16| {
+        let route = (method.to_string(), template.to_string());
+        if resp.status != want {
+            problems.push(format!(
+                "{} answered {} (expected {want}): {}",
+                show(&route),
+                resp.status,
+                resp.body
+            ));
+        }
+        problems.extend(undocumented(&spec, &route, resp));
+    };
+    let at = |template: &str, id: &str| template.replace("{id}", id);
+    let id_of = |r: &TestResponse| r.body["id"].as_str().unwrap_or_default().to_string();
+
+    // Anyone: the public list, its filters.
+    let r = t.get(PUBLIC, None).await;
+    check("GET", PUBLIC, &r, 200);
+    for bad in [
+        "pageSize=51",
+        "type=ACADEMIC&subtype=X_CERTIFICATE",
+        "cursor=%25%25",
+    ] {
+        let r = t.send(t.req("GET", PUBLIC).query(bad)).await;
+        check("GET", PUBLIC, &r, 400);
+    }
+
+    // Before the profile is complete; without a token.
+    let elevator_path = |id: &str| at(RULES_FOR, id);
+    let r = t.get(&elevator_path("0123456789abcdef"), None).await;
+    check("GET", RULES_FOR, &r, 401);
+    let first = t.token(DEMO_ID, DEMO_PASSWORD).await;
+    let r = t
+        .get(&elevator_path("0123456789abcdef"), Some(&first))
+        .await;
+    check("GET", RULES_FOR, &r, 403);
+    let r = t.get(APPLY, Some(&first)).await;
+    check("GET", APPLY, &r, 403);
+    let (token, _) = t.activate(DEMO_ID, "Gd7-river-lantern").await;
+    let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    let other_school = t.staff_token("OTHER-SCHOOL", "REVIEWER").await;
+    let platform = t.staff_token("DEMO-SCHOOL", "PLATFORM").await;
+    let list = t.get("/achievements?source=personal", Some(&token)).await;
+    let elevator = list.body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    // The school's rules.
+    let mut invalid = conversion_rule("ELE-201", Some(ELEVATOR), None);
+    invalid["source"]["type"] = json!("ACADEMIC");
+    let r = t.post(RULES, invalid, Some(&staff)).await;
+    check("POST", RULES, &r, 400);
+    let r = t
+        .post(
+            RULES,
+            conversion_rule("ELE-201", None, None),
+            Some(&platform),
+        )
+        .await;
+    check("POST", RULES, &r, 403);
+    let r = t
+        .post(RULES, conversion_rule("ELE-201", None, None), Some(&token))
+        .await;
+    check("POST", RULES, &r, 401);
+    let r = t
+        .post(RULES, conversion_rule("ELE-201", None, None), Some(&staff))
+        .await;
+    check("POST", RULES, &r, 201);
+    let rule = id_of(&r);
+    let r = t
+        .put_json(
+            &at(RULE, &rule),
+            conversion_rule("ELE-201", Some(ELEVATOR), Some("INTERMEDIATE")),
+            &staff,
+        )
+        .await;
+    check("PUT", RULE, &r, 200);
+    let r = t
+        .put_json(
+            &at(RULE, &rule),
+            conversion_rule("ELE-201", None, None),
+            &other_school,
+        )
+        .await;
+    check("PUT", RULE, &r, 404);
+    let r = t.get(RULES, Some(&staff)).await;
+    check("GET", RULES, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", RULES)
+                .query("status=DRAFT&page=1&pageSize=5")
+                .bearer(&staff),
+        )
+        .await;
+    check("GET", RULES, &r, 200);
+    let r = t
+        .send(t.req("GET", RULES).query("status=OPEN").bearer(&staff))
+        .await;
+    check("GET", RULES, &r, 400);
+    let r = t.get(RULES, Some(&platform)).await;
+    check("GET", RULES, &r, 403);
+    // A draft is not in force: applying under it is refused by field.
+    let r = t
+        .post(
+            APPLY,
+            json!({ "achievementId": elevator, "ruleId": rule }),
+            Some(&token),
+        )
+        .await;
+    check("POST", APPLY, &r, 400);
+    let publish = |id: &str| at(PUBLISH, id);
+    let r = t.send(t.req("POST", &publish(&rule)).bearer(&staff)).await;
+    check("POST", PUBLISH, &r, 200);
+    let r = t.send(t.req("POST", &publish(&rule)).bearer(&staff)).await;
+    check("POST", PUBLISH, &r, 409);
+    let r = t
+        .put_json(
+            &at(RULE, &rule),
+            conversion_rule("ELE-201", None, None),
+            &staff,
+        )
+        .await;
+    check("PUT", RULE, &r, 409);
+    let r = t
+        .send(t.req("POST", &publish("0123456789abcdef")).bearer(&staff))
+        .await;
+    check("POST", PUBLISH, &r, 404);
+    let mut ended = conversion_rule("ELE-999", None, None);
+    ended["effectiveFrom"] = json!("2020-01-01");
+    ended["effectiveTo"] = json!("2020-12-31");
+    let r = t.post(RULES, ended, Some(&staff)).await;
+    check("POST", RULES, &r, 201);
+    let r = t
+        .send(t.req("POST", &publish(&id_of(&r))).bearer(&staff))
+        .await;
+    check("POST", PUBLISH, &r, 400);
+    let senior = t
+        .post(
+            RULES,
+            conversion_rule("ELE-301", Some(ELEVATOR), Some("SENIOR")),
+            Some(&staff),
+        )
+        .await;
+    let senior = id_of(&senior);
+    let r = t
+        .send(t.req("POST", &publish(&senior)).bearer(&staff))
+        .await;
+    check("POST", PUBLISH, &r, 200);
+
+    // Anyone, a page at a time.
+    let r = t.send(t.req("GET", PUBLIC).query("pageSize=1")).await;
+    check("GET", PUBLIC, &r, 200);
+    let cursor = r.body["nextCursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let r = t
+        .send(
+            t.req("GET", PUBLIC)
+                .query(&format!("pageSize=1&cursor={cursor}"))
+                .header("accept-language", "en"),
+        )
+        .await;
+    check("GET", PUBLIC, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", PUBLIC)
+                .query("institution=DEMO-SCHOOL&type=NON_ACADEMIC&subtype=X_CERTIFICATE&name=%E7%94%B5%E6%A2%AF"),
+        )
+        .await;
+    check("GET", PUBLIC, &r, 200);
+
+    // The learner: the rules met, applications.
+    let r = t.get(&elevator_path(&elevator), Some(&token)).await;
+    check("GET", RULES_FOR, &r, 200);
+    let r = t
+        .get(&elevator_path("0123456789abcdef"), Some(&token))
+        .await;
+    check("GET", RULES_FOR, &r, 404);
+    let apply =
+        |achievement: &str, rule: &str| json!({ "achievementId": achievement, "ruleId": rule });
+    let r = t.post(APPLY, apply(&elevator, &senior), Some(&token)).await;
+    check("POST", APPLY, &r, 400);
+    let r = t
+        .post(APPLY, apply("0123456789abcdef", &rule), Some(&token))
+        .await;
+    check("POST", APPLY, &r, 404);
+    let r = t.post(APPLY, json!({ "ruleId": rule }), Some(&token)).await;
+    check("POST", APPLY, &r, 400);
+    let r = t.post(APPLY, apply(&elevator, &rule), Some(&token)).await;
+    check("POST", APPLY, &r, 201);
+    let a = id_of(&r);
+    let r = t.post(APPLY, apply(&elevator, &rule), Some(&token)).await;
+    check("POST", APPLY, &r, 409);
+    let r = t.get(APPLY, Some(&token)).await;
+    check("GET", APPLY, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", APPLY)
+                .query("status=PENDING&page=1&pageSize=5")
+                .bearer(&token),
+        )
+        .await;
+    check("GET", APPLY, &r, 200);
+    let r = t
+        .send(t.req("GET", APPLY).query("status=RETURNED").bearer(&token))
+        .await;
+    check("GET", APPLY, &r, 400);
+    let r = t.get(&at(ONE, &a), Some(&token)).await;
+    check("GET", ONE, &r, 200);
+    let r = t.get(&at(ONE, "0123456789abcdef"), Some(&token)).await;
+    check("GET", ONE, &r, 404);
+
+    // The school: its queue, one application, decisions.
+    let r = t.get(QUEUE, Some(&staff)).await;
+    check("GET", QUEUE, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", QUEUE)
+                .query("status=APPROVED&pageSize=51")
+                .bearer(&staff),
+        )
+        .await;
+    check("GET", QUEUE, &r, 400);
+    let r = t.get(QUEUE, Some(&platform)).await;
+    check("GET", QUEUE, &r, 403);
+    let r = t.get(QUEUE, Some(&token)).await;
+    check("GET", QUEUE, &r, 401);
+    let r = t.get(&at(SCHOOL_ONE, &a), Some(&staff)).await;
+    check("GET", SCHOOL_ONE, &r, 200);
+    let r = t.get(&at(SCHOOL_ONE, &a), Some(&other_school)).await;
+    check("GET", SCHOOL_ONE, &r, 404);
+    let decide = |id: &str| at(DECISION, id);
+    let approve = |credits: f64| json!({ "decision": "APPROVE", "credits": credits });
+    let r = t.post(&decide(&a), approve(4.5), Some(&staff)).await;
+    check("POST", DECISION, &r, 400);
+    let r = t
+        .post(&decide(&a), json!({ "decision": "RETURN" }), Some(&staff))
+        .await;
+    check("POST", DECISION, &r, 400);
+    let r = t.post(&decide(&a), approve(4.0), Some(&other_school)).await;
+    check("POST", DECISION, &r, 404);
+    let r = t.post(&decide(&a), approve(4.0), Some(&staff)).await;
+    check("POST", DECISION, &r, 200);
+    let r = t.post(&decide(&a), approve(4.0), Some(&staff)).await;
+    check("POST", DECISION, &r, 409);
+    let r = t.get("/achievements?source=converted", Some(&token)).await;
+    check("GET", "/achievements", &r, 200);
+    let linked = r.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["conversion"]["applicationId"] == json!(a));
+    assert!(
+        linked,
+        "GET /achievements: the converted course links its application: {}",
+        r.body
+    );
+    let r = t
+        .send(t.req("POST", &at(RETIRE, &rule)).bearer(&staff))
+        .await;
+    check("POST", RETIRE, &r, 200);
+    let r = t
+        .send(t.req("POST", &at(RETIRE, &rule)).bearer(&staff))
+        .await;
+    check("POST", RETIRE, &r, 409);
+    let r = t
+        .send(t.req("POST", &at(RETIRE, &senior)).bearer(&other_school))
+        .await;
+    check("POST", RETIRE, &r, 404);
+
+    // Withdrawal, twice; a rejection; then the 21st open application. Each rule any X
+    // certificate, each its own course.
+    let mut open = Vec::new();
+    for i in 0..=domain::conversions::MAX_OPEN {
+        let r = t
+            .post(
+                RULES,
+                conversion_rule(&format!("OPEN-{i}"), None, None),
+                Some(&staff),
+            )
+            .await;
+        let id = id_of(&r);
+        let p = t.send(t.req("POST", &publish(&id)).bearer(&staff)).await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        open.push(id);
+    }
+    let r = t
+        .post(APPLY, apply(&elevator, &open[0]), Some(&token))
+        .await;
+    check("POST", APPLY, &r, 201);
+    let withdraw = at(WITHDRAW, &id_of(&r));
+    let r = t.send(t.req("POST", &withdraw).bearer(&token)).await;
+    check("POST", WITHDRAW, &r, 200);
+    let r = t.send(t.req("POST", &withdraw).bearer(&token)).await;
+    check("POST", WITHDRAW, &r, 409);
+    let r = t
+        .post(APPLY, apply(&elevator, &open[0]), Some(&token))
+        .await;
+    check("POST", APPLY, &r, 201);
+    let reject = json!({ "decision": "REJECT", "reason": "课程已修" });
+    let r = t.post(&decide(&id_of(&r)), reject, Some(&staff)).await;
+    check("POST", DECISION, &r, 200);
+    for id in &open[..domain::conversions::MAX_OPEN as usize] {
+        let r = t.post(APPLY, apply(&elevator, id), Some(&token)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let last = open.last().unwrap();
+    let r = t.post(APPLY, apply(&elevator, last), Some(&token)).await;
+    check("POST", APPLY, &r, 409);
+    assert_eq!(r.code(), "TOO_MANY_OPEN", "{}", r.body);
+
+    assert_no_problems("answers of conversions vs openapi.yaml", &problems);
+}

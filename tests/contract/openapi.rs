@@ -302,3 +302,100 @@ fn registration_schemas_hold_the_domain_limits() {
         );
     }
 }
+
+/// The conversion schemas say what the domain's types and limits are: the statuses of rules and
+/// applications, the levels, the modes, the history's actions, the lengths and credits, the
+/// public page's size.
+#[test]
+fn conversion_schemas_hold_the_domain_limits() {
+    use domain::conversions::command::{
+        DEFAULT_PUBLIC_PAGE, MAX_CAP_TENTHS, MAX_COURSE_CODE, MAX_COURSE_NAME, MAX_COURSE_TENTHS,
+        MAX_PUBLIC_PAGE, MAX_RULE_NAME, MIN_RULE_NAME,
+    };
+    use domain::conversions::rules::{Level, Mode, RuleStatus};
+    use domain::conversions::{Action, Status};
+    use domain::registrations::command::{MAX_REASON, MIN_REASON};
+    let spec = Spec::load();
+    let schemas = &spec.doc["components"]["schemas"];
+    let params = &spec.doc["components"]["parameters"];
+    let as_json = |v: Vec<&str>| json!(v);
+    let with_empty = |v: &Value| {
+        let mut out = vec![json!("")];
+        out.extend(v.as_array().cloned().unwrap_or_default());
+        Value::Array(out)
+    };
+    let statuses = as_json(Status::ALL.iter().map(|s| s.as_str()).collect());
+    assert_eq!(schemas["ConversionStatus"]["enum"], statuses);
+    assert_eq!(
+        params["ConversionStatusFilter"]["schema"]["enum"],
+        with_empty(&statuses)
+    );
+    let rule_statuses = as_json(RuleStatus::ALL.iter().map(|s| s.as_str()).collect());
+    assert_eq!(schemas["RuleStatus"]["enum"], rule_statuses);
+    assert_eq!(
+        params["RuleStatusFilter"]["schema"]["enum"],
+        with_empty(&rule_statuses)
+    );
+    let levels = as_json(Level::ALL.iter().map(|l| l.as_str()).collect());
+    assert_eq!(schemas["RuleLevel"]["enum"], levels);
+    let mut min_level = with_empty(&levels);
+    min_level.as_array_mut().unwrap().push(Value::Null);
+    let source = &schemas["RuleRequest"]["properties"]["source"]["properties"];
+    assert_eq!(source["minLevel"]["enum"], min_level);
+    let modes = [Mode::Exempt, Mode::Replace];
+    for m in &modes {
+        // No wildcard: a new mode does not compile until it is listed above.
+        match m {
+            Mode::Exempt | Mode::Replace => {}
+        }
+    }
+    assert_eq!(schemas["ConversionMode"]["enum"], json!(modes));
+    let actions = [
+        Action::Submitted,
+        Action::Withdrawn,
+        Action::Approved,
+        Action::Rejected,
+    ];
+    for a in &actions {
+        match a {
+            Action::Submitted | Action::Withdrawn | Action::Approved | Action::Rejected => {}
+        }
+    }
+    assert_eq!(
+        schemas["ConversionStep"]["properties"]["action"]["enum"],
+        json!(actions)
+    );
+    let rule = &schemas["RuleRequest"]["properties"];
+    assert_eq!(rule["name"]["minLength"], json!(MIN_RULE_NAME));
+    assert_eq!(rule["name"]["maxLength"], json!(MAX_RULE_NAME));
+    assert_eq!(source["name"]["maxLength"], json!(MAX_RULE_NAME));
+    let target = &rule["target"]["properties"];
+    assert_eq!(target["courseCode"]["maxLength"], json!(MAX_COURSE_CODE));
+    assert_eq!(target["courseName"]["maxLength"], json!(MAX_COURSE_NAME));
+    assert_eq!(target["credits"]["maximum"], json!(MAX_COURSE_TENTHS / 10));
+    assert_eq!(target["credits"]["minimum"], json!(0.1));
+    assert_eq!(rule["maxCredits"]["maximum"], json!(MAX_CAP_TENTHS / 10));
+    let decision = &schemas["ConversionDecisionRequest"]["properties"];
+    assert_eq!(
+        decision["credits"]["maximum"],
+        json!(MAX_COURSE_TENTHS / 10)
+    );
+    assert_eq!(decision["reason"]["minLength"], json!(MIN_REASON));
+    assert_eq!(decision["reason"]["maxLength"], json!(MAX_REASON));
+    let public = &spec.doc["paths"]["/conversion-rules"]["get"]["parameters"];
+    let page_size = public
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "pageSize")
+        .unwrap();
+    assert_eq!(
+        page_size["schema"]["anyOf"][0]["maximum"],
+        json!(MAX_PUBLIC_PAGE)
+    );
+    assert_eq!(page_size["schema"]["default"], json!(DEFAULT_PUBLIC_PAGE));
+    assert_eq!(
+        schemas["PublicRulePage"]["properties"]["items"]["maxItems"],
+        json!(MAX_PUBLIC_PAGE)
+    );
+}
