@@ -192,6 +192,20 @@ const ROUTES: &[&str] = &[
     "GET /institution/achievement-registrations",
     "GET /institution/achievement-registrations/{id}",
     "POST /institution/achievement-registrations/{id}/decision",
+    "GET /conversion-rules",
+    "GET /achievements/{id}/conversion-rules",
+    "POST /conversions",
+    "GET /conversions",
+    "GET /conversions/{id}",
+    "POST /conversions/{id}/withdraw",
+    "POST /institution/conversion-rules",
+    "GET /institution/conversion-rules",
+    "PUT /institution/conversion-rules/{id}",
+    "POST /institution/conversion-rules/{id}/publish",
+    "POST /institution/conversion-rules/{id}/retire",
+    "GET /institution/conversions",
+    "GET /institution/conversions/{id}",
+    "POST /institution/conversions/{id}/decision",
 ];
 
 /// Every route the functions declare is in the fault matrix (a new route must join it).
@@ -216,6 +230,7 @@ struct Round {
     incomplete_mobile: String,
     incomplete_code: String,
     reg: Registrations,
+    conv: Conversions,
 }
 
 /// The registration routes' inputs of one round, with learners of the demo school of their own
@@ -350,6 +365,155 @@ fn registration_request(t: &TestApp, route: &str, r: &Registrations) -> Req {
     }
 }
 
+/// The conversion routes' inputs of one round, again with learners of the demo school of their
+/// own, each holding the demo certificate (so no cell measures contention on a learner's record,
+/// which the application, the withdrawal and the decision write): the first learner's pending
+/// application under the second rule (read) and the first rule free to apply under; the
+/// second's pending application to withdraw; the third's to read and decide. The school's rules
+/// of the round: a draft to edit, a draft to publish, a published rule to retire.
+struct Conversions {
+    token: String,
+    achievement: String,
+    rule: String,
+    applied: String,
+    withdraw_token: String,
+    withdraw: String,
+    decide: String,
+    staff: String,
+    draft_edit: String,
+    draft_publish: String,
+    to_retire: String,
+}
+
+/// The certificate the conversion rules of the fault tests accept (any X certificate).
+fn conversion_rule(course: &str) -> serde_json::Value {
+    json!({
+        "name": format!("{course} 故障注入"), "effectiveFrom": "2024-01-01",
+        "source": {"type": "NON_ACADEMIC", "subtype": "X_CERTIFICATE"},
+        "target": {"courseCode": course, "courseName": "电梯维护与保养", "credits": 4, "mode": "EXEMPT"},
+        "maxCredits": 8,
+    })
+}
+
+/// A rule of the school of `staff`: drafted, and published when `publish`; its id.
+async fn school_rule(t: &TestApp, staff: &str, course: &str, publish: bool) -> String {
+    let r = t
+        .post(
+            "/institution/conversion-rules",
+            conversion_rule(course),
+            Some(staff),
+        )
+        .await;
+    assert_eq!(r.status, 201, "draft: {}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    if publish {
+        let path = format!("/institution/conversion-rules/{id}/publish");
+        let r = t.post(&path, json!({}), Some(staff)).await;
+        assert_eq!(r.status, 200, "publish: {}", r.body);
+    }
+    id
+}
+
+/// A new active learner of the demo school holding the demo certificate (imported with it):
+/// their token and the certificate's id.
+async fn certified_learner(t: &TestApp) -> (String, String) {
+    let id = unique_id_number();
+    let school = json!({ "code": "DEMO-SCHOOL", "name": "学分银行演示院校" });
+    let certificate = json!({
+        "externalId": format!("FLT-{id}"), "idNumber": id,
+        "name": "电梯维修保养职业技能等级证书(中级)", "type": "NON_ACADEMIC",
+        "subtype": "X_CERTIFICATE", "issuer": "杭州西奥电梯有限公司", "credits": 7,
+        "points": 640, "source": "personal", "obtainedAt": "2023-06-30",
+    });
+    t.import(json!({
+        "institution": school, "learners": [{ "idNumber": id, "name": "转换" }],
+        "achievements": [certificate],
+    }))
+    .await;
+    let token = t.activate(&id, NEW_PASSWORD).await.0;
+    let list = t.get("/achievements", Some(&token)).await;
+    let achievement = list.body["items"][0]["id"].as_str().unwrap().to_string();
+    (token, achievement)
+}
+
+/// A pending application of the learner of `token`: its id.
+async fn applied(t: &TestApp, token: &str, achievement: &str, rule: &str) -> String {
+    let body = json!({ "achievementId": achievement, "ruleId": rule });
+    let r = t.post("/conversions", body, Some(token)).await;
+    assert_eq!(r.status, 201, "apply: {}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+/// The round's conversion inputs, under the school's two published rules `rules`.
+async fn conversions(t: &TestApp, staff: &str, rules: &[String; 2]) -> Conversions {
+    let (token, achievement) = certified_learner(t).await;
+    let (withdraw_token, withdraw_achievement) = certified_learner(t).await;
+    let (decide_token, decide_achievement) = certified_learner(t).await;
+    Conversions {
+        applied: applied(t, &token, &achievement, &rules[1]).await,
+        withdraw: applied(t, &withdraw_token, &withdraw_achievement, &rules[0]).await,
+        decide: applied(t, &decide_token, &decide_achievement, &rules[0]).await,
+        token,
+        achievement,
+        rule: rules[0].clone(),
+        withdraw_token,
+        staff: staff.to_string(),
+        draft_edit: school_rule(t, staff, "FLT-EDIT", false).await,
+        draft_publish: school_rule(t, staff, "FLT-PUBLISH", false).await,
+        to_retire: school_rule(t, staff, "FLT-RETIRE", true).await,
+    }
+}
+
+/// The request of a conversion route for round `c`.
+fn conversion_request(t: &TestApp, route: &str, c: &Conversions) -> Req {
+    let rule = |id: &str| format!("/institution/conversion-rules/{id}");
+    let school = |id: &str| format!("/institution/conversions/{id}");
+    match route {
+        "GET /conversion-rules" => t.req("GET", "/conversion-rules"),
+        "GET /achievements/{id}/conversion-rules" => t
+            .req(
+                "GET",
+                &format!("/achievements/{}/conversion-rules", c.achievement),
+            )
+            .bearer(&c.token),
+        "POST /conversions" => t
+            .req("POST", "/conversions")
+            .json(&json!({ "achievementId": c.achievement, "ruleId": c.rule }))
+            .bearer(&c.token),
+        "GET /conversions" => t.req("GET", "/conversions").bearer(&c.token),
+        "GET /conversions/{id}" => t
+            .req("GET", &format!("/conversions/{}", c.applied))
+            .bearer(&c.token),
+        "POST /conversions/{id}/withdraw" => t
+            .req("POST", &format!("/conversions/{}/withdraw", c.withdraw))
+            .bearer(&c.withdraw_token),
+        "POST /institution/conversion-rules" => t
+            .req("POST", "/institution/conversion-rules")
+            .json(&conversion_rule("FLT-NEW"))
+            .bearer(&c.staff),
+        "GET /institution/conversion-rules" => t
+            .req("GET", "/institution/conversion-rules")
+            .bearer(&c.staff),
+        "PUT /institution/conversion-rules/{id}" => t
+            .req("PUT", &rule(&c.draft_edit))
+            .json(&conversion_rule("FLT-EDITED"))
+            .bearer(&c.staff),
+        "POST /institution/conversion-rules/{id}/publish" => t
+            .req("POST", &format!("{}/publish", rule(&c.draft_publish)))
+            .bearer(&c.staff),
+        "POST /institution/conversion-rules/{id}/retire" => t
+            .req("POST", &format!("{}/retire", rule(&c.to_retire)))
+            .bearer(&c.staff),
+        "GET /institution/conversions" => t.req("GET", "/institution/conversions").bearer(&c.staff),
+        "GET /institution/conversions/{id}" => t.req("GET", &school(&c.decide)).bearer(&c.staff),
+        "POST /institution/conversions/{id}/decision" => t
+            .req("POST", &format!("{}/decision", school(&c.decide)))
+            .json(&json!({ "decision": "APPROVE", "credits": 4 }))
+            .bearer(&c.staff),
+        other => panic!("no request for {other}"),
+    }
+}
+
 fn request(t: &TestApp, route: &str, r: &Round) -> Req {
     match route {
         "GET /captcha" => t.req("GET", "/captcha"),
@@ -398,6 +562,7 @@ fn request(t: &TestApp, route: &str, r: &Round) -> Req {
                 "currentPassword": NEW_PASSWORD, "mobile": unique_mobile(), "smsCode": "000000",
             }))
             .bearer(&r.token),
+        other if other.contains("conversion") => conversion_request(t, other, &r.conv),
         other => registration_request(t, other, &r.reg),
     }
 }
@@ -424,6 +589,11 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
     t.import_demo().await;
     let (token, _) = t.activate(DEMO_ID, NEW_PASSWORD).await;
     let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    // The school's two published rules every round's learners apply under.
+    let rules = [
+        school_rule(&t, &staff, "FLT-1", true).await,
+        school_rule(&t, &staff, "FLT-2", true).await,
+    ];
     let mut table = vec![format!("{:<48} | {}", "fault \\ route", ROUTES.join(" | "))];
     let mut problems = Vec::new();
     for (label, setting, expect) in FAULTS {
@@ -438,6 +608,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             incomplete_mobile: incomplete.1,
             incomplete_code: incomplete.2,
             reg: registrations(&t, &staff).await,
+            conv: conversions(&t, &staff, &rules).await,
         };
         proxy.set(setting);
         let answers = join_all(ROUTES.iter().map(|route| {
@@ -497,6 +668,14 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
                     r.status, r.body
                 ));
             }
+            // A decision's notice is best effort: the SMS provider down never fails the
+            // decision (the decision is written before the notice is sent).
+            if *expect == Expect::Sms && route.ends_with("/decision") && r.status != 200 {
+                problems.push(format!(
+                    "{label}: {route} answered {} {}, not 200: the notice failed the decision",
+                    r.status, r.body
+                ));
+            }
             if [Expect::Sms, Expect::Files].contains(expect) && !must_fail && r.status >= 500 {
                 problems.push(format!(
                     "{label}: {route} failed although only one dependency is down"
@@ -511,9 +690,11 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
         let queue = t
             .get("/institution/achievement-registrations", Some(&staff))
             .await;
+        let public = t.get("/conversion-rules", None).await;
         for (route, r) in [
             ("GET /me", me),
             ("GET /institution/achievement-registrations", queue),
+            ("GET /conversion-rules", public),
         ] {
             if r.status != 200 {
                 problems.push(format!(
@@ -695,6 +876,73 @@ async fn infrastructure_failures_leave_no_half_done_state() {
     assert_eq!((r.status, r.code()), (409, "STATE_CONFLICT"), "{}", r.body);
     let after = t.get("/me", Some(&reg.decide_token)).await;
     assert_eq!(after.body["totalCredits"], json!(2.5), "{}", after.body);
+
+    // Conversion: an approval whose transaction is throttled leaves the application pending,
+    // the learner's converted achievements and open applications as they were; the same
+    // approval then succeeds, once, adding one converted course.
+    let rules = [
+        school_rule(&t, &staff, "FLT-1", true).await,
+        school_rule(&t, &staff, "FLT-2", true).await,
+    ];
+    let (learner, achievement) = certified_learner(&t).await;
+    let id = applied(&t, &learner, &achievement, &rules[0]).await;
+    let decision = format!("/institution/conversions/{id}/decision");
+    let approve = json!({ "decision": "APPROVE", "credits": 4 });
+    let before = t.get("/me", Some(&learner)).await;
+    let mine = t.get("/conversions", Some(&learner)).await;
+    proxy.set("mode=error&code=ThrottlingException&service=dynamodb&op=TransactWriteItems");
+    let r = t.post(&decision, approve.clone(), Some(&staff)).await;
+    proxy.set("mode=pass");
+    assert_eq!(
+        (r.status, r.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{}",
+        r.body
+    );
+    let r = t.get(&format!("/conversions/{id}"), Some(&learner)).await;
+    assert_eq!(r.body["status"], "PENDING", "{}", r.body);
+    let after = t.get("/me", Some(&learner)).await;
+    assert_eq!(
+        after.body["achievementCounts"], before.body["achievementCounts"],
+        "a half-applied approval: {}",
+        after.body
+    );
+    assert_eq!(
+        t.get("/conversions", Some(&learner)).await.body["open"],
+        mine.body["open"]
+    );
+    let r = t.post(&decision, approve.clone(), Some(&staff)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = t.post(&decision, approve, Some(&staff)).await;
+    assert_eq!((r.status, r.code()), (409, "STATE_CONFLICT"), "{}", r.body);
+    let after = t.get("/me", Some(&learner)).await;
+    assert_eq!(
+        after.body["achievementCounts"]["converted"],
+        json!(
+            before.body["achievementCounts"]["converted"]
+                .as_u64()
+                .unwrap()
+                + 1
+        ),
+        "{}",
+        after.body
+    );
+    assert_eq!(after.body["totalCredits"], before.body["totalCredits"]);
+    // A withdrawal whose transaction is throttled leaves the application pending and the
+    // learner's open count as it was; withdrawn after the fault, it is withdrawn once.
+    let (learner, achievement) = certified_learner(&t).await;
+    let id = applied(&t, &learner, &achievement, &rules[1]).await;
+    let path = format!("/conversions/{id}/withdraw");
+    proxy.set("mode=error&code=ThrottlingException&service=dynamodb&op=TransactWriteItems");
+    let r = t.post(&path, json!({}), Some(&learner)).await;
+    proxy.set("mode=pass");
+    assert_eq!(r.status, 503, "{}", r.body);
+    let r = t.get(&format!("/conversions/{id}"), Some(&learner)).await;
+    assert_eq!(r.body["status"], "PENDING", "{}", r.body);
+    assert_eq!(t.get("/conversions", Some(&learner)).await.body["open"], 1);
+    let r = t.post(&path, json!({}), Some(&learner)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(t.get("/conversions", Some(&learner)).await.body["open"], 0);
 
     // Evidence: a submission whose file copy fails (S3 slowing down) writes nothing: no
     // registration, the open count as it was, the upload still free; the same body then succeeds.

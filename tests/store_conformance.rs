@@ -596,6 +596,205 @@ integration_tests::both_backends!(query_large_partition_pages, |store| {
 });
 
 // ---------------------------------------------------------------------------------------------
+// query_after (one page from a cursor: the public list of conversion rules)
+
+/// Every page of `pk`'s items under `prefix`, `limit` at a time, each from where the previous
+/// ended: the pages' sort keys, and the `more` of each.
+async fn walk(
+    store: &dyn Store,
+    pk: &str,
+    prefix: &str,
+    limit: usize,
+) -> (Vec<Vec<String>>, Vec<bool>) {
+    let (mut pages, mut mores) = (Vec::new(), Vec::new());
+    let mut after: Option<String> = None;
+    loop {
+        let (items, more) = store
+            .query_after(pk, prefix, after.as_deref(), limit)
+            .await
+            .expect("query_after");
+        assert!(items.len() <= limit, "{} items, limit {limit}", items.len());
+        assert!(
+            items.iter().all(|i| i.pk == pk && i.sk.starts_with(prefix)),
+            "{:?}",
+            sks(&items)
+        );
+        let page: Vec<String> = items.iter().map(|i| i.sk.clone()).collect();
+        let last = page.last().cloned();
+        pages.push(page);
+        mores.push(more);
+        match (more, last) {
+            (true, Some(sk)) => after = Some(sk),
+            // More with an empty page would be a page that reads nothing and moves nowhere.
+            (true, None) => panic!("an empty page that says more follows"),
+            (false, _) => break,
+        }
+        assert!(pages.len() < 1_000, "the walk does not end");
+    }
+    (pages, mores)
+}
+
+integration_tests::both_backends!(query_after_pages_a_prefix, |store| {
+    let mut keys: Vec<String> = (0..10).map(|i| format!("EV#{i:02}")).collect();
+    // A key equal to the prefix is in its range; neighbours on both sides are not.
+    keys.extend(["EV#", "EV", "EVX", "EA", "FW#00", "ev#00"].map(String::from));
+    let items: Vec<Item> = keys
+        .iter()
+        .map(|sk| item("PG", sk, json!({"sk": sk})))
+        .collect();
+    store.batch_put(items).await.unwrap();
+    // Neighbouring partitions never leak in.
+    put(&*store, item("PGX", "EV#05", json!({}))).await;
+    put(&*store, item("P", "EV#05", json!({}))).await;
+    let range: Vec<String> = std::iter::once("EV#".to_string())
+        .chain((0..10).map(|i| format!("EV#{i:02}")))
+        .collect();
+
+    // From the start: the first `limit`, in sort-key order, the items whole; more follows.
+    let (page, more) = store.query_after("PG", "EV#", None, 3).await.unwrap();
+    assert_eq!(sks(&page), ["EV#", "EV#00", "EV#01"]);
+    assert!(more);
+    assert_eq!(page[1].data, json!({"sk": "EV#00"}));
+    assert_eq!((page[1].version, page[1].expires_at), (1, None));
+
+    // Pages of 4 from each page's last key: 4, 4, 3; the last one short of the limit says no
+    // more. Together, the range exactly, each item once.
+    let (pages, mores) = walk(&*store, "PG", "EV#", 4).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 3]);
+    assert_eq!(mores, [true, true, false]);
+    assert_eq!(pages.concat(), range);
+    // Other sizes: the same items, every page but the last full.
+    for limit in [1, 2, 5, 11, 12, 1000] {
+        let (pages, _) = walk(&*store, "PG", "EV#", limit).await;
+        assert_eq!(pages.concat(), range, "limit {limit}");
+        let (last, full) = pages.split_last().unwrap();
+        assert!(full.iter().all(|p| p.len() == limit), "limit {limit}");
+        assert!(last.len() <= limit);
+    }
+
+    // The start key is exclusive, and need not be an item's: the page starts after it.
+    let (page, more) = store
+        .query_after("PG", "EV#", Some("EV#03"), 2)
+        .await
+        .unwrap();
+    assert_eq!((sks(&page), more), (vec!["EV#04", "EV#05"], true));
+    let (page, _) = store
+        .query_after("PG", "EV#", Some("EV#03x"), 2)
+        .await
+        .unwrap();
+    assert_eq!(sks(&page), ["EV#04", "EV#05"]);
+    let (page, _) = store
+        .query_after("PG", "EV#", Some("EV#"), 1)
+        .await
+        .unwrap();
+    assert_eq!(sks(&page), ["EV#00"]);
+    // After the range's last key, or past it: nothing, and no more.
+    for after in ["EV#09", "EV#~"] {
+        let (page, more) = store
+            .query_after("PG", "EV#", Some(after), 5)
+            .await
+            .unwrap();
+        assert!(
+            page.is_empty() && !more,
+            "after {after}: {:?} {more}",
+            sks(&page)
+        );
+    }
+    // A page that ends exactly at the range's end may say more (DynamoDB stops at the limit
+    // without looking further); the page after it is then empty and says no more.
+    let (page, _) = store
+        .query_after("PG", "EV#", Some("EV#05"), 4)
+        .await
+        .unwrap();
+    assert_eq!(sks(&page), ["EV#06", "EV#07", "EV#08", "EV#09"]);
+
+    // A prefix no key has, a partition with no items.
+    let (page, more) = store.query_after("PG", "EV#1", None, 5).await.unwrap();
+    assert!(page.is_empty() && !more);
+    let (page, more) = store.query_after("NONE", "EV#", None, 5).await.unwrap();
+    assert!(page.is_empty() && !more);
+    let (page, more) = store.query_after("NONE", "", None, 5).await.unwrap();
+    assert!(page.is_empty() && !more);
+
+    // A limit of 0 reads nothing; items are left, so more follows.
+    let (page, more) = store.query_after("PG", "EV#", None, 0).await.unwrap();
+    assert!(page.is_empty() && more);
+});
+
+integration_tests::both_backends!(query_after_refuses_a_start_outside_its_prefix, |store| {
+    put(&*store, item("PO", "EV#01", json!({}))).await;
+    put(&*store, item("PO", "FW#01", json!({}))).await;
+    // Before the range, after it, a shorter key the prefix starts with, another case: a cursor
+    // of another range is refused, not read from (it would page outside the prefix).
+    for after in ["EA#00", "FW#01", "EV", "ev#01", ""] {
+        assert_invalid(store.query_after("PO", "EV#", Some(after), 5).await);
+    }
+    // Any start key is in the empty prefix's range.
+    let (page, more) = store.query_after("PO", "", Some("EV#01"), 5).await.unwrap();
+    assert_eq!((sks(&page), more), (vec!["FW#01"], false));
+});
+
+integration_tests::both_backends!(query_after_empty_prefix_is_the_partition, |store| {
+    // DynamoDB orders string sort keys by their UTF-8 bytes: the cursor follows that order.
+    let keys = [
+        "é",
+        "z",
+        "B",
+        "a",
+        "Z",
+        "日本",
+        "🙂",
+        "ß",
+        "a0",
+        "a#",
+        "~",
+        "X_CERTIFICATE#电梯#*",
+    ];
+    for sk in keys {
+        put(&*store, item("PE", sk, json!({}))).await;
+    }
+    put(&*store, item("PEX", "a", json!({}))).await;
+    let mut expected: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    expected.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    for limit in [1, 3, 12, 100] {
+        let (pages, _) = walk(&*store, "PE", "", limit).await;
+        assert_eq!(pages.concat(), expected, "limit {limit}");
+    }
+    let (page, more) = store.query_after("PE", "", None, 100).await.unwrap();
+    assert_eq!(page, store.query("PE", "", QueryOpts::ALL).await.unwrap());
+    assert!(!more);
+    // A multi-byte prefix, paged one at a time.
+    put(&*store, item("PE", "日本#2", json!({}))).await;
+    put(&*store, item("PE", "日本#1", json!({}))).await;
+    let (pages, _) = walk(&*store, "PE", "日本", 1).await;
+    assert_eq!(pages.concat(), ["日本", "日本#1", "日本#2"]);
+});
+
+integration_tests::both_backends!(query_after_pages_past_a_megabyte, |store| {
+    // 300 items of ~4 KB: 1.2 MB. DynamoDB reads at most 1 MB a request, so a page may hold
+    // fewer items than the limit; it then says more follows, and the walk still reads each
+    // item once, in order.
+    const N: usize = 300;
+    let filler = "x".repeat(4000);
+    let items: Vec<Item> = (0..N)
+        .map(|i| {
+            item(
+                "BIGA",
+                &format!("ITEM#{i:04}"),
+                json!({"i": i, "filler": filler}),
+            )
+        })
+        .collect();
+    store.batch_put(items).await.unwrap();
+    put(&*store, item("BIGA", "OTHER", json!({}))).await;
+    let expected: Vec<String> = (0..N).map(|i| format!("ITEM#{i:04}")).collect();
+    let (pages, mores) = walk(&*store, "BIGA", "ITEM#", 280).await;
+    assert_eq!(pages.concat(), expected);
+    assert_eq!(mores.last(), Some(&false));
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+});
+
+// ---------------------------------------------------------------------------------------------
 // transact
 
 integration_tests::both_backends!(transact_is_all_or_nothing, |store| {

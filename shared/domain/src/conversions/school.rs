@@ -35,7 +35,9 @@ async fn school(app: &App, code: &str) -> Result<School, DomainError> {
 }
 
 /// `POST /institution/conversion-rules`: a draft. Two round trips: the school's name, then the
-/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]).
+/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]). A
+/// transaction that loses a race (two drafts of one school at once conflict on the count; a new
+/// id taken already) is tried again, with a new id.
 pub async fn create_rule(
     app: &App,
     staff: &Staff,
@@ -43,22 +45,29 @@ pub async fn create_rule(
     lang: Lang,
 ) -> Result<RuleView, DomainError> {
     let institution = school(app, &staff.institution).await?;
-    let rule = Rule::new(app.rng().hex(8), institution, body, app.now_unix());
-    let mut ops = rule.writes(None);
-    ops.push(WriteOp::Increment {
-        pk: schema::institution_rules_pk(&staff.institution),
-        sk: schema::RULE_COUNT_SK.into(),
-        field: "count".into(),
-        max: MAX_RULES_PER_SCHOOL,
-        expires_at: None,
-    });
-    let count_index = ops.len() - 1;
-    match app.store.transact(ops).await {
-        Err(StoreError::ConditionFailed { index: Some(i) }) if i == count_index => {
-            return Err(DomainError::TooManyRules)
+    let rule = optimistic!("draft a conversion rule", |_| {
+        let rule = Rule::new(
+            app.rng().hex(8),
+            institution.clone(),
+            body.clone(),
+            app.now_unix(),
+        );
+        let mut ops = rule.writes(None);
+        ops.push(WriteOp::Increment {
+            pk: schema::institution_rules_pk(&staff.institution),
+            sk: schema::RULE_COUNT_SK.into(),
+            field: "count".into(),
+            max: MAX_RULES_PER_SCHOOL,
+            expires_at: None,
+        });
+        let count_index = ops.len() - 1;
+        match app.store.transact(ops).await {
+            Err(StoreError::ConditionFailed { index: Some(i) }) if i == count_index => {
+                Err(DomainError::TooManyRules)
+            }
+            written => Ok(Step::of(written, rule)?),
         }
-        written => written?,
-    }
+    })?;
     tracing::info!(rule = %rule.id, institution = %staff.institution, by = %staff.subject, "conversion rule drafted");
     Ok(RuleView::of(&rule, app.today(), lang))
 }
