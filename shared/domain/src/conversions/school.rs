@@ -35,7 +35,8 @@ async fn school(app: &App, code: &str) -> Result<School, DomainError> {
 }
 
 /// `POST /institution/conversion-rules`: a draft. Two round trips: the school's name, then the
-/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]).
+/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]). Staff
+/// of one school drafting at once conflict on the count: the transaction is tried again.
 pub async fn create_rule(
     app: &App,
     staff: &Staff,
@@ -53,12 +54,18 @@ pub async fn create_rule(
         expires_at: None,
     });
     let count_index = ops.len() - 1;
-    match app.store.transact(ops).await {
-        Err(StoreError::ConditionFailed { index: Some(i) }) if i == count_index => {
-            return Err(DomainError::TooManyRules)
+    optimistic!("draft a conversion rule", |_| {
+        match app.store.transact(ops.clone()).await {
+            Err(StoreError::ConditionFailed { index: Some(i) }) if i == count_index => {
+                Err(DomainError::TooManyRules)
+            }
+            // The rule exists: an earlier attempt of this very transaction was written (an
+            // answer lost on the way back, the SDK's retry refused): done.
+            Err(StoreError::ConditionFailed { index: Some(0) }) => Ok(Step::Done(())),
+            // Another draft of the school's counted at the same time: try again.
+            written => Ok(Step::of(written, ())?),
         }
-        written => written?,
-    }
+    })?;
     tracing::info!(rule = %rule.id, institution = %staff.institution, by = %staff.subject, "conversion rule drafted");
     Ok(RuleView::of(&rule, app.today(), lang))
 }
