@@ -74,6 +74,7 @@ fn keys_of(function: &str) -> Purposes {
         "profile" => fn_profile::KEYS,
         "achievements" => fn_achievements::KEYS,
         "registrations" => fn_registrations::KEYS,
+        "conversions" => fn_conversions::KEYS,
         other => panic!("devserver::FUNCTIONS names {other}: add its KEYS here"),
     }
 }
