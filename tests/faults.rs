@@ -192,6 +192,20 @@ const ROUTES: &[&str] = &[
     "GET /institution/achievement-registrations",
     "GET /institution/achievement-registrations/{id}",
     "POST /institution/achievement-registrations/{id}/decision",
+    "GET /conversion-rules",
+    "GET /achievements/{id}/conversion-rules",
+    "POST /conversions",
+    "GET /conversions",
+    "GET /conversions/{id}",
+    "POST /conversions/{id}/withdraw",
+    "POST /institution/conversion-rules",
+    "GET /institution/conversion-rules",
+    "PUT /institution/conversion-rules/{id}",
+    "POST /institution/conversion-rules/{id}/publish",
+    "POST /institution/conversion-rules/{id}/retire",
+    "GET /institution/conversions",
+    "GET /institution/conversions/{id}",
+    "POST /institution/conversions/{id}/decision",
 ];
 
 /// Every route the functions declare is in the fault matrix (a new route must join it).
@@ -216,6 +230,7 @@ struct Round {
     incomplete_mobile: String,
     incomplete_code: String,
     reg: Registrations,
+    conv: Conversions,
 }
 
 /// The registration routes' inputs of one round, with learners of the demo school of their own
@@ -350,6 +365,158 @@ fn registration_request(t: &TestApp, route: &str, r: &Registrations) -> Req {
     }
 }
 
+/// The conversion routes' inputs of one round, as for registrations with learners of their own:
+/// a rule of the demo school published for the round (its own course, naming no certificate),
+/// met by each learner's imported certificate; the first learner applies under it, the second
+/// withdraws the application made before the round, the third's is read and approved. The
+/// school's drafts to edit and to publish and a published rule to retire are the round's own.
+struct Conversions {
+    staff: String,
+    rule: String,
+    apply_token: String,
+    apply_achievement: String,
+    withdraw_token: String,
+    withdraw: String,
+    decide_token: String,
+    decide: String,
+    draft: String,
+    to_publish: String,
+    to_retire: String,
+}
+
+/// A rule body of the demo school for `course`, met by any X certificate of 7 credits.
+fn conversion_rule(course: &str) -> serde_json::Value {
+    json!({
+        "name": format!("{course} 证书转换"),
+        "source": { "type": "NON_ACADEMIC", "subtype": "X_CERTIFICATE" },
+        "target": { "courseCode": course, "courseName": "电梯维护与保养", "credits": 4, "mode": "EXEMPT" },
+        "maxCredits": 8, "effectiveFrom": "2024-01-01",
+    })
+}
+
+/// A new draft of the demo school's (its id), for a course of its own; published too if asked.
+async fn drafted_rule(t: &TestApp, staff: &str, publish: bool) -> String {
+    let course = format!("F-{}", unique_mobile());
+    let r = t
+        .post(
+            "/institution/conversion-rules",
+            conversion_rule(&course),
+            Some(staff),
+        )
+        .await;
+    assert_eq!(r.status, 201, "draft: {}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    if publish {
+        let path = format!("/institution/conversion-rules/{id}/publish");
+        let r = t.post(&path, json!({}), Some(staff)).await;
+        assert_eq!(r.status, 200, "publish: {}", r.body);
+    }
+    id
+}
+
+/// A new active learner of the demo school with one certificate of theirs: (token, its id).
+async fn converting_learner(t: &TestApp) -> (String, String) {
+    let id = unique_id_number();
+    let school = json!({ "code": "DEMO-SCHOOL", "name": "学分银行演示院校" });
+    let certificate = json!({
+        "externalId": format!("F-{}", unique_mobile()), "idNumber": id,
+        "name": "电梯维修保养职业技能等级证书(中级)", "type": "NON_ACADEMIC",
+        "subtype": "X_CERTIFICATE", "issuer": "杭州西奥电梯有限公司", "credits": 7, "points": 0,
+        "source": "personal", "obtainedAt": "2023-06-30",
+    });
+    t.import(json!({
+        "institution": school, "learners": [{ "idNumber": id, "name": "转换" }],
+        "achievements": [certificate],
+    }))
+    .await;
+    let token = t.activate(&id, NEW_PASSWORD).await.0;
+    let list = t.get("/achievements", Some(&token)).await;
+    let achievement = list.body["items"][0]["id"].as_str().unwrap().to_string();
+    (token, achievement)
+}
+
+/// A pending application of the learner of `token`: its id.
+async fn applied(t: &TestApp, token: &str, achievement: &str, rule: &str) -> String {
+    let body = json!({ "achievementId": achievement, "ruleId": rule });
+    let r = t.post("/conversions", body, Some(token)).await;
+    assert_eq!(r.status, 201, "apply: {}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+async fn conversions(t: &TestApp, staff: &str) -> Conversions {
+    let rule = drafted_rule(t, staff, true).await;
+    let (apply_token, apply_achievement) = converting_learner(t).await;
+    let (withdraw_token, achievement) = converting_learner(t).await;
+    let withdraw = applied(t, &withdraw_token, &achievement, &rule).await;
+    let (decide_token, achievement) = converting_learner(t).await;
+    let decide = applied(t, &decide_token, &achievement, &rule).await;
+    Conversions {
+        staff: staff.to_string(),
+        apply_token,
+        apply_achievement,
+        withdraw_token,
+        withdraw,
+        decide_token,
+        decide,
+        draft: drafted_rule(t, staff, false).await,
+        to_publish: drafted_rule(t, staff, false).await,
+        to_retire: drafted_rule(t, staff, true).await,
+        rule,
+    }
+}
+
+/// The request of a conversion route for round `r`.
+fn conversion_request(t: &TestApp, route: &str, r: &Conversions) -> Req {
+    let rules = |id: &str, action: &str| format!("/institution/conversion-rules/{id}{action}");
+    let school = |id: &str| format!("/institution/conversions/{id}");
+    match route {
+        "GET /conversion-rules" => t
+            .req("GET", "/conversion-rules")
+            .query("type=NON_ACADEMIC&pageSize=50"),
+        "GET /achievements/{id}/conversion-rules" => t
+            .req(
+                "GET",
+                &format!("/achievements/{}/conversion-rules", r.apply_achievement),
+            )
+            .bearer(&r.apply_token),
+        "POST /conversions" => t
+            .req("POST", "/conversions")
+            .json(&json!({ "achievementId": r.apply_achievement, "ruleId": r.rule }))
+            .bearer(&r.apply_token),
+        "GET /conversions" => t.req("GET", "/conversions").bearer(&r.decide_token),
+        "GET /conversions/{id}" => t
+            .req("GET", &format!("/conversions/{}", r.decide))
+            .bearer(&r.decide_token),
+        "POST /conversions/{id}/withdraw" => t
+            .req("POST", &format!("/conversions/{}/withdraw", r.withdraw))
+            .bearer(&r.withdraw_token),
+        "POST /institution/conversion-rules" => t
+            .req("POST", "/institution/conversion-rules")
+            .json(&conversion_rule(&format!("F-{}", unique_mobile())))
+            .bearer(&r.staff),
+        "GET /institution/conversion-rules" => t
+            .req("GET", "/institution/conversion-rules")
+            .bearer(&r.staff),
+        "PUT /institution/conversion-rules/{id}" => t
+            .req("PUT", &rules(&r.draft, ""))
+            .json(&conversion_rule(&format!("F-{}", unique_mobile())))
+            .bearer(&r.staff),
+        "POST /institution/conversion-rules/{id}/publish" => t
+            .req("POST", &rules(&r.to_publish, "/publish"))
+            .bearer(&r.staff),
+        "POST /institution/conversion-rules/{id}/retire" => t
+            .req("POST", &rules(&r.to_retire, "/retire"))
+            .bearer(&r.staff),
+        "GET /institution/conversions" => t.req("GET", "/institution/conversions").bearer(&r.staff),
+        "GET /institution/conversions/{id}" => t.req("GET", &school(&r.decide)).bearer(&r.staff),
+        "POST /institution/conversions/{id}/decision" => t
+            .req("POST", &format!("{}/decision", school(&r.decide)))
+            .json(&json!({ "decision": "APPROVE", "credits": 1 }))
+            .bearer(&r.staff),
+        other => panic!("no request for {other}"),
+    }
+}
+
 fn request(t: &TestApp, route: &str, r: &Round) -> Req {
     match route {
         "GET /captcha" => t.req("GET", "/captcha"),
@@ -398,6 +565,7 @@ fn request(t: &TestApp, route: &str, r: &Round) -> Req {
                 "currentPassword": NEW_PASSWORD, "mobile": unique_mobile(), "smsCode": "000000",
             }))
             .bearer(&r.token),
+        other if other.contains("conversion") => conversion_request(t, other, &r.conv),
         other => registration_request(t, other, &r.reg),
     }
 }
@@ -438,6 +606,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             incomplete_mobile: incomplete.1,
             incomplete_code: incomplete.2,
             reg: registrations(&t, &staff).await,
+            conv: conversions(&t, &staff).await,
         };
         proxy.set(setting);
         let answers = join_all(ROUTES.iter().map(|route| {
