@@ -10,7 +10,11 @@
 #   scripts/invoke-events.sh                    # extra arguments go to scripts/invoke_events.py
 #
 # PEPPER_SECRET_ARN instead of ID_PEPPER reads the pepper from that Secrets Manager secret, as
-# the stack does (the seeding and every function but achievements read it).
+# the stack does (the seeding and the functions that hash read it: captcha, login, sms, profile,
+# import; achievements, registrations and conversions never do).
+#
+# Each HTTP event goes to the binary of the function template.yaml routes its routeKey to (every
+# function's [[bin]] is built: a new function needs no change here, only its template events).
 #
 # UPLOAD_BUCKET is the registrations function's evidence bucket: the seeding puts the fixture
 # uploads' files there (creating it on an emulator). On an emulator (AWS_ENDPOINT_URL) it

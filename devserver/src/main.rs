@@ -284,7 +284,7 @@ async fn serve_client_only(port: u16, dir: &std::path::Path, api: SocketAddr) ->
 }
 
 /// What the dev server tells whoever started it: where the client is, CORS, the routes, the
-/// demo learner.
+/// demo learner, the public conversion rules and the staff tokens.
 fn print_banner(
     args: &Args,
     server: &Server,
@@ -332,6 +332,13 @@ fn print_banner(
         demo.learners_created, demo.achievements_created
     );
     println!("Try: curl -s http://{addr}/captcha   (the dev server adds devAnswer)");
+    println!(
+        "Conversion rules (查看转换规则, anyone, no token): curl -s 'http://{addr}/conversion-rules?pageSize=20'"
+    );
+    println!(
+        "  成果转换: the learner's /achievements/{{id}}/conversion-rules and /conversions; the school's \
+         /institution/conversion-rules and /institution/conversions (README: \"A conversion, by hand\")"
+    );
     println!("Staff tokens: {}", server.dev.authorizer.describe());
     println!(
         "  curl -s http://{addr}/_dev/institution-token -H 'content-type: application/json' \\"

@@ -54,7 +54,8 @@ fn every_function_package_is_one_template_function() {
         problems.extend(f.bad_events.iter().cloned());
         // Least privilege: table actions on the table only, SNS only for the functions that send
         // (sms: codes; login: reset codes and password notices; profile: mobile notices;
-        // registrations: decision notices), the pepper only for the functions that hash (their
+        // registrations and conversions: decision notices), the pepper only for the functions
+        // that hash (their
         // KEYS), through Secrets Manager only; the evidence bucket only for registrations, its
         // objects under incoming/ and evidence/ (read, and put: the forms it signs, the copies
         // it keeps), and listing it (a missing key is then 404, not 403).
@@ -62,9 +63,8 @@ fn every_function_package_is_one_template_function() {
         for (action, resource, condition) in &f.grants {
             let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
             let ok = match action.as_str() {
-                "sns:Publish" => {
-                    ["sms", "login", "profile", "registrations"].contains(&f.package.as_str())
-                }
+                "sns:Publish" => ["sms", "login", "profile", "registrations", "conversions"]
+                    .contains(&f.package.as_str()),
                 "s3:PutObject" | "s3:GetObject" => {
                     f.package == "registrations"
                         && *resource
@@ -119,6 +119,7 @@ fn keys_of(package: &str) -> Purposes {
         "achievements" => fn_achievements::KEYS,
         "import" => fn_import::KEYS,
         "registrations" => fn_registrations::KEYS,
+        "conversions" => fn_conversions::KEYS,
         other => panic!("functions/{other}: add its KEYS to tests/contract/routes.rs"),
     }
 }

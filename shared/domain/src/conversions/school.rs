@@ -35,9 +35,8 @@ async fn school(app: &App, code: &str) -> Result<School, DomainError> {
 }
 
 /// `POST /institution/conversion-rules`: a draft. Two round trips: the school's name, then the
-/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]). A
-/// transaction that loses a race (two drafts of one school at once conflict on the count; a new
-/// id taken already) is tried again, with a new id.
+/// rule, its school's copy and the school's rule count (at most [`MAX_RULES_PER_SCHOOL`]). Staff
+/// of one school drafting at once conflict on the count: the transaction is tried again.
 pub async fn create_rule(
     app: &App,
     staff: &Staff,
@@ -45,27 +44,26 @@ pub async fn create_rule(
     lang: Lang,
 ) -> Result<RuleView, DomainError> {
     let institution = school(app, &staff.institution).await?;
-    let rule = optimistic!("draft a conversion rule", |_| {
-        let rule = Rule::new(
-            app.rng().hex(8),
-            institution.clone(),
-            body.clone(),
-            app.now_unix(),
-        );
-        let mut ops = rule.writes(None);
-        ops.push(WriteOp::Increment {
-            pk: schema::institution_rules_pk(&staff.institution),
-            sk: schema::RULE_COUNT_SK.into(),
-            field: "count".into(),
-            max: MAX_RULES_PER_SCHOOL,
-            expires_at: None,
-        });
-        let count_index = ops.len() - 1;
-        match app.store.transact(ops).await {
+    let rule = Rule::new(app.rng().hex(8), institution, body, app.now_unix());
+    let mut ops = rule.writes(None);
+    ops.push(WriteOp::Increment {
+        pk: schema::institution_rules_pk(&staff.institution),
+        sk: schema::RULE_COUNT_SK.into(),
+        field: "count".into(),
+        max: MAX_RULES_PER_SCHOOL,
+        expires_at: None,
+    });
+    let count_index = ops.len() - 1;
+    optimistic!("draft a conversion rule", |_| {
+        match app.store.transact(ops.clone()).await {
             Err(StoreError::ConditionFailed { index: Some(i) }) if i == count_index => {
                 Err(DomainError::TooManyRules)
             }
-            written => Ok(Step::of(written, rule)?),
+            // The rule exists: an earlier attempt of this very transaction was written (an
+            // answer lost on the way back, the SDK's retry refused): done.
+            Err(StoreError::ConditionFailed { index: Some(0) }) => Ok(Step::Done(())),
+            // Another draft of the school's counted at the same time: try again.
+            written => Ok(Step::of(written, ())?),
         }
     })?;
     tracing::info!(rule = %rule.id, institution = %staff.institution, by = %staff.subject, "conversion rule drafted");
@@ -178,21 +176,41 @@ pub async fn list_rules(
         .collect::<Result<_, _>>()?;
     all.retain(|r| q.status.is_none_or(|s| s == r.status));
     all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-    let (page, total_pages) = q.page_of(&all);
+    let total = all.len();
     let today = app.today();
+    let page = all
+        .iter()
+        .skip((q.page - 1).saturating_mul(q.page_size))
+        .take(q.page_size)
+        .map(|r| RuleView::of(r, today, lang))
+        .collect();
     Ok(SchoolRulesResponse {
-        items: page.iter().map(|r| RuleView::of(r, today, lang)).collect(),
+        items: page,
         page: q.page,
         page_size: q.page_size,
-        total: all.len(),
-        total_pages,
+        total,
+        total_pages: total.div_ceil(q.page_size),
     })
 }
 
 /// Whose application `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
 async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
-    let pk = schema::conversion_pointer_pk(id);
-    workflow::owner(app, staff, id, &pk, schema::CONVERSION_POINTER_SK).await
+    if !is_record_id(id) {
+        return Err(DomainError::NotFound);
+    }
+    let item = app
+        .store
+        .get(
+            &schema::conversion_pointer_pk(id),
+            schema::CONVERSION_POINTER_SK,
+        )
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let pointer: Pointer = item.parse()?;
+    if pointer.institution != staff.institution {
+        return Err(DomainError::NotFound);
+    }
+    Ok(pointer)
 }
 
 /// `GET /institution/conversions/{id}`: with the learner's name and masked ID number and the
@@ -311,7 +329,19 @@ pub async fn decide(
         let mut a = before.clone();
         let converted = a.decide(&cmd, &staff.subject, app.today(), app.now_unix())?;
         let next = learner_after(&stored.learner, converted.is_some());
-        let mut ops = decision_ops(&item, &before, &a, converted.as_ref(), &stored, &next);
+        let mut ops = vec![WriteOp::put_over(Some(&item), a.item())];
+        ops.extend(a.index_ops(Some(&before)));
+        match &converted {
+            Some(c) => ops.push(WriteOp::put_over(
+                None,
+                Item::new(learner::pk(&pointer.learner), c.sk(), c),
+            )),
+            None => ops.extend(a.release_ops()),
+        }
+        ops.push(WriteOp::Put {
+            item: stored.replaced_by(&next),
+            condition: crate::store::Condition::Version(stored.item.version),
+        });
         let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
         let notice_index = to.as_ref().map(|(op, _)| {
             ops.push(op.clone());
@@ -348,32 +378,6 @@ pub async fn decide(
         app.today(),
         lang,
     ))
-}
-
-/// The writes of a decision: the application on its version, its index entry, the converted
-/// achievement (new) or the claims released, the learner on its version.
-fn decision_ops(
-    item: &Item,
-    before: &Application,
-    a: &Application,
-    converted: Option<&crate::achievements::Achievement>,
-    stored: &learner::Stored,
-    next: &Learner,
-) -> Vec<WriteOp> {
-    let mut ops = vec![WriteOp::put_over(Some(item), a.item())];
-    ops.extend(a.index_ops(Some(before)));
-    match converted {
-        Some(c) => ops.push(WriteOp::put_over(
-            None,
-            Item::new(learner::pk(&a.learner), c.sk(), c),
-        )),
-        None => ops.extend(a.release_ops()),
-    }
-    ops.push(WriteOp::Put {
-        item: stored.replaced_by(next),
-        condition: crate::store::Condition::Version(stored.item.version),
-    });
-    ops
 }
 
 /// The application and its learner, in one round trip.
