@@ -16,13 +16,14 @@ pub enum Problem {
     TooLong,
     Invalid,
     OutOfRange,
-    /// A field this request may not carry (e.g. a password change through the profile), or a
-    /// reference it may not make (a rule of a school that is not the learner's).
+    /// A field this request may not carry (e.g. a password change through the profile).
     NotAllowed,
     /// The achievement does not meet the rule's conditions.
     NotMet,
     /// The rule is not in force (a draft, retired, or outside its period).
     NotInForce,
+    /// The rule is another school's than the learner's own.
+    OtherSchool,
 }
 
 /// What a duplicate or a limit is about.

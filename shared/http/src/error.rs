@@ -272,6 +272,10 @@ fn problem_text(problem: Problem, lang: Lang) -> &'static str {
             "不符合该转换规则的条件",
             "does not meet the conditions of the rule",
         ),
+        Problem::OtherSchool => lang.pick(
+            "不是您所属院校的转换规则",
+            "is a rule of a school you do not belong to",
+        ),
         Problem::NotInForce => lang.pick("不是现行有效的转换规则", "is not a rule in force"),
     }
 }

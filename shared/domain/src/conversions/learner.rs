@@ -139,7 +139,7 @@ fn check(found: &Found, learner: &Learner, today: chrono::NaiveDate) -> Result<(
         return Err(DomainError::validation("ruleId", Problem::NotInForce));
     }
     if !learner.belongs_to(&rule.institution.code) {
-        return Err(DomainError::validation("ruleId", Problem::NotAllowed));
+        return Err(DomainError::validation("ruleId", Problem::OtherSchool));
     }
     if !rule.accepts(&found.achievement) {
         return Err(DomainError::validation("achievementId", Problem::NotMet));

@@ -20,7 +20,7 @@ pub const SCAN: usize = 100;
 pub struct PublicRulesResponse {
     pub items: Vec<RuleView>,
     pub page_size: usize,
-    /// Where the next page starts (absent on the last page).
+    /// Where the next page starts (`null` on the last page).
     pub next_cursor: Option<String>,
 }
 
