@@ -176,41 +176,21 @@ pub async fn list_rules(
         .collect::<Result<_, _>>()?;
     all.retain(|r| q.status.is_none_or(|s| s == r.status));
     all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-    let total = all.len();
+    let (page, total_pages) = q.page_of(&all);
     let today = app.today();
-    let page = all
-        .iter()
-        .skip((q.page - 1).saturating_mul(q.page_size))
-        .take(q.page_size)
-        .map(|r| RuleView::of(r, today, lang))
-        .collect();
     Ok(SchoolRulesResponse {
-        items: page,
+        items: page.iter().map(|r| RuleView::of(r, today, lang)).collect(),
         page: q.page,
         page_size: q.page_size,
-        total,
-        total_pages: total.div_ceil(q.page_size),
+        total: all.len(),
+        total_pages,
     })
 }
 
 /// Whose application `id` is, if it is `staff`'s institution's (else `NOT_FOUND`).
 async fn owner(app: &App, staff: &Staff, id: &str) -> Result<Pointer, DomainError> {
-    if !is_record_id(id) {
-        return Err(DomainError::NotFound);
-    }
-    let item = app
-        .store
-        .get(
-            &schema::conversion_pointer_pk(id),
-            schema::CONVERSION_POINTER_SK,
-        )
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let pointer: Pointer = item.parse()?;
-    if pointer.institution != staff.institution {
-        return Err(DomainError::NotFound);
-    }
-    Ok(pointer)
+    let pk = schema::conversion_pointer_pk(id);
+    workflow::owner(app, staff, id, &pk, schema::CONVERSION_POINTER_SK).await
 }
 
 /// `GET /institution/conversions/{id}`: with the learner's name and masked ID number and the
@@ -329,19 +309,7 @@ pub async fn decide(
         let mut a = before.clone();
         let converted = a.decide(&cmd, &staff.subject, app.today(), app.now_unix())?;
         let next = learner_after(&stored.learner, converted.is_some());
-        let mut ops = vec![WriteOp::put_over(Some(&item), a.item())];
-        ops.extend(a.index_ops(Some(&before)));
-        match &converted {
-            Some(c) => ops.push(WriteOp::put_over(
-                None,
-                Item::new(learner::pk(&pointer.learner), c.sk(), c),
-            )),
-            None => ops.extend(a.release_ops()),
-        }
-        ops.push(WriteOp::Put {
-            item: stored.replaced_by(&next),
-            condition: crate::store::Condition::Version(stored.item.version),
-        });
+        let mut ops = decision_ops(&item, &before, &a, converted.as_ref(), &stored, &next);
         let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
         let notice_index = to.as_ref().map(|(op, _)| {
             ops.push(op.clone());
@@ -378,6 +346,32 @@ pub async fn decide(
         app.today(),
         lang,
     ))
+}
+
+/// The writes of a decision: the application on its version, its index entry, the converted
+/// achievement (new) or the claims released, the learner on its version.
+fn decision_ops(
+    item: &Item,
+    before: &Application,
+    a: &Application,
+    converted: Option<&crate::achievements::Achievement>,
+    stored: &learner::Stored,
+    next: &Learner,
+) -> Vec<WriteOp> {
+    let mut ops = vec![WriteOp::put_over(Some(item), a.item())];
+    ops.extend(a.index_ops(Some(before)));
+    match converted {
+        Some(c) => ops.push(WriteOp::put_over(
+            None,
+            Item::new(learner::pk(&a.learner), c.sk(), c),
+        )),
+        None => ops.extend(a.release_ops()),
+    }
+    ops.push(WriteOp::Put {
+        item: stored.replaced_by(next),
+        condition: crate::store::Condition::Version(stored.item.version),
+    });
+    ops
 }
 
 /// The application and its learner, in one round trip.
