@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from proxy import CountingProxy  # noqa: E402  (scripts/lib)
 from runtime_api import Runtime  # noqa: E402
 
-FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements", "registrations"]
+FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements", "registrations", "conversions"]
 HELLO = "bench-hello"
 
 
@@ -159,6 +159,9 @@ class Events:
             return event(load_event("achievements.json"), self.next_ip()), 200
         if name == "registrations":
             return event(load_event("registrations-list.json"), self.next_ip()), 200
+        if name == "conversions":
+            # 查看转换规则: anyone's list of the published rules (no session).
+            return event(load_event("conversion-rules.json"), self.next_ip()), 200
         raise KeyError(name)
 
 
@@ -204,6 +207,13 @@ ROUTE_GOALS = [
     ("GET /institution/achievement-registrations/{id}", "registrations", 2),
     ("POST /institution/…/{id}/decision (approve)", "registrations", 3),
     ("POST /institution/…/{id}/decision (return)", "registrations", 3),
+    # 查看转换规则 and 成果转换: the public list (one query a page), the rules an achievement
+    # meets (the session's batch read with the achievement, then two key ranges at once), an
+    # application, an approval.
+    ("GET /conversion-rules", "conversions", 1),
+    ("GET /achievements/{id}/conversion-rules", "conversions", 3),
+    ("POST /conversions", "conversions", 3),
+    ("POST /institution/conversions/{id}/decision (approve)", "conversions", 3),
 ]
 
 
@@ -288,6 +298,56 @@ class Registrations:
         return with_id(self.learner_event("registration-put.json", self.body(upload)), reg_id)
 
 
+class Conversions:
+    """What the conversion routes' counted invocations need, made by uncounted invocations of
+    the same process: for each application a rule of the demo school of its own (drafted and
+    published with the reviewer's claims of the sample events), so that no claim of an earlier
+    one (the achievement under the rule, the course) refuses it; for each decision an
+    application to decide. The learner is the benchmark's (陈晓明), the achievement the course
+    the sample application names."""
+
+    def __init__(self, rt, events, token):
+        self.rt, self.events, self.token = rt, events, token
+        self.achievement = json.loads(json.loads(load_event("conversions-apply.json"))["body"])["achievementId"]
+        self.n = 0
+
+    def call(self, payload, want):
+        kind, body, _took = invoke(self.rt, payload)
+        if status_of(kind, body) != want:
+            raise SystemExit(f"bench: conversions setup: {status_of(kind, body)} {body!r}")
+        return json.loads(json.loads(body)["body"])
+
+    def learner_event(self, name, body=None):
+        return with_token(event(load_event(name), self.events.next_ip(), body), self.token)
+
+    def school_event(self, name, body=None):
+        return event(load_event(name), self.events.next_ip(), body)
+
+    def rule(self):
+        """A new published rule the achievement meets, converting into a course of its own."""
+        self.n += 1
+        body = {"name": f"基准测试转换规则 {self.n}",
+                "source": {"type": "ACADEMIC", "subtype": "COURSE"},
+                "target": {"courseCode": f"BENCH-{self.n:03}", "courseName": "基准测试课程",
+                           "credits": 2, "mode": "EXEMPT"},
+                "maxCredits": 2, "effectiveFrom": "2024-01-01"}
+        rule = self.call(self.school_event("institution-conversion-rules-create.json", body), 201)
+        self.call(with_id(self.school_event("institution-conversion-rule-publish.json"), rule["id"]), 200)
+        return rule["id"]
+
+    def apply_event(self):
+        body = {"achievementId": self.achievement, "ruleId": self.rule()}
+        return self.learner_event("conversions-apply.json", body)
+
+    def applied(self):
+        """A new pending application: its id."""
+        return self.call(self.apply_event(), 201)["id"]
+
+    def decision(self, decision):
+        e = self.school_event("institution-conversion-decision.json", decision)
+        return with_id(e, self.applied())
+
+
 def measure_requests(runtimes, events, proxy, repeat=3):
     """Per route: the DynamoDB requests of each of `repeat` invocations (running processes, warm)."""
     seeded = events.seeded
@@ -325,6 +385,15 @@ def measure_requests(runtimes, events, proxy, repeat=3):
             regs.decision(regs.submitted()[0], approve), 200),
         "POST /institution/…/{id}/decision (return)": lambda: (
             regs.decision(regs.submitted()[0], give_back), 200),
+    })
+    convs = Conversions(runtimes["conversions"], events, token)
+    make.update({
+        "GET /conversion-rules": lambda: (event(load_event("conversion-rules.json"), events.next_ip()), 200),
+        "GET /achievements/{id}/conversion-rules": lambda: (
+            convs.learner_event("achievement-conversion-rules.json"), 200),
+        "POST /conversions": lambda: (convs.apply_event(), 201),
+        "POST /institution/conversions/{id}/decision (approve)": lambda: (
+            convs.decision({"decision": "APPROVE", "credits": 2}), 200),
     })
     out = {}
     for label, function, _goal in ROUTE_GOALS:

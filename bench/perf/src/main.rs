@@ -34,6 +34,8 @@ const ME: &str = include_str!("../../../events/me.json");
 const ACHIEVEMENTS: &str = include_str!("../../../events/achievements.json");
 const REGISTRATIONS: &str = include_str!("../../../events/registrations-list.json");
 const SCHOOL_QUEUE: &str = include_str!("../../../events/institution-registrations.json");
+const PUBLIC_RULES: &str = include_str!("../../../events/conversion-rules.json");
+const RULES_MET: &str = include_str!("../../../events/achievement-conversion-rules.json");
 
 /// The pepper of the in-memory app (any 32 bytes or more).
 const PEPPER: &str = "perf-bench-pepper-0123456789abcdef-0123456789";
@@ -195,6 +197,7 @@ async fn latency(fast: usize, slow: usize) -> Value {
         fn_achievements::ROUTES,
         fn_registrations::ROUTES,
     );
+    let conversion_routes = fn_conversions::ROUTES;
     let mut rows = Vec::new();
     // Reads first: the seeded session's idle window starts now, and the failing logins below
     // move the clock on by days.
@@ -242,6 +245,30 @@ async fn latency(fast: usize, slow: usize) -> Value {
             fast,
             200,
             async |i| event(SCHOOL_QUEUE, i, None),
+            || {},
+        )
+        .await,
+    );
+    rows.push(
+        time_route(
+            &app,
+            conversion_routes,
+            "GET /conversion-rules",
+            fast,
+            200,
+            async |i| event(PUBLIC_RULES, i, None),
+            || {},
+        )
+        .await,
+    );
+    rows.push(
+        time_route(
+            &app,
+            conversion_routes,
+            "GET /achievements/{id}/conversion-rules",
+            fast,
+            200,
+            async |i| event(RULES_MET, i, None),
             || {},
         )
         .await,
