@@ -8,7 +8,7 @@ import { alertBox, field, h, statusLine } from './dom.js';
 import { t } from './i18n.js';
 import { courseText, periodText, sourceText } from './conversion-view.js';
 import { chinaToday, statusBadge } from './registration-view.js';
-import { call } from './review.js';
+import { call } from './queue.js';
 import { request } from './api.js';
 
 export const PAGE_SIZE = 10;
