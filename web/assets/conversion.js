@@ -11,6 +11,7 @@ import { alertBox, h, statusLine } from './dom.js';
 import { t } from './i18n.js';
 import { applicationDetails, courseText } from './conversion-view.js';
 import { formatTime, historyList, reasonLine, statusBadge } from './registration-view.js';
+import { recordPanel, withdrawConfirm } from './panel.js';
 import { flashNotice, withMenu } from './shell.js';
 
 export const PAGE_SIZE = 10;
@@ -268,7 +269,13 @@ function applicationList(ctx, { onDetail, onChanged }) {
       view.status === 'PENDING'
         ? h('button', { type: 'button', class: 'link-button link-button--danger conv-withdraw', onclick: () => confirmation.show() }, t('reg.withdraw'))
         : null);
-    const confirmation = withdrawConfirm(ctx, view, { actions, onDone: () => { load(); onChanged(view.id); } });
+    const confirmation = withdrawConfirm(ctx, {
+      message: t('conv.withdraw.confirm', { course: courseText(view.rule?.target) }),
+      url: `/conversions/${encodeURIComponent(view.id)}/withdraw`,
+      prefix: 'conv',
+      actions,
+      onDone: () => { load(); onChanged(view.id); },
+    });
     return h('li', { class: 'reg-item', id: `conv-${view.id}`, 'data-status': view.status },
       h('div', { class: 'reg-item__head' },
         h('h3', { class: 'reg-item__name' }, courseText(rule.target)), statusBadge(view.status, view.statusLabel)),
@@ -296,85 +303,21 @@ function applicationList(ctx, { onDetail, onChanged }) {
 }
 
 /** The confirmation of a withdrawal, in place of the row's actions: {el, show()}. */
-function withdrawConfirm(ctx, view, { actions, onDone }) {
-  const message = h('p', { class: 'confirm__text' }, t('conv.withdraw.confirm', { course: courseText(view.rule?.target) }));
-  const problem = h('p', { class: 'field-error', role: 'alert', hidden: true });
-  const yes = h('button', { type: 'button', class: 'button button--danger conv-withdraw-yes' }, t('reg.withdraw.yes'));
-  const no = h('button', { type: 'button', class: 'button button--secondary conv-withdraw-no' }, t('reg.withdraw.no'));
-  const el = h('div', { class: 'confirm', role: 'group', 'aria-label': t('reg.withdraw'), hidden: true },
-    message, problem, h('div', { class: 'confirm__actions' }, yes, no));
-  no.addEventListener('click', () => {
-    el.hidden = true;
-    actions.hidden = false;
-    actions.querySelector('.conv-withdraw')?.focus();
-  });
-  yes.addEventListener('click', async () => {
-    yes.disabled = true;
-    problem.hidden = true;
-    try {
-      await request('POST', `/conversions/${encodeURIComponent(view.id)}/withdraw`);
-    } catch (err) {
-      yes.disabled = false;
-      if (err.handled || !ctx.isCurrent()) return;
-      problem.textContent = err.message;
-      problem.hidden = false;
-      return;
-    }
-    if (ctx.isCurrent()) onDone();
-  });
-  return {
-    el,
-    show() {
-      actions.hidden = true;
-      el.hidden = false;
-      no.focus();
-    },
-  };
-}
-
 function detailPanel(ctx, { onChanged }) {
-  const title = h('h2', { class: 'panel__title', id: 'conv-detail-title', tabindex: '-1' }, t('conv.detail.title'));
-  const body = h('div', { id: 'conv-detail-body', 'aria-live': 'polite' });
-  const close = h('button', { type: 'button', class: 'button button--secondary', id: 'conv-detail-close' }, t('reg.detail.close'));
-  const panel = h('section', { class: 'panel', id: 'conv-detail', 'aria-labelledby': 'conv-detail-title', hidden: true },
-    h('div', { class: 'panel__head' }, title, close), body);
-  let shown = null;
-  let asked = 0;
-
-  close.addEventListener('click', () => {
-    panel.hidden = true;
-    const row = shown && document.querySelector(`#conv-${CSS.escape(shown)} .conv-detail`);
-    shown = null;
-    row?.focus();
-  });
-
-  async function open(id, { focus = true } = {}) {
-    const mine = ++asked;
-    shown = id;
-    panel.hidden = false;
-    body.replaceChildren(h('p', { class: 'loading' }, t('loading')));
-    if (focus) {
-      panel.scrollIntoView?.({ block: 'start' });
-      title.focus({ preventScroll: true });
-    }
-    let view;
-    try {
-      view = await request('GET', `/conversions/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (!err.handled && ctx.isCurrent() && mine === asked) body.replaceChildren(h('p', { class: 'alert alert--error', role: 'alert' }, err.message));
-      return;
-    }
-    if (!ctx.isCurrent() || mine !== asked) return;
-    body.replaceChildren(
+  return recordPanel(ctx, {
+    ids: { panel: 'conv-detail', title: 'conv-detail-title', body: 'conv-detail-body', close: 'conv-detail-close' },
+    title: 'conv.detail.title',
+    load: (id) => request('GET', `/conversions/${encodeURIComponent(id)}`),
+    opener: (id) => `#conv-${CSS.escape(id)} .conv-detail`,
+    render: (view, { reopen }) => [
       reasonLine(view, 'conv-detail-reason') ?? '',
       applicationDetails(view),
       view.status === 'APPROVED' && view.convertedAchievementId
         ? h('p', { class: 'hint', id: 'conv-detail-converted' }, t('conv.detail.converted'), ' ',
             h('a', { href: '#/achievements' }, t('menu.achievements')))
         : '',
-      h('button', { type: 'button', class: 'link-button', id: 'conv-detail-refresh', onclick: () => { open(id, { focus: false }); onChanged(); } }, t('reg.detail.refresh')),
-      historyList(view));
-  }
-
-  return { panel, open, shown: () => (panel.hidden ? null : shown) };
+      h('button', { type: 'button', class: 'link-button', id: 'conv-detail-refresh', onclick: () => { reopen(); onChanged(); } }, t('reg.detail.refresh')),
+      historyList(view),
+    ],
+  });
 }

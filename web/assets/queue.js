@@ -4,7 +4,8 @@
 // which the tab's form shows as 已被处理，请刷新.
 
 import { request } from './api.js';
-import { alertBox, field, h, statusLine } from './dom.js';
+import { alertBox, field, h } from './dom.js';
+import { recordPanel } from './panel.js';
 import { t } from './i18n.js';
 
 export const PAGE_SIZE = 10;
@@ -101,54 +102,23 @@ function queuePanel(ctx, q, { onOpen }) {
 }
 
 function detailPanel(ctx, d, q, { onDecided }) {
-  const title = h('h2', { class: 'panel__title', id: d.ids.title, tabindex: '-1' }, t(d.title));
-  const done = statusLine(d.ids.done);
-  const body = h('div', { id: d.ids.body });
-  const close = h('button', { type: 'button', class: 'button button--secondary', id: d.ids.close }, t('reg.detail.close'));
-  const panel = h('section', { class: 'panel', id: d.ids.panel, 'aria-labelledby': d.ids.title, hidden: true },
-    h('div', { class: 'panel__head' }, title, close), done.el, body);
-  let shown = null;
-  let asked = 0;
-
-  close.addEventListener('click', () => {
-    panel.hidden = true;
-    done.hide();
-    const opener = shown && document.querySelector(`#${q.prefix}-${CSS.escape(shown)} .${q.prefix}-open`);
-    shown = null;
-    opener?.focus();
-  });
-
-  async function open(id, { focus = true, keepDone = false } = {}) {
-    const mine = ++asked;
-    shown = id;
-    panel.hidden = false;
-    if (!keepDone) done.hide();
-    body.replaceChildren(h('p', { class: 'loading' }, t('loading')));
-    if (focus) {
-      panel.scrollIntoView?.({ block: 'start' });
-      title.focus({ preventScroll: true });
-    }
-    let view;
-    try {
-      view = await call(ctx, 'GET', `${q.base}/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (!err.handled && ctx.isCurrent() && mine === asked) body.replaceChildren(h('p', { class: 'alert alert--error', role: 'alert' }, err.message));
-      return;
-    }
-    if (!ctx.isCurrent() || mine !== asked) return;
-    body.replaceChildren(...d.render(view, {
-      reopen: () => open(id, { focus: false }),
+  const shown = recordPanel(ctx, {
+    ids: d.ids,
+    title: d.title,
+    load: (id) => call(ctx, 'GET', `${q.base}/${encodeURIComponent(id)}`),
+    opener: (id) => `#${q.prefix}-${CSS.escape(id)} .${q.prefix}-open`,
+    render: (view, { reopen }) => d.render(view, {
+      reopen,
       decided: (after) => {
-        done.show(t('inst.decided', { status: after.statusLabel }));
+        shown.done.show(t('inst.decided', { status: after.statusLabel }));
         onDecided();
-        open(id, { focus: false, keepDone: true });
+        shown.open(view.id, { focus: false, keepDone: true });
       },
       refresh: () => {
         onDecided();
-        open(id, { focus: false });
+        reopen();
       },
-    }));
-  }
-
-  return { panel, open };
+    }),
+  });
+  return shown;
 }

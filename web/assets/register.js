@@ -11,6 +11,7 @@ import { t } from './i18n.js';
 import {
   chinaToday, detailsList, evidenceLinks, formatTime, historyList, reasonLine, statusBadge,
 } from './registration-view.js';
+import { recordPanel, withdrawConfirm } from './panel.js';
 import { flashNotice, withMenu } from './shell.js';
 import { evidencePicker } from './uploads.js';
 
@@ -303,7 +304,10 @@ function registrationList(ctx, { onDetail, onResubmit, onChanged }) {
       OPEN.includes(view.status)
         ? h('button', { type: 'button', class: 'link-button link-button--danger reg-withdraw', onclick: () => confirmation.show() }, t('reg.withdraw'))
         : null);
-    const confirmation = withdrawConfirm(ctx, view, {
+    const confirmation = withdrawConfirm(ctx, {
+      message: t('reg.withdraw.confirm', { name: view.name }),
+      url: `/achievement-registrations/${encodeURIComponent(view.id)}/withdraw`,
+      prefix: 'reg',
       actions,
       onDone: () => { load(); onChanged(view.id); },
     });
@@ -332,88 +336,22 @@ function registrationList(ctx, { onDetail, onResubmit, onChanged }) {
 }
 
 /** The confirmation of a withdrawal, in place of the row's actions: {el, show()}. */
-function withdrawConfirm(ctx, view, { actions, onDone }) {
-  const message = h('p', { class: 'confirm__text' }, t('reg.withdraw.confirm', { name: view.name }));
-  const problem = h('p', { class: 'field-error', role: 'alert', hidden: true });
-  const yes = h('button', { type: 'button', class: 'button button--danger reg-withdraw-yes' }, t('reg.withdraw.yes'));
-  const no = h('button', { type: 'button', class: 'button button--secondary reg-withdraw-no' }, t('reg.withdraw.no'));
-  const el = h('div', { class: 'confirm', role: 'group', 'aria-label': t('reg.withdraw'), hidden: true },
-    message, problem, h('div', { class: 'confirm__actions' }, yes, no));
-  const close = () => {
-    el.hidden = true;
-    actions.hidden = false;
-    actions.querySelector('.reg-withdraw')?.focus();
-  };
-  no.addEventListener('click', close);
-  yes.addEventListener('click', async () => {
-    yes.disabled = true;
-    problem.hidden = true;
-    try {
-      await request('POST', `/achievement-registrations/${encodeURIComponent(view.id)}/withdraw`);
-    } catch (err) {
-      yes.disabled = false;
-      if (err.handled || !ctx.isCurrent()) return;
-      problem.textContent = err.message;
-      problem.hidden = false;
-      return;
-    }
-    if (ctx.isCurrent()) onDone();
-  });
-  return {
-    el,
-    show() {
-      actions.hidden = true;
-      el.hidden = false;
-      no.focus();
-    },
-  };
-}
-
 function detailPanel(ctx, { onResubmit }) {
-  const title = h('h2', { class: 'panel__title', id: 'reg-detail-title', tabindex: '-1' }, t('reg.detail.title'));
-  const body = h('div', { id: 'reg-detail-body', 'aria-live': 'polite' });
-  const close = h('button', { type: 'button', class: 'button button--secondary', id: 'reg-detail-close' }, t('reg.detail.close'));
-  const panel = h('section', { class: 'panel', id: 'reg-detail', 'aria-labelledby': 'reg-detail-title', hidden: true },
-    h('div', { class: 'panel__head' }, title, close), body);
-  let shown = null;
-  let asked = 0;
-
-  close.addEventListener('click', () => {
-    panel.hidden = true;
-    const row = shown && document.querySelector(`#reg-${CSS.escape(shown)} .reg-detail`);
-    shown = null;
-    row?.focus();
-  });
-
-  async function open(id, { focus = true } = {}) {
-    const mine = ++asked;
-    shown = id;
-    panel.hidden = false;
-    body.replaceChildren(h('p', { class: 'loading' }, t('loading')));
-    if (focus) {
-      panel.scrollIntoView?.({ block: 'start' });
-      title.focus({ preventScroll: true });
-    }
-    let view;
-    try {
-      view = await request('GET', `/achievement-registrations/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (!err.handled && ctx.isCurrent() && mine === asked) body.replaceChildren(h('p', { class: 'alert alert--error', role: 'alert' }, err.message));
-      return;
-    }
-    if (!ctx.isCurrent() || mine !== asked) return;
-    const refresh = h('button', { type: 'button', class: 'link-button', id: 'reg-detail-refresh', onclick: () => open(id, { focus: false }) }, t('reg.detail.refresh'));
-    body.replaceChildren(
+  return recordPanel(ctx, {
+    ids: { panel: 'reg-detail', title: 'reg-detail-title', body: 'reg-detail-body', close: 'reg-detail-close' },
+    title: 'reg.detail.title',
+    load: (id) => request('GET', `/achievement-registrations/${encodeURIComponent(id)}`),
+    opener: (id) => `#reg-${CSS.escape(id)} .reg-detail`,
+    render: (view, { reopen }) => [
       reasonLine(view, 'detail-reason') ?? '',
       detailsList(view),
       evidenceLinks(view),
-      refresh,
+      h('button', { type: 'button', class: 'link-button', id: 'reg-detail-refresh', onclick: reopen }, t('reg.detail.refresh')),
       historyList(view),
       view.status === 'RETURNED'
         ? h('div', { class: 'form-actions' },
-            h('button', { type: 'button', class: 'button button--primary', id: 'reg-detail-resubmit', onclick: () => onResubmit(id) }, t('reg.resubmitOpen')))
-        : '');
-  }
-
-  return { panel, open, shown: () => (panel.hidden ? null : shown) };
+            h('button', { type: 'button', class: 'button button--primary', id: 'reg-detail-resubmit', onclick: () => onResubmit(view.id) }, t('reg.resubmitOpen')))
+        : '',
+    ],
+  });
 }
