@@ -86,6 +86,7 @@ pub fn time_text(unix: i64) -> String {
 /// A status a list may be filtered by, read from its wire code.
 pub trait ListStatus: Copy {
     fn parse(text: &str) -> Option<Self>;
+    fn as_str(self) -> &'static str;
 }
 
 /// A list's filter and page: `status` (one of the statuses, or all), `page`, `pageSize`.
@@ -176,9 +177,50 @@ pub fn queue_moves(
     ops
 }
 
+/// A page of a school's queue: the requests in one status, oldest first.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuePage<S, I> {
+    pub status: S,
+    pub items: Vec<I>,
+    pub page: usize,
+    pub page_size: usize,
+    /// Whether a next page exists (a queue is read only as far as the page asked for).
+    pub has_more: bool,
+}
+
+/// The page `q` asks for of the school's queue partition `pk` (status `default` when the query
+/// names none), each index entry `E` shown as `view` shows it: one query.
+pub async fn queue<S, E, I>(
+    app: &App,
+    pk: &str,
+    q: ListQuery<S>,
+    default: S,
+    view: impl Fn(E) -> I,
+) -> Result<QueuePage<S, I>, DomainError>
+where
+    S: ListStatus,
+    E: serde::de::DeserializeOwned,
+{
+    let status = q.status.unwrap_or(default);
+    let prefix = format!("{}#", status.as_str());
+    let (items, has_more) = queue_page(app, pk, &prefix, q.page, q.page_size).await?;
+    let items = items
+        .iter()
+        .map(|i| i.parse::<E>().map(&view))
+        .collect::<Result<_, _>>()?;
+    Ok(QueuePage {
+        status,
+        items,
+        page: q.page,
+        page_size: q.page_size,
+        has_more,
+    })
+}
+
 /// A page of a school's queue partition (`pk`, sort keys starting with `prefix`), oldest first:
 /// one query reading no further than the page asked for, and whether a next page exists.
-pub async fn queue_page(
+async fn queue_page(
     app: &App,
     pk: &str,
     prefix: &str,

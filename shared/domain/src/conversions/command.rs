@@ -274,11 +274,19 @@ impl crate::workflow::ListStatus for Status {
     fn parse(text: &str) -> Option<Status> {
         Status::parse(text)
     }
+
+    fn as_str(self) -> &'static str {
+        Status::as_str(self)
+    }
 }
 
 impl crate::workflow::ListStatus for RuleStatus {
     fn parse(text: &str) -> Option<RuleStatus> {
         RuleStatus::parse(text)
+    }
+
+    fn as_str(self) -> &'static str {
+        RuleStatus::as_str(self)
     }
 }
 

@@ -235,15 +235,7 @@ pub struct QueueItem {
     pub submitted_at: String,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueResponse {
-    pub status: Status,
-    pub items: Vec<QueueItem>,
-    pub page: usize,
-    pub page_size: usize,
-    pub has_more: bool,
-}
+pub type QueueResponse = workflow::QueuePage<Status, QueueItem>;
 
 /// `GET /institution/conversions?status=…`: the school's applications in one status (pending
 /// by default), oldest first; one query, reading no further than the page asked for.
@@ -253,43 +245,25 @@ pub async fn list(
     q: ListQuery,
     lang: Lang,
 ) -> Result<QueueResponse, DomainError> {
-    let status = q.status.unwrap_or(Status::Pending);
-    let (items, has_more) = workflow::queue_page(
-        app,
-        &schema::institution_conversions_pk(&staff.institution),
-        &format!("{}#", status.as_str()),
-        q.page,
-        q.page_size,
-    )
-    .await?;
-    let mut page = Vec::with_capacity(items.len());
-    for item in &items {
-        let e: IndexEntry = item.parse()?;
-        page.push(QueueItem {
-            learner: LearnerView {
-                name: e.learner_name,
-                id_number_masked: e.learner_id_masked,
-            },
-            achievement_name: e.achievement_name,
-            achievement_credits: Credits(e.achievement_credit_tenths),
-            rule_id: e.rule_id,
-            rule_name: e.rule_name,
-            course_code: e.course_code,
-            course_name: e.course_name,
-            max_credits: Credits(e.cap_tenths),
-            status_label: e.status.label(lang),
-            status: e.status,
-            submitted_at: time_text(e.submitted_ms / 1000),
-            id: e.id,
-        });
-    }
-    Ok(QueueResponse {
-        status,
-        items: page,
-        page: q.page,
-        page_size: q.page_size,
-        has_more,
+    let pk = schema::institution_conversions_pk(&staff.institution);
+    workflow::queue(app, &pk, q, Status::Pending, |e: IndexEntry| QueueItem {
+        learner: LearnerView {
+            name: e.learner_name,
+            id_number_masked: e.learner_id_masked,
+        },
+        achievement_name: e.achievement_name,
+        achievement_credits: Credits(e.achievement_credit_tenths),
+        rule_id: e.rule_id,
+        rule_name: e.rule_name,
+        course_code: e.course_code,
+        course_name: e.course_name,
+        max_credits: Credits(e.cap_tenths),
+        status_label: e.status.label(lang),
+        status: e.status,
+        submitted_at: time_text(e.submitted_ms / 1000),
+        id: e.id,
     })
+    .await
 }
 
 /// `POST /institution/conversions/{id}/decision`: approve (the converted achievement added and

@@ -206,4 +206,8 @@ impl crate::workflow::ListStatus for Status {
     fn parse(text: &str) -> Option<Status> {
         Status::parse(text)
     }
+
+    fn as_str(self) -> &'static str {
+        Status::as_str(self)
+    }
 }

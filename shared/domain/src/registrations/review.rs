@@ -61,16 +61,7 @@ pub struct QueueItem {
     pub submitted_at: String,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueResponse {
-    pub status: Status,
-    pub items: Vec<QueueItem>,
-    pub page: usize,
-    pub page_size: usize,
-    /// Whether a next page exists (a queue is read only as far as the page asked for).
-    pub has_more: bool,
-}
+pub type QueueResponse = workflow::QueuePage<Status, QueueItem>;
 
 /// `GET /institution/achievement-registrations?status=…`: the school's registrations in one
 /// status (pending by default), oldest submission first; one query, reading no further than
@@ -81,39 +72,21 @@ pub async fn list(
     q: ListQuery,
     lang: Lang,
 ) -> Result<QueueResponse, DomainError> {
-    let status = q.status.unwrap_or(Status::Pending);
-    let (items, has_more) = workflow::queue_page(
-        app,
-        &schema::institution_registrations_pk(&staff.institution),
-        &format!("{}#", status.as_str()),
-        q.page,
-        q.page_size,
-    )
-    .await?;
-    let mut page = Vec::with_capacity(q.page_size);
-    for item in &items {
-        let e: IndexEntry = item.parse()?;
-        page.push(QueueItem {
-            kind: catalogue::KindView::of(&e.kind, &e.subtype, lang),
-            status_label: e.status.label(lang),
-            submitted_at: super::time_text(e.submitted_ms / 1000),
-            learner: super::LearnerView {
-                name: e.learner_name,
-                id_number_masked: e.learner_id_masked,
-            },
-            id: e.id,
-            name: e.name,
-            issuer: e.issuer,
-            status: e.status,
-        });
-    }
-    Ok(QueueResponse {
-        status,
-        items: page,
-        page: q.page,
-        page_size: q.page_size,
-        has_more,
+    let pk = schema::institution_registrations_pk(&staff.institution);
+    workflow::queue(app, &pk, q, Status::Pending, |e: IndexEntry| QueueItem {
+        kind: catalogue::KindView::of(&e.kind, &e.subtype, lang),
+        status_label: e.status.label(lang),
+        submitted_at: super::time_text(e.submitted_ms / 1000),
+        learner: super::LearnerView {
+            name: e.learner_name,
+            id_number_masked: e.learner_id_masked,
+        },
+        id: e.id,
+        name: e.name,
+        issuer: e.issuer,
+        status: e.status,
     })
+    .await
 }
 
 /// `POST /institution/achievement-registrations/{id}/decision`: approve (the achievement added
