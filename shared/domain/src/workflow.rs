@@ -157,6 +157,62 @@ pub async fn owner(
     Ok(pointer)
 }
 
+/// `staff`'s institution's request `id` itself (`record_sk` in its learner's partition), found
+/// through its pointer; another institution's, or none, is `NOT_FOUND`.
+pub async fn school_record(
+    app: &App,
+    staff: &crate::account::staff::Staff,
+    id: &str,
+    (pointer_pk, pointer_sk): (&str, &str),
+    record_sk: &str,
+) -> Result<Item, DomainError> {
+    let pointer = owner(app, staff, id, pointer_pk, pointer_sk).await?;
+    app.store
+        .get(
+            &crate::store::schema::learner_pk(&pointer.learner),
+            record_sk,
+        )
+        .await?
+        .ok_or_else(|| DomainError::internal("a request's pointer without it"))
+}
+
+/// A learner's request as their lists read it.
+pub trait Request: serde::de::DeserializeOwned {
+    type Status: ListStatus + PartialEq;
+    fn status(&self) -> Self::Status;
+    fn submitted_ms(&self) -> i64;
+    fn id(&self) -> &str;
+}
+
+/// A learner's requests of one kind (sort keys starting with `prefix` in their partition), in
+/// `status` (or all), newest submission first: one query.
+pub async fn learner_requests<R: Request>(
+    app: &App,
+    learner_key: &str,
+    prefix: &str,
+    status: Option<R::Status>,
+) -> Result<Vec<R>, DomainError> {
+    let items = app
+        .store
+        .query(
+            &crate::store::schema::learner_pk(learner_key),
+            prefix,
+            QueryOpts::ALL,
+        )
+        .await?;
+    let mut all: Vec<R> = items
+        .iter()
+        .map(|i| i.parse::<R>())
+        .collect::<Result<_, _>>()?;
+    all.retain(|r| status.is_none_or(|s| s == r.status()));
+    all.sort_by(|a, b| {
+        b.submitted_ms()
+            .cmp(&a.submitted_ms())
+            .then(a.id().cmp(b.id()))
+    });
+    Ok(all)
+}
+
 /// The writes moving a request's entry in its school's queue from `before` (its old key; none
 /// for a new request) to `after`: the old entry out when the key changed, the new one in.
 pub fn queue_moves(

@@ -336,20 +336,9 @@ pub async fn list(
     lang: Lang,
 ) -> Result<ApplicationsResponse, DomainError> {
     let learner = &authed.learner.learner;
-    let items = app
-        .store
-        .query(
-            &schema::learner_pk(&learner.id_key),
-            schema::CONVERSION_SK_PREFIX,
-            QueryOpts::ALL,
-        )
-        .await?;
-    let mut all: Vec<Application> = items
-        .iter()
-        .map(|i| i.parse::<Application>())
-        .collect::<Result<_, _>>()?;
-    all.retain(|a| q.status.is_none_or(|s| s == a.status));
-    all.sort_by(|a, b| b.submitted_ms.cmp(&a.submitted_ms).then(a.id.cmp(&b.id)));
+    let prefix = schema::CONVERSION_SK_PREFIX;
+    let all: Vec<Application> =
+        crate::workflow::learner_requests(app, &learner.id_key, prefix, q.status).await?;
     let (page, total_pages) = q.page_of(&all);
     let today = app.today();
     Ok(ApplicationsResponse {

@@ -299,6 +299,19 @@ impl Application {
     }
 }
 
+impl workflow::Request for Application {
+    type Status = Status;
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn submitted_ms(&self) -> i64 {
+        self.submitted_ms
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 /// What the school's queue keeps of an application.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -201,15 +201,9 @@ pub async fn get(
     id: &str,
     lang: Lang,
 ) -> Result<ApplicationView, DomainError> {
-    let pointer = owner(app, staff, id).await?;
-    let item = app
-        .store
-        .get(
-            &schema::learner_pk(&pointer.learner),
-            &schema::conversion_sk(id),
-        )
-        .await?
-        .ok_or_else(|| DomainError::internal("an application's pointer without it"))?;
+    let pointer_pk = schema::conversion_pointer_pk(id);
+    let pointer = (pointer_pk.as_str(), schema::CONVERSION_POINTER_SK);
+    let item = workflow::school_record(app, staff, id, pointer, &schema::conversion_sk(id)).await?;
     Ok(ApplicationView::of(
         &item.parse()?,
         Detail::School,

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::error::{DomainError, Problem, Subject};
 use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Condition, Item, QueryOpts, Step, StoreError, WriteOp};
+use crate::store::{Condition, Item, Step, StoreError, WriteOp};
 use crate::uploads::{self, Upload};
 use crate::values::lang::Lang;
 use serde::Serialize;
@@ -394,20 +394,9 @@ pub async fn list(
     lang: Lang,
 ) -> Result<RegistrationsResponse, DomainError> {
     let learner = &authed.learner.learner;
-    let items = app
-        .store
-        .query(
-            &schema::learner_pk(&learner.id_key),
-            schema::REGISTRATION_SK_PREFIX,
-            QueryOpts::ALL,
-        )
-        .await?;
-    let mut all: Vec<Registration> = items
-        .iter()
-        .map(|i| i.parse::<Registration>())
-        .collect::<Result<_, _>>()?;
-    all.retain(|r| q.status.is_none_or(|s| s == r.status));
-    all.sort_by(|a, b| b.submitted_ms.cmp(&a.submitted_ms).then(a.id.cmp(&b.id)));
+    let prefix = schema::REGISTRATION_SK_PREFIX;
+    let all: Vec<Registration> =
+        crate::workflow::learner_requests(app, &learner.id_key, prefix, q.status).await?;
     let (page, total_pages) = q.page_of(&all);
     let mut items = Vec::with_capacity(page.len());
     for r in page {

@@ -282,6 +282,19 @@ impl Registration {
     }
 }
 
+impl crate::workflow::Request for Registration {
+    type Status = Status;
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn submitted_ms(&self) -> i64 {
+        self.submitted_ms
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 /// What the school's queue keeps of a registration (its list needs nothing else).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

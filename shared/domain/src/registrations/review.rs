@@ -35,15 +35,10 @@ pub async fn get(
     id: &str,
     lang: Lang,
 ) -> Result<RegistrationView, DomainError> {
-    let pointer = owner(app, staff, id).await?;
-    let item = app
-        .store
-        .get(
-            &schema::learner_pk(&pointer.learner),
-            &schema::registration_sk(id),
-        )
-        .await?
-        .ok_or_else(|| DomainError::internal("a registration's pointer without it"))?;
+    let pointer_pk = schema::registration_pointer_pk(id);
+    let pointer = (pointer_pk.as_str(), schema::REGISTRATION_POINTER_SK);
+    let item =
+        workflow::school_record(app, staff, id, pointer, &schema::registration_sk(id)).await?;
     RegistrationView::of(app, &item.parse()?, Detail::School, lang).await
 }
 
