@@ -207,13 +207,24 @@ ROUTE_GOALS = [
     ("GET /institution/achievement-registrations/{id}", "registrations", 2),
     ("POST /institution/…/{id}/decision (approve)", "registrations", 3),
     ("POST /institution/…/{id}/decision (return)", "registrations", 3),
-    # 查看转换规则 and 成果转换: the public list (one query a page), the rules an achievement
-    # meets (the session's batch read with the achievement, then two key ranges at once), an
-    # application, an approval.
+    # 查看转换规则 and 成果转换, every route: the public list (one query a page), the rules an
+    # achievement meets (the session's batch read with the achievement, then two key ranges at
+    # once), the learner's applications, the school's rules and decisions.
     ("GET /conversion-rules", "conversions", 1),
     ("GET /achievements/{id}/conversion-rules", "conversions", 3),
     ("POST /conversions", "conversions", 3),
+    ("GET /conversions", "conversions", 2),
+    ("GET /conversions/{id}", "conversions", 2),
+    ("POST /conversions/{id}/withdraw", "conversions", 3),
+    ("POST /institution/conversion-rules", "conversions", 2),
+    ("GET /institution/conversion-rules", "conversions", 1),
+    ("PUT /institution/conversion-rules/{id}", "conversions", 2),
+    ("POST /institution/conversion-rules/{id}/publish", "conversions", 2),
+    ("POST /institution/conversion-rules/{id}/retire", "conversions", 2),
+    ("GET /institution/conversions", "conversions", 1),
+    ("GET /institution/conversions/{id}", "conversions", 2),
     ("POST /institution/conversions/{id}/decision (approve)", "conversions", 3),
+    ("POST /institution/conversions/{id}/decision (reject)", "conversions", 3),
 ]
 
 
@@ -323,17 +334,30 @@ class Conversions:
     def school_event(self, name, body=None):
         return event(load_event(name), self.events.next_ip(), body)
 
-    def rule(self):
-        """A new published rule the achievement meets, converting into a course of its own."""
+    def rule_body(self):
+        """A rule the achievement meets, converting into a course of its own."""
         self.n += 1
-        body = {"name": f"基准测试转换规则 {self.n}",
+        return {"name": f"基准测试转换规则 {self.n}",
                 "source": {"type": "ACADEMIC", "subtype": "COURSE"},
                 "target": {"courseCode": f"BENCH-{self.n:03}", "courseName": "基准测试课程",
                            "credits": 2, "mode": "EXEMPT"},
                 "maxCredits": 2, "effectiveFrom": "2024-01-01"}
-        rule = self.call(self.school_event("institution-conversion-rules-create.json", body), 201)
-        self.call(with_id(self.school_event("institution-conversion-rule-publish.json"), rule["id"]), 200)
-        return rule["id"]
+
+    def create_event(self):
+        return self.school_event("institution-conversion-rules-create.json", self.rule_body())
+
+    def draft(self):
+        """A new draft rule: its id."""
+        return self.call(self.create_event(), 201)["id"]
+
+    def rule_event(self, name, rule_id, body=None):
+        return with_id(self.school_event(name, body), rule_id)
+
+    def rule(self):
+        """A new published rule the achievement meets: its id."""
+        rule_id = self.draft()
+        self.call(self.rule_event("institution-conversion-rule-publish.json", rule_id), 200)
+        return rule_id
 
     def apply_event(self):
         body = {"achievementId": self.achievement, "ruleId": self.rule()}
@@ -392,8 +416,26 @@ def measure_requests(runtimes, events, proxy, repeat=3):
         "GET /achievements/{id}/conversion-rules": lambda: (
             convs.learner_event("achievement-conversion-rules.json"), 200),
         "POST /conversions": lambda: (convs.apply_event(), 201),
+        "GET /conversions": lambda: (convs.learner_event("conversions-list.json"), 200),
+        "GET /conversions/{id}": lambda: (convs.learner_event("conversion-get.json"), 200),
+        "POST /conversions/{id}/withdraw": lambda: (
+            with_id(convs.learner_event("conversion-withdraw.json"), convs.applied()), 200),
+        "POST /institution/conversion-rules": lambda: (convs.create_event(), 201),
+        "GET /institution/conversion-rules": lambda: (
+            convs.school_event("institution-conversion-rules.json"), 200),
+        "PUT /institution/conversion-rules/{id}": lambda: (
+            convs.rule_event("institution-conversion-rule-put.json", convs.draft(), convs.rule_body()), 200),
+        "POST /institution/conversion-rules/{id}/publish": lambda: (
+            convs.rule_event("institution-conversion-rule-publish.json", convs.draft()), 200),
+        "POST /institution/conversion-rules/{id}/retire": lambda: (
+            convs.rule_event("institution-conversion-rule-retire.json", convs.rule()), 200),
+        "GET /institution/conversions": lambda: (convs.school_event("institution-conversions.json"), 200),
+        "GET /institution/conversions/{id}": lambda: (
+            convs.school_event("institution-conversion-get.json"), 200),
         "POST /institution/conversions/{id}/decision (approve)": lambda: (
             convs.decision({"decision": "APPROVE", "credits": 2}), 200),
+        "POST /institution/conversions/{id}/decision (reject)": lambda: (
+            convs.decision({"decision": "REJECT", "reason": "课程已修，无需转换"}), 200),
     })
     out = {}
     for label, function, _goal in ROUTE_GOALS:
