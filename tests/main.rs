@@ -9,6 +9,7 @@ mod cost;
 mod edge;
 mod events;
 mod faults;
+mod feedback;
 mod files;
 mod first_login;
 mod login;

@@ -41,7 +41,7 @@ async fn learner(app: &TestApp) -> Active {
 }
 
 /// An upload form for `bytes` as `content_type`, posted; returns the upload id.
-async fn upload(app: &TestApp, token: &str, content_type: &str, bytes: &[u8]) -> String {
+pub async fn upload(app: &TestApp, token: &str, content_type: &str, bytes: &[u8]) -> String {
     let r = app
         .post(
             "/uploads",
@@ -75,7 +75,7 @@ fn body(evidence: &[&str], certificate: &str) -> Value {
 }
 
 /// A pending registration of a fresh upload; returns its id.
-async fn register(app: &TestApp, token: &str, certificate: &str) -> String {
+pub async fn register(app: &TestApp, token: &str, certificate: &str) -> String {
     let evidence = upload(app, token, "image/png", PNG).await;
     let r = app
         .post(

@@ -34,6 +34,7 @@ pub static FUNCTIONS: &[(&str, &[Route])] = &[
     ("achievements", fn_achievements::ROUTES),
     ("registrations", fn_registrations::ROUTES),
     ("conversions", fn_conversions::ROUTES),
+    ("feedback", fn_feedback::ROUTES),
 ];
 
 /// Every API route, as the functions declare them.

@@ -30,7 +30,15 @@ fn every_error() -> Vec<ApiError> {
         DomainError::TooManyOpen(Subject::Registration),
         DomainError::TooManyOpen(Subject::Conversion),
         DomainError::TooManyRules,
-        DomainError::UploadInvalid { index: 0 },
+        DomainError::TooManyMessages,
+        DomainError::UploadInvalid {
+            field: "attachments",
+            index: 2,
+        },
+        DomainError::UploadInvalid {
+            field: "evidence",
+            index: 0,
+        },
         DomainError::unavailable("busy"),
         DomainError::internal("boom"),
     ];
@@ -57,6 +65,7 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::Duplicate(_)
             | DomainError::TooManyOpen(_)
             | DomainError::TooManyRules
+            | DomainError::TooManyMessages
             | DomainError::UploadInvalid { .. }
             | DomainError::Unavailable(_)
             | DomainError::Internal(_) => {}

@@ -118,13 +118,17 @@ pub enum DomainError {
     /// Too many open records of one kind (registrations or applications awaiting review).
     #[error("too many open {0:?}")]
     TooManyOpen(Subject),
+    /// A feedback ticket's thread holds as many messages as it may.
+    #[error("too many messages")]
+    TooManyMessages,
     /// The school has created as many conversion rules as it may.
     #[error("too many rules")]
     TooManyRules,
     /// An attached upload is missing, or is not the size or type it was declared as: the
-    /// `index`-th of the body's `evidence` (the answer names the field `evidence[index]`).
-    #[error("upload {index} invalid")]
-    UploadInvalid { index: usize },
+    /// `index`-th of the body's list `field` (the answer names the field `evidence[index]`,
+    /// `attachments[index]`).
+    #[error("upload {field}[{index}] invalid")]
+    UploadInvalid { field: &'static str, index: usize },
     /// A dependency (storage, SMS provider) failed or is overloaded; trying again may work.
     #[error("dependency unavailable")]
     Unavailable(#[source] BoxError),

@@ -34,6 +34,7 @@ pub mod captcha;
 pub mod conversions;
 pub mod credentials;
 pub mod error;
+pub mod feedback;
 pub mod import;
 pub mod limits;
 pub mod ports;

@@ -64,9 +64,8 @@ impl ApiError {
             CredentialsInvalid | Unauthenticated => StatusCode::UNAUTHORIZED,
             ProfileIncomplete | ActivationExpired | Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            MobileTaken | StateConflict | Duplicate(_) | TooManyOpen(_) | TooManyRules => {
-                StatusCode::CONFLICT
-            }
+            MobileTaken | StateConflict | Duplicate(_) | TooManyOpen(_) | TooManyRules
+            | TooManyMessages => StatusCode::CONFLICT,
             AccountLocked { .. }
             | SmsCooldown { .. }
             | SmsLimitExceeded { .. }
@@ -108,6 +107,7 @@ impl ApiError {
             Duplicate(_) => "DUPLICATE",
             TooManyOpen(_) => "TOO_MANY_OPEN",
             TooManyRules => "TOO_MANY_RULES",
+            TooManyMessages => "TOO_MANY_MESSAGES",
             UploadInvalid { .. } => "UPLOAD_INVALID",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Internal(_) => "INTERNAL",
@@ -235,6 +235,17 @@ impl ApiError {
             TooManyRules => s(
                 "本校创建的转换规则已达上限，请联系学分银行平台",
                 "Your school has created as many conversion rules as it may; contact the credit bank",
+            ),
+            TooManyMessages => s(
+                "该问题的留言已达上限，请关闭后重新提交问题",
+                "This question holds as many messages as it may; close it and ask again",
+            ),
+            UploadInvalid {
+                field: "attachments",
+                ..
+            } => s(
+                "附件无效：文件不存在、超过大小或与声明的类型不符",
+                "Invalid attachment: the file is missing, too large, or not of its declared type",
             ),
             UploadInvalid { .. } => s(
                 "证明材料无效：文件不存在、超过大小或与声明的类型不符",

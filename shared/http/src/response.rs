@@ -59,8 +59,8 @@ pub fn error_response(err: &ApiError, lang: Lang) -> Response<Body> {
         Some(domain::DomainError::Validation { field, .. }) => {
             detail["field"] = field.clone().into();
         }
-        Some(domain::DomainError::UploadInvalid { index }) => {
-            detail["field"] = format!("evidence[{index}]").into();
+        Some(domain::DomainError::UploadInvalid { field, index }) => {
+            detail["field"] = format!("{field}[{index}]").into();
         }
         Some(domain::DomainError::PasswordWeak(reason)) => {
             detail["reason"] = reason.code().into();

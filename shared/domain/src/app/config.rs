@@ -32,6 +32,9 @@ pub struct SmsConfig {
     /// The notice of a school's decision on a conversion application (`SMS_NOTICE_CONVERSION`),
     /// with a `{result}` placeholder (已通过, 未通过).
     pub conversion_notice: String,
+    /// The notice of a reply to a learner's question (`SMS_NOTICE_FEEDBACK`), with a `{result}`
+    /// placeholder (the ticket number).
+    pub feedback_notice: String,
     /// The notice when failed password resets stop an account's resets for a day
     /// (`SMS_NOTICE_RESET`).
     pub reset_notice: String,
@@ -52,6 +55,8 @@ impl Default for SmsConfig {
                 "您在学分银行登记的学习成果有新的审核结果：{result}。请登录学分银行查看。".into(),
             conversion_notice:
                 "您在学分银行提交的成果转换申请有新的审核结果：{result}。请登录学分银行查看。".into(),
+            feedback_notice:
+                "您在学分银行提交的问题反馈（{result}）有新的回复。请登录学分银行查看。".into(),
             reset_notice:
                 "您的学分银行账户今日找回密码失败次数过多，已暂停找回。如非本人操作，请立即联系所属院校。"
                     .into(),
@@ -132,16 +137,20 @@ impl Default for Throttles {
 
 /// How accounts opened by an import behave: the initial password (the ID number's last six)
 /// works for `initial_password_days` after the learner's latest import
-/// (`INITIAL_PASSWORD_DAYS`); after that the school imports the learner again.
+/// (`INITIAL_PASSWORD_DAYS`); after that the school imports the learner again. And the time a
+/// school has to first answer a learner's question (问题反馈): `feedback_answer_days` working
+/// days (`FEEDBACK_ANSWER_DAYS`, 1 to 15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountPolicy {
     pub initial_password_days: i64,
+    pub feedback_answer_days: u32,
 }
 
 impl Default for AccountPolicy {
     fn default() -> Self {
         AccountPolicy {
             initial_password_days: 180,
+            feedback_answer_days: 3,
         }
     }
 }
@@ -469,6 +478,7 @@ fn sms_config(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<SmsConfig, C
         registration_notice: non_empty("SMS_NOTICE_REGISTRATION")
             .unwrap_or(defaults.registration_notice),
         conversion_notice: non_empty("SMS_NOTICE_CONVERSION").unwrap_or(defaults.conversion_notice),
+        feedback_notice: non_empty("SMS_NOTICE_FEEDBACK").unwrap_or(defaults.feedback_notice),
     };
     if !sms.template.contains("{code}") {
         return Err(ConfigError::Invalid("SMS_TEMPLATE", "must contain {code}"));
@@ -507,8 +517,20 @@ fn accounts(non_empty: &dyn Fn(&str) -> Option<String>) -> Result<AccountPolicy,
             "must be at least 1",
         ));
     }
+    let answer = number(
+        non_empty,
+        "FEEDBACK_ANSWER_DAYS",
+        u64::from(AccountPolicy::default().feedback_answer_days),
+    )?;
+    if !(1..=15).contains(&answer) {
+        return Err(ConfigError::Invalid(
+            "FEEDBACK_ANSWER_DAYS",
+            "must be 1 to 15 working days",
+        ));
+    }
     Ok(AccountPolicy {
         initial_password_days: days as i64,
+        feedback_answer_days: answer as u32,
     })
 }
 

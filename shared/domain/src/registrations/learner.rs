@@ -41,16 +41,7 @@ async fn read(
     sks.extend(id.map(schema::registration_sk));
     let keys: Vec<(&str, &str)> = sks.iter().map(|sk| (pk.as_str(), sk.as_str())).collect();
     let mut got = app.store.get_many(&keys).await?.into_iter();
-    let mut uploads = Vec::with_capacity(ids.len());
-    for index in 0..ids.len() {
-        let item = got.next().flatten().filter(|i| i.is_live(app.now_unix()));
-        let item = item.ok_or(DomainError::UploadInvalid { index })?;
-        let upload: Upload = item.parse()?;
-        if upload.attached_to.as_deref().is_some_and(|r| Some(r) != id) {
-            return Err(DomainError::UploadInvalid { index });
-        }
-        uploads.push((item, upload));
-    }
+    let uploads = uploads::from_batch(app, &mut got, EVIDENCE, ids.len(), id)?;
     let claim = match claim_sk {
         Some(_) => got.next().flatten().map(|i| i.parse()).transpose()?,
         None => None,
@@ -70,52 +61,8 @@ async fn read(
     })
 }
 
-/// Checks and keeps (copies to `evidence/`) the uploads not attached yet and not kept by an
-/// earlier try; returns the evidence list in the body's order.
-async fn keep(
-    app: &App,
-    uploads: &[(Item, Upload)],
-    kept: &mut HashSet<String>,
-) -> Result<Vec<Evidence>, DomainError> {
-    let fresh: Vec<(usize, Upload)> = uploads
-        .iter()
-        .map(|(_, u)| u)
-        .enumerate()
-        .filter(|(_, u)| u.attached_to.is_none() && !kept.contains(&u.id))
-        .map(|(i, u)| (i, u.clone()))
-        .collect();
-    uploads::verify_and_keep(app, &fresh).await?;
-    kept.extend(fresh.into_iter().map(|(_, u)| u.id));
-    Ok(uploads
-        .iter()
-        .map(|(_, u)| Evidence {
-            upload_id: u.id.clone(),
-            file_name: u.file_name.clone(),
-            content_type: u.content_type.clone(),
-            size: u.size,
-        })
-        .collect())
-}
-
-/// The writes attaching `uploads` to registration `id` (kept for good: no expiry).
-fn attach_ops(uploads: &[(Item, Upload)], id: &str) -> Vec<WriteOp> {
-    uploads
-        .iter()
-        .filter(|(_, u)| u.attached_to.is_none())
-        .map(|(item, u)| {
-            let attached = Upload {
-                attached_to: Some(id.to_string()),
-                ..u.clone()
-            };
-            let mut next = item.next(&attached);
-            next.expires_at = None;
-            WriteOp::Put {
-                item: next,
-                condition: Condition::Version(item.version),
-            }
-        })
-        .collect()
-}
+/// The body's list of upload ids.
+const EVIDENCE: &str = "evidence";
 
 /// A transaction's outcome: the claim's condition failing is `DUPLICATE`; another lost race is
 /// tried again.
@@ -183,7 +130,7 @@ pub async fn submit(
         if found.claim.is_some() {
             return Err(DomainError::Duplicate(Subject::Registration));
         }
-        let evidence = keep(app, &found.uploads, &mut kept).await?;
+        let evidence = uploads::keep(app, EVIDENCE, &found.uploads, &mut kept).await?;
         let reg = new_registration(app, &id, learner, school, &cmd, evidence);
         let (ops, claim_index) = creation_ops(&reg, stored, &found.uploads);
         settled(app.store.transact(ops).await, claim_index, reg)
@@ -219,7 +166,7 @@ fn creation_ops(
         ops.push(op);
         ops.len() - 1
     });
-    ops.extend(attach_ops(uploads, &reg.id));
+    ops.extend(uploads::attach_ops(uploads, &reg.id));
     ops.push(WriteOp::Put {
         item: stored.replaced_by(&next),
         condition: Condition::Version(stored.item.version),
@@ -290,7 +237,7 @@ pub async fn resubmit(
         if found.claim.as_ref().is_some_and(|c| c.registration != id) {
             return Err(DomainError::Duplicate(Subject::Registration));
         }
-        let evidence = keep(app, &found.uploads, &mut kept).await?;
+        let evidence = uploads::keep(app, EVIDENCE, &found.uploads, &mut kept).await?;
         let mut reg = before.clone();
         reg.resubmit(cmd.details.clone(), evidence, app.now().timestamp_millis())?;
         let mut ops = vec![WriteOp::put_over(Some(&item), reg.item())];
@@ -306,7 +253,7 @@ pub async fn resubmit(
                 ops.len() - 1
             });
         }
-        ops.extend(attach_ops(&found.uploads, id));
+        ops.extend(uploads::attach_ops(&found.uploads, id));
         settled(app.store.transact(ops).await, claim_index, reg)
     })?;
     tracing::info!(learner = %authed.learner.learner.log_id(), registration = %reg.id, "registration resubmitted");

@@ -116,21 +116,7 @@ pub type Step = crate::workflow::Step<Action>;
 pub type StepView = crate::workflow::StepView<Action>;
 pub use crate::workflow::{time_text, LearnerView, LEARNER};
 
-/// An attached evidence file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Evidence {
-    pub upload_id: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: u64,
-}
-
-impl Evidence {
-    pub fn key(&self) -> String {
-        format!("evidence/{}", self.upload_id)
-    }
-}
+pub use crate::uploads::{Evidence, EvidenceView};
 
 /// A registration as stored (`LEARNER#<idKey>`, `REG#<id>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,18 +327,6 @@ pub fn is_registration_id(id: &str) -> bool {
     crate::workflow::is_record_id(id)
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EvidenceView {
-    pub upload_id: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: u64,
-    /// A short-lived read URL (absent from lists).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
 /// A registration as its learner and its school see it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -401,25 +375,7 @@ impl RegistrationView {
         detail: Detail,
         lang: Lang,
     ) -> Result<RegistrationView, DomainError> {
-        let with_urls = detail != Detail::Summary;
-        let mut evidence = Vec::with_capacity(r.evidence.len());
-        for e in &r.evidence {
-            let url = match with_urls {
-                true => Some(
-                    app.files
-                        .download_url(&e.key(), &e.file_name, crate::uploads::READ_SECONDS)
-                        .await?,
-                ),
-                false => None,
-            };
-            evidence.push(EvidenceView {
-                upload_id: e.upload_id.clone(),
-                file_name: e.file_name.clone(),
-                content_type: e.content_type.clone(),
-                size: e.size,
-                url,
-            });
-        }
+        let evidence = crate::uploads::views(app, &r.evidence, detail != Detail::Summary).await?;
         Ok(Self::with_evidence(r, evidence, detail, lang))
     }
 

@@ -258,3 +258,42 @@ pub fn institution_conversions_pk(institution: &str) -> String {
 pub fn school_pk(institution: &str) -> String {
     format!("SCHOOL#{institution}")
 }
+
+/// 问题反馈: a ticket in its learner's partition.
+pub const FEEDBACK_SK_PREFIX: &str = "FB#";
+pub const FEEDBACK_POINTER_SK: &str = "FBID";
+pub const FEEDBACK_NUMBER_SK: &str = "FBNO";
+/// The credit bank's own index of the tickets schools forwarded to it.
+pub const PLATFORM_FEEDBACK_PK: &str = "PLATFB";
+
+pub fn feedback_sk(id: &str) -> String {
+    format!("{FEEDBACK_SK_PREFIX}{id}")
+}
+
+pub fn feedback_pointer_pk(id: &str) -> String {
+    format!("FBID#{id}")
+}
+
+/// The claim of a ticket number (numbers are unique, decided by the store).
+pub fn feedback_number_pk(ticket_no: &str) -> String {
+    format!("FBNO#{ticket_no}")
+}
+
+pub fn institution_feedback_pk(institution: &str) -> String {
+    format!("INSTFB#{institution}")
+}
+
+/// The tickets one learner filed on one day (beside [`day_sk`]).
+pub fn feedback_quota_pk(id_key: &str) -> String {
+    format!("FBQ#{id_key}")
+}
+
+/// One message of a ticket's thread (numbered from 1), beside the ticket in its learner's
+/// partition: the ticket stays small, and the learner's list reads no thread.
+pub fn feedback_message_sk(id: &str, seq: usize) -> String {
+    format!("{}{seq:03}", feedback_messages_prefix(id))
+}
+
+pub fn feedback_messages_prefix(id: &str) -> String {
+    format!("FBM#{id}#")
+}

@@ -98,7 +98,8 @@ pub struct Upload {
     pub content_type: String,
     pub size: u64,
     pub created_at: i64,
-    /// The registration it was attached to (once attached it never expires).
+    /// The record it was attached to (a registration or a feedback ticket; once attached it
+    /// never expires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_to: Option<String>,
 }
@@ -235,20 +236,160 @@ pub fn stored_matches(upload: &Upload, stored: &crate::ports::files::StoredFile)
         && signature.is_some_and(|sig| stored.head.starts_with(sig))
 }
 
-/// Checks the stored object of each upload (with its place in the body) and copies it to its
-/// lasting place, all at once: a missing or mismatched file is `UPLOAD_INVALID` naming it.
-pub async fn verify_and_keep(app: &App, uploads: &[(usize, Upload)]) -> Result<(), DomainError> {
+/// Checks the stored object of each upload (with its place in the body's list `field`) and
+/// copies it to its lasting place, all at once: a missing or mismatched file is
+/// `UPLOAD_INVALID` naming it.
+pub async fn verify_and_keep(
+    app: &App,
+    field: &'static str,
+    uploads: &[(usize, Upload)],
+) -> Result<(), DomainError> {
     let checks = uploads.iter().map(|(index, u)| async move {
         let stored = app.files.inspect(&u.incoming_key(), HEAD_BYTES).await?;
         if !stored.is_some_and(|s| stored_matches(u, &s)) {
             tracing::info!(upload = %u.id, "upload refused: missing, or not what it was declared");
-            return Err(DomainError::UploadInvalid { index: *index });
+            return Err(DomainError::UploadInvalid {
+                field,
+                index: *index,
+            });
         }
         app.files.copy(&u.incoming_key(), &u.evidence_key()).await?;
         Ok(())
     });
     futures::future::try_join_all(checks).await?;
     Ok(())
+}
+
+/// A kept file, as the record it is attached to (a registration, a feedback ticket) lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub upload_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+impl Evidence {
+    pub fn key(&self) -> String {
+        format!("evidence/{}", self.upload_id)
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceView {
+    pub upload_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// A short-lived read URL (absent from lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The views of `files`, with read URLs (signatures: no I/O with S3) when `with_urls`.
+pub async fn views(
+    app: &App,
+    files: &[Evidence],
+    with_urls: bool,
+) -> Result<Vec<EvidenceView>, DomainError> {
+    let mut views = Vec::with_capacity(files.len());
+    for e in files {
+        let url = match with_urls {
+            true => Some(
+                app.files
+                    .download_url(&e.key(), &e.file_name, READ_SECONDS)
+                    .await?,
+            ),
+            false => None,
+        };
+        views.push(EvidenceView {
+            upload_id: e.upload_id.clone(),
+            file_name: e.file_name.clone(),
+            content_type: e.content_type.clone(),
+            size: e.size,
+            url,
+        });
+    }
+    Ok(views)
+}
+
+/// The next `count` items of a batch read, as the uploads of the body's list `field`: each must
+/// be live and attached to nothing, or to `record` (a record changed again); anything else is
+/// `UPLOAD_INVALID` naming it.
+pub fn from_batch(
+    app: &App,
+    got: &mut impl Iterator<Item = Option<Item>>,
+    field: &'static str,
+    count: usize,
+    record: Option<&str>,
+) -> Result<Vec<(Item, Upload)>, DomainError> {
+    let mut uploads = Vec::with_capacity(count);
+    for index in 0..count {
+        let invalid = DomainError::UploadInvalid { field, index };
+        let item = got.next().flatten().filter(|i| i.is_live(app.now_unix()));
+        let item = item.ok_or(invalid)?;
+        let upload: Upload = item.parse()?;
+        if upload
+            .attached_to
+            .as_deref()
+            .is_some_and(|r| Some(r) != record)
+        {
+            return Err(DomainError::UploadInvalid { field, index });
+        }
+        uploads.push((item, upload));
+    }
+    Ok(uploads)
+}
+
+/// Checks and keeps (copies to `evidence/`) the uploads not attached yet and not kept by an
+/// earlier try (`kept`); returns them as the record lists them, in the body's order.
+pub async fn keep(
+    app: &App,
+    field: &'static str,
+    uploads: &[(Item, Upload)],
+    kept: &mut std::collections::HashSet<String>,
+) -> Result<Vec<Evidence>, DomainError> {
+    let fresh: Vec<(usize, Upload)> = uploads
+        .iter()
+        .map(|(_, u)| u)
+        .enumerate()
+        .filter(|(_, u)| u.attached_to.is_none() && !kept.contains(&u.id))
+        .map(|(i, u)| (i, u.clone()))
+        .collect();
+    verify_and_keep(app, field, &fresh).await?;
+    kept.extend(fresh.into_iter().map(|(_, u)| u.id));
+    Ok(uploads
+        .iter()
+        .map(|(_, u)| Evidence {
+            upload_id: u.id.clone(),
+            file_name: u.file_name.clone(),
+            content_type: u.content_type.clone(),
+            size: u.size,
+        })
+        .collect())
+}
+
+/// The writes attaching `uploads` to record `id` (kept for good: no expiry), each conditional
+/// on the version read.
+pub fn attach_ops(uploads: &[(Item, Upload)], id: &str) -> Vec<WriteOp> {
+    uploads
+        .iter()
+        .filter(|(_, u)| u.attached_to.is_none())
+        .map(|(item, u)| {
+            let attached = Upload {
+                attached_to: Some(id.to_string()),
+                ..u.clone()
+            };
+            let mut next = item.next(&attached);
+            next.expires_at = None;
+            WriteOp::Put {
+                item: next,
+                condition: Condition::Version(item.version),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

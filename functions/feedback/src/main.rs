@@ -1,0 +1,1 @@
+http_edge::lambda_main!(fn_feedback::ROUTES, fn_feedback::KEYS);
