@@ -805,6 +805,80 @@ async function run() {
     await p.close();
   });
 
+  // --- 操作手册 ---------------------------------------------------------------------------------
+
+  await check('操作手册: from the centre\'s menu with no API call; every section\'s heading, a contents link followed, then in English', async () => {
+    const zhSections = ['登录', '首次登录：信息完善', '个人中心：学银卡与我的成就', '我的成果', '忘记密码',
+      '账户设置：修改密码与更换手机号', '登记学习成果', '查看转换规则', '成果转换', '问题反馈'];
+    const enSections = ['Logging in', 'First login: completing your profile', 'Personal centre: learning card and record',
+      'My achievements', 'Forgot password', 'Account settings: password and mobile number', 'Registering an achievement',
+      'Conversion rules', 'Conversion', 'Feedback'];
+    const p = await openPage();
+    const { page } = p;
+    await page.goto('/');
+    await login(p, main.idNumber, main.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    const calls = [];
+    const record = (r) => { if (['fetch', 'xhr'].includes(r.resourceType())) calls.push(`${r.method()} ${r.url()}`); };
+    page.on('request', record);
+    await page.click('nav.menu a[href="#/manual"]');
+    await page.waitForURL(/#\/manual$/);
+    await page.waitForSelector('#manual-title');
+    equal(await text(page, '#manual-title'), '操作手册', 'title');
+    equal(await page.getAttribute('nav.menu a[href="#/manual"]', 'aria-current'), 'page', 'menu entry marked');
+    const headings = () => page.$$eval('.manual__section > h2', (hs) => hs.map((el) => el.textContent.trim()));
+    equal((await headings()).join(' | '), zhSections.join(' | '), 'the sections\' headings');
+    // The contents: one link per section, to its heading; each section has its lists under h3s.
+    const toc = await page.$$eval('#manual-toc a', (as) => as.map((a) => ({
+      text: a.textContent.trim(), target: document.getElementById(a.getAttribute('href').slice(1))?.textContent.trim(),
+    })));
+    equal(toc.map((l) => l.text).join(' | '), zhSections.join(' | '), 'the contents');
+    assert(toc.every((l) => l.text === l.target), `a contents link without its heading: ${JSON.stringify(toc)}`);
+    const structure = await page.$$eval('.manual__section', (ss) => ss.every((s) => s.getAttribute('aria-labelledby') === s.querySelector('h2').id
+      && s.querySelector('h3') && s.querySelectorAll('ol > li, ul > li').length >= 2));
+    assert(structure, 'every section is labelled by its heading and has lists under h3 headings');
+    assert(!/manual\./.test(await text(page, '.layout__content')), 'a text key shown in place of its text');
+    assert((await text(page, '#manual-section-login')).includes('身份证号码的最后六位'), 'the initial password explained');
+    await p.shot('28-manual');
+    // Following a contents link: the page stays, the heading is scrolled to and takes the focus.
+    await page.click('#manual-toc a[href="#manual-feedback"]');
+    await page.waitForFunction(() => document.activeElement?.id === 'manual-feedback');
+    assert(/#\/manual$/.test(page.url()), `the address stays on the manual: ${page.url()}`);
+    // (The last section: the heading in the window, as high as the page's end lets it be.)
+    const box = await page.$eval('#manual-feedback', (el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: innerHeight, scrolled: scrollY };
+    });
+    assert(box.scrolled > 0 && box.top >= 0 && box.bottom <= box.height, `the heading in the window: ${JSON.stringify(box)}`);
+    const feedback = await text(page, '#manual-section-feedback');
+    for (const fact of ['咨询', '投诉', '建议', '求助', '其他', '4–30', '10–600', '3 个附件', '3 个工作日', '1–5', '5 条']) {
+      assert(feedback.includes(fact), `问题反馈 says ${fact}`);
+    }
+    await p.shot('28-manual-feedback', { fullPage: false });
+    equal(calls.join(', '), '', 'API calls for the manual');
+    page.off('request', record);
+    // English: every heading, the menu and the contents.
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#manual-title')?.textContent === 'User manual');
+    equal((await headings()).join(' | '), enSections.join(' | '), 'the sections\' headings in English');
+    equal((await page.$$eval('#manual-toc a', (as) => as.map((a) => a.textContent.trim()))).join(' | '), enSections.join(' | '), 'the contents in English');
+    equal(await text(page, 'nav.menu a[href="#/manual"]'), 'User manual', 'menu entry in English');
+    equal(await text(page, '#manual-toc-title'), 'Contents', 'contents title');
+    assert(!/[\u4e00-\u9fff]/.test(await text(page, '.layout__content')), 'no Chinese left in the English manual');
+    await page.click('#manual-toc a[href="#manual-register"]');
+    await page.waitForFunction(() => document.activeElement?.id === 'manual-register');
+    const top = await page.$eval('#manual-register', (el) => el.getBoundingClientRect().top);
+    assert(top >= 0 && top < 40, `a section in the middle: its heading at the top of the window (${top})`);
+    await p.shot('29-manual-en');
+    // 360 px wide: no sideways scrolling.
+    await page.setViewportSize({ width: 360, height: 740 });
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling of the manual at 360 px');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#manual-title')?.textContent === '操作手册');
+    await p.close();
+  });
+
   // --- 忘记密码 ---------------------------------------------------------------------------------
 
   /**

@@ -12,6 +12,7 @@ import achievements from './achievements.js';
 import register from './register.js';
 import conversion from './conversion.js';
 import rules from './rules.js';
+import manual from './manual.js';
 import settings from './settings.js';
 
 const ROUTES = {
@@ -24,6 +25,8 @@ const ROUTES = {
   '/conversion': { view: conversion, auth: true },
   // 查看转换规则: public (GET /conversion-rules takes no token).
   '/rules': { view: rules, auth: false },
+  // 操作手册: static help, with or without a login.
+  '/manual': { view: manual, auth: false },
   '/settings': { view: settings, auth: true },
 };
 // Older addresses of a page.

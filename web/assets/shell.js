@@ -11,7 +11,7 @@ const MENU = [
   { key: 'menu.feedback' },
   { key: 'menu.conversion', href: '#/conversion', id: 'conversion' },
   { key: 'menu.settings', href: '#/settings', id: 'settings' },
-  { key: 'menu.manual' },
+  { key: 'menu.manual', href: '#/manual', id: 'manual' },
 ];
 
 /** Lays out the menu (with `active` marked) and returns the element the page goes into. */
