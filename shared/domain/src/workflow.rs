@@ -312,6 +312,30 @@ pub fn notice_op(app: &App, learner: &Learner) -> Option<(WriteOp, Mobile)> {
     Some((op, mobile))
 }
 
+/// Writes `ops` and, at their end, the notice count `to` (if any): the value and the number to
+/// notify once written. The count failing (the number had its notices for the day) is another
+/// try without a notice (`notify` turned off); anything else is as [`Step::of`].
+pub async fn transact_with_notice<T>(
+    app: &App,
+    mut ops: Vec<WriteOp>,
+    to: Option<(WriteOp, Mobile)>,
+    notify: &mut bool,
+    value: T,
+) -> Result<crate::store::Step<(T, Option<Mobile>)>, DomainError> {
+    use crate::store::{Step, StoreError};
+    let notice_index = to.as_ref().map(|(op, _)| {
+        ops.push(op.clone());
+        ops.len() - 1
+    });
+    match app.store.transact(ops).await {
+        Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == notice_index => {
+            *notify = false;
+            Ok(Step::Again)
+        }
+        written => Ok(Step::of(written, (value, to.map(|(_, m)| m)))?),
+    }
+}
+
 /// A decision's notice: `template` with its `{result}` filled in; best effort (logged, never an
 /// error of the decision). `what` names the record in the log (`registration`, `conversion`).
 pub async fn send_notice(

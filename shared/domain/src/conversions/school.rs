@@ -277,19 +277,9 @@ pub async fn decide(
         let mut a = before.clone();
         let converted = a.decide(&cmd, &staff.subject, app.today(), app.now_unix())?;
         let next = learner_after(&stored.learner, converted.is_some());
-        let mut ops = decision_ops(&item, &before, &a, converted.as_ref(), &stored, &next);
+        let ops = decision_ops(&item, &before, &a, converted.as_ref(), &stored, &next);
         let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
-        let notice_index = to.as_ref().map(|(op, _)| {
-            ops.push(op.clone());
-            ops.len() - 1
-        });
-        match app.store.transact(ops).await {
-            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == notice_index => {
-                notify = false;
-                Ok(Step::Again)
-            }
-            written => Ok(Step::of(written, (a, to.map(|(_, m)| m)))?),
-        }
+        workflow::transact_with_notice(app, ops, to, &mut notify, a).await
     })?;
     tracing::info!(conversion = %application.id, institution = %staff.institution, reviewer = %staff.subject, status = application.status.as_str(), "conversion decided");
     if let Some(mobile) = notice {

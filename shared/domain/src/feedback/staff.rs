@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::error::DomainError;
 use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Item, Step, StoreError};
+use crate::store::{Item, Step};
 use crate::values::lang::Lang;
 use crate::workflow::{self, LearnerView, Pointer, QueuePage};
 use serde::Serialize;
@@ -238,19 +238,8 @@ pub async fn reply(
             .then(|| workflow::notice_op(app, &learner.learner))
             .flatten()
             .filter(|_| ticket.take_notice(now));
-        let mut ops = ticket.change_ops(Some((&item, &before)), &m);
-        let notice_index = to.as_ref().map(|(op, _)| {
-            ops.push(op.clone());
-            ops.len() - 1
-        });
-        match app.store.transact(ops).await {
-            // The number had its notices for the day: reply without one.
-            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == notice_index => {
-                notify = false;
-                Ok(Step::Again)
-            }
-            written => Ok(Step::of(written, (ticket, to.map(|(_, m)| m)))?),
-        }
+        let ops = ticket.change_ops(Some((&item, &before)), &m);
+        workflow::transact_with_notice(app, ops, to, &mut notify, ticket).await
     })?;
     tracing::info!(feedback = %ticket.id, institution = %ticket.institution.code, staff = %staff.subject, desk = ?desk, notice = notice.is_some(), "feedback replied");
     if let Some(mobile) = notice {

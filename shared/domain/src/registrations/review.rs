@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::error::DomainError;
 use crate::store::retry::optimistic;
 use crate::store::schema;
-use crate::store::{Condition, Item, Step, StoreError, WriteOp};
+use crate::store::{Condition, Item, WriteOp};
 use crate::values::lang::Lang;
 use crate::workflow;
 use serde::Serialize;
@@ -120,17 +120,7 @@ pub async fn decide(
             });
         }
         let to = notify.then(|| workflow::notice_op(app, &next)).flatten();
-        let notice_index = to.as_ref().map(|(op, _)| {
-            ops.push(op.clone());
-            ops.len() - 1
-        });
-        match app.store.transact(ops).await {
-            Err(StoreError::ConditionFailed { index: Some(i) }) if Some(i) == notice_index => {
-                notify = false;
-                Ok(Step::Again)
-            }
-            written => Ok(Step::of(written, (reg, to.map(|(_, m)| m)))?),
-        }
+        workflow::transact_with_notice(app, ops, to, &mut notify, reg).await
     })?;
     tracing::info!(registration = %reg.id, institution = %staff.institution, reviewer = %staff.subject, status = reg.status.as_str(), "registration decided");
     if let Some(mobile) = notice {
