@@ -18,7 +18,8 @@
 //!   [`achievements`] (the query and the catalogue), [`import`] (schools' bulk loads),
 //!   [`uploads`] (evidence files through the file store), [`registrations`] (登记学习成果: the
 //!   learner registers, the school reviews), [`conversions`] (转换规则 and 成果转换: schools
-//!   publish rules, learners apply, schools decide), with what the last two share in
+//!   publish rules, learners apply, schools decide), [`feedback`] (问题反馈: learners ask their
+//!   school, which answers or forwards to the credit bank), with what the last three share in
 //!   [`workflow`]. Typed
 //!   commands in, a response or a [`DomainError`] out; a capability may call another's use cases
 //!   (all of them read the learner record of [`account`]).
