@@ -246,22 +246,19 @@ pub struct TicketsResponse {
 }
 
 /// `GET /feedback`: the learner's tickets (in one status, or all), newest first, and how many
-/// more they may file today: the tickets' query and the day's count, at once.
+/// more they may file today (the day's count read with the session): the tickets' query.
 pub async fn list(
     app: &App,
-    authed: &Authenticated,
+    token: &str,
     q: ListQuery,
     lang: Lang,
 ) -> Result<TicketsResponse, DomainError> {
+    let (day, _) = uploads::china_day(app);
+    let keys = |learner: &str| vec![(schema::feedback_quota_pk(learner), schema::day_sk(&day))];
+    let (authed, found) = session::require_with(app, token, Gate::ActiveLearner, &keys).await?;
     let learner = &authed.learner.learner;
     let prefix = schema::FEEDBACK_SK_PREFIX;
-    let (day, _) = uploads::china_day(app);
-    let quota_pk = schema::feedback_quota_pk(&learner.id_key);
-    let quota_sk = schema::day_sk(&day);
-    let (all, today) = futures::try_join!(
-        workflow::learner_requests::<Ticket>(app, &learner.id_key, prefix, q.status),
-        async { Ok(app.store.get(&quota_pk, &quota_sk).await?) },
-    )?;
+    let all = workflow::learner_requests::<Ticket>(app, &learner.id_key, prefix, q.status).await?;
     let (page, total_pages) = q.page_of(&all);
     Ok(TicketsResponse {
         items: page.iter().map(|t| TicketView::summary(t, lang)).collect(),
@@ -269,7 +266,7 @@ pub async fn list(
         page_size: q.page_size,
         total: all.len(),
         total_pages,
-        left_today: DAILY_TICKETS.saturating_sub(filed_today(today)?),
+        left_today: DAILY_TICKETS.saturating_sub(filed_today(found.into_iter().flatten().next())?),
     })
 }
 
