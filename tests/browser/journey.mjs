@@ -171,7 +171,11 @@ let passed = 0;
 let failed = 0;
 let browser;
 
+// JOURNEY_ONLY=<regex>: only the checks whose names match (while working on one screen).
+const ONLY = process.env.JOURNEY_ONLY ? new RegExp(process.env.JOURNEY_ONLY) : null;
+
 async function check(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const started = Date.now();
   try {
     await fn();
@@ -1955,6 +1959,8 @@ async function run() {
     await p.close();
   });
 
+  await feedbackJourneys();
+
   await check('360 px wide: 成果转换, 查看转换规则 and the school\'s rules without sideways scrolling; 成果转换 in English', async () => {
     const p = await openPage({ width: 360, height: 740 });
     const { page } = p;
@@ -1979,6 +1985,404 @@ async function run() {
     await staff.shot('64-school-rules-360');
     equal(await sidewaysOverflow(staff.page), 0, 'no sideways scrolling of the school\'s rules');
     await staff.close();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 问题反馈: the learner's tickets, the school's inbox and the credit bank's
+// ---------------------------------------------------------------------------------------------
+
+/** A registration filed through the API by the learner of `token`, one PNG as evidence: its id. */
+async function apiRegistration(token, institution, name) {
+  const auth = { authorization: `Bearer ${token}` };
+  const form = await api('POST', '/uploads', { fileName: 'evidence.png', contentType: 'image/png', size: PNG.length }, auth);
+  if (form.status !== 201) throw new Error(`POST /uploads: ${form.status} ${JSON.stringify(form.body)}`);
+  const data = new FormData();
+  for (const [k, v] of Object.entries(form.body.fields ?? {})) data.append(k, v);
+  data.append('file', new Blob([PNG], { type: 'image/png' }), 'evidence.png');
+  const posted = await fetch(new URL(form.body.url, API), { method: 'POST', body: data });
+  if (!posted.ok) throw new Error(`the upload: ${posted.status}`);
+  const r = await api('POST', '/achievement-registrations', {
+    institution, name, type: 'NON_ACADEMIC', subtype: 'VOCATIONAL_QUALIFICATION', issuer: '人力资源和社会保障局',
+    obtainedAt: '2024-05-01', evidence: [form.body.uploadId],
+  }, auth);
+  if (r.status !== 201) throw new Error(`POST /achievement-registrations: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id;
+}
+
+async function feedbackJourneys() {
+  // A learner of two schools with a registration at each; a learner with the day's five tickets.
+  const asker = activeLearner('冯悦');
+  const busy = activeLearner('曹宁');
+  const fb = {};
+  await check('问题反馈: the learners and their registrations, through the API', async () => {
+    await importRoll([{ idNumber: asker.idNumber, name: asker.name }], []);
+    for (const l of [asker, busy]) await importRoll([{ idNumber: l.idNumber, name: l.name }], [], DEMO_SCHOOL);
+    for (const l of [asker, busy]) await activate(l);
+    const token = (l) => apiLogin(l.idNumber, l.password).then((r) => r.body.token);
+    asker.token = await token(asker);
+    fb.demoReg = await apiRegistration(asker.token, DEMO_SCHOOL.code, '焊工职业资格证书(四级)');
+    fb.testReg = await apiRegistration(asker.token, TEST_SCHOOL.code, '茶艺师职业资格证书(五级)');
+    const busyToken = await token(busy);
+    for (let i = 1; i <= 5; i += 1) {
+      const r = await api('POST', '/feedback', {
+        institution: DEMO_SCHOOL.code, category: 'CONSULT', title: `第${i}个问题`, content: '这是今天提交的又一个问题。',
+      }, { authorization: `Bearer ${busyToken}` });
+      equal(r.status, 201, `ticket ${i} through the API`);
+    }
+  });
+
+  /** Logs `learner` in and opens 问题反馈 from the menu, its list loaded. */
+  async function openFeedback(p, learner) {
+    const { page } = p;
+    if (page.url() === 'about:blank') await page.goto('/');
+    else await page.evaluate(() => { location.hash = '#/login'; });
+    await page.waitForSelector('#login-title');
+    await login(p, learner.idNumber, learner.password);
+    await page.waitForURL(/#\/centre$/);
+    await page.waitForSelector('#total-credits');
+    await page.click('nav.menu a[href="#/feedback"]');
+    await page.waitForURL(/#\/feedback$/);
+    await page.waitForSelector('#fb-list[aria-busy="false"]');
+  }
+
+  /** Opens ticket `id` from 我的问题, its thread shown. */
+  async function openTicket(page, id) {
+    await page.click(`#fb-${id} .fb-open`);
+    await page.waitForSelector('#fb-detail-body #fb-thread');
+  }
+
+  /** The thread shown: [author label, kind, content] of each entry. */
+  function threadShown(page) {
+    return page.$$eval('#fb-thread > li', (lis) => lis.map((li) => [
+      li.querySelector('.fb-message__author').textContent, li.dataset.kind,
+      li.querySelector('.fb-message__content')?.textContent ?? null,
+    ]));
+  }
+
+  /** Signs in on institution.html as `institution`/`role` and opens 问题反馈 (PLATFORM: the only tab). */
+  async function feedbackDesk(p, institution, role) {
+    const { page } = p;
+    await page.goto('/institution.html');
+    await page.waitForSelector('#signin-title');
+    await page.fill('#dev-institution', institution);
+    await page.selectOption('#dev-role', role);
+    await page.click('#dev-signin');
+    await page.waitForSelector('#inst-title');
+    if (role !== 'PLATFORM') await page.click('#tab-feedback');
+    await page.waitForSelector('#fbq-table[aria-busy="false"]');
+  }
+
+  /** Opens ticket `id` in the inbox (showing `status`), its thread shown. */
+  async function openInbox(page, id, status) {
+    if (await page.inputValue('#fbq-status') !== status) {
+      await page.selectOption('#fbq-status', status);
+      await page.waitForSelector('#fbq-table[aria-busy="false"]');
+    }
+    await page.click(`#fbq-${id} .fbq-open`);
+    await page.waitForSelector('#fb-review-body #fb-thread');
+  }
+
+  /** Nothing of `markup` ran or became an element. */
+  async function noInjection(page, what) {
+    const state = await page.evaluate(() => ({
+      pwned: typeof window.__pwned,
+      images: document.querySelectorAll('img[src="x"]').length,
+      scripts: [...document.scripts].filter((s) => s.textContent.includes('__pwned')).length,
+    }));
+    equal(JSON.stringify(state), JSON.stringify({ pwned: 'undefined', images: 0, scripts: 0 }), `nothing injected on ${what}`);
+  }
+
+  const content = '我登记的焊工职业资格证书被退回了，请问还需要补充哪些材料？';
+  await check('问题反馈: a ticket about a registration with an attachment, the API\'s message at the title, then 我的问题 with its number; in English', async () => {
+    assert(fb.demoReg, 'no registration from the step before');
+    const p = await openPage();
+    const { page } = p;
+    p.allow('/feedback', 400);
+    await openFeedback(p, asker);
+    equal(await text(page, '#fb-title'), '问题反馈', 'title');
+    equal(await page.getAttribute('nav.menu a[href="#/feedback"]', 'aria-current'), 'page', 'menu item marked');
+    equal(await text(page, '#fb-left-today'), '今天还可提交 5 个问题（每天最多 5 个）', 'tickets left today, by the button');
+    equal(await unlabelled(page), '', 'inputs without a label');
+    const options = (sel) => page.$$eval(`${sel} option`, (os) => os.filter((o) => o.value).map((o) => [o.value, o.textContent]));
+    equal((await options('#fb-institution')).map(([v]) => v).sort().join(','), [DEMO_SCHOOL.code, TEST_SCHOOL.code].sort().join(','), 'the two schools');
+    equal((await options('#fb-category')).map(([, l]) => l).join(','), '咨询,投诉,建议,求助,其他', 'categories');
+    assert(await page.isDisabled('#fb-related'), 'no related choice before the school');
+    // The related choice follows the school.
+    await page.selectOption('#fb-institution', TEST_SCHOOL.code);
+    equal((await options('#fb-related')).map(([v]) => v).join(','), fb.testReg, 'the test school\'s registration only');
+    await page.selectOption('#fb-institution', DEMO_SCHOOL.code);
+    const related = await options('#fb-related');
+    equal(related.map(([v]) => v).join(','), fb.demoReg, 'the demo school\'s registration only');
+    assert(related[0][1].startsWith('成果登记：焊工职业资格证书(四级)'), `the option: ${related[0][1]}`);
+    // Nothing else filled: each field says so.
+    await page.click('#fb-submit');
+    await page.waitForSelector('#fb-category-error:not([hidden])');
+    for (const f of ['fb-category', 'fb-title-input', 'fb-content']) equal(await text(page, `#${f}-error`), '请填写此项', `${f} required`);
+    // Counters, and a title too short for the API: its message at the title.
+    await page.selectOption('#fb-category', 'HELP');
+    await page.fill('#fb-title-input', '证书');
+    equal(await text(page, '#fb-title-input-count'), '2/30', 'the title\'s counter');
+    await page.fill('#fb-content', content);
+    equal(await text(page, '#fb-content-count'), `${[...content].length}/600`, 'the text\'s counter');
+    await page.selectOption('#fb-related', fb.demoReg);
+    const uploaded = page.waitForResponse((r) => new URL(r.url()).pathname === '/_dev/files' && r.request().method() === 'POST');
+    await page.setInputFiles('#fb-files', { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+    equal((await uploaded).status(), 204, 'the attachment uploaded');
+    await page.waitForSelector('#fb-files-list .upload[data-state="done"]');
+    let answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/feedback' && r.request().method() === 'POST');
+    await page.click('#fb-submit');
+    let res = await answer;
+    equal(res.status(), 400, 'a two-character title');
+    const refused = (await res.json()).error;
+    equal(refused.field, 'title', 'the field named');
+    await page.waitForSelector('#fb-title-input-error:not([hidden])');
+    equal(await text(page, '#fb-title-input-error'), refused.message, 'shown at the title');
+    equal(await page.getAttribute('#fb-title-input', 'aria-invalid'), 'true', 'aria-invalid');
+    await p.shot('70-feedback-form');
+    fb.title = '焊工证书登记被退回怎么办';
+    await page.fill('#fb-title-input', fb.title);
+    answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/feedback' && r.request().method() === 'POST');
+    await page.click('#fb-submit');
+    res = await answer;
+    equal(res.status(), 201, 'POST /feedback');
+    const sent = res.request().postDataJSON();
+    equal(JSON.stringify([sent.institution, sent.category, sent.title, sent.content, sent.relatedId, sent.attachments.length]),
+      JSON.stringify([DEMO_SCHOOL.code, 'HELP', fb.title, content, fb.demoReg, 1]), 'the ticket sent');
+    const view = await res.json();
+    fb.ticket = view.id;
+    fb.no = view.ticketNo;
+    assert(/^FK\d{14}$/.test(fb.no), `ticket number ${fb.no}`);
+    await page.waitForSelector('#fb-done .alert');
+    assert((await text(page, '#fb-done')).includes(fb.no), 'the number said');
+    equal(await page.inputValue('#fb-title-input'), '', 'the form emptied');
+    equal((await page.$$('#fb-files-list .upload')).length, 0, 'no attachment left in the form');
+    await page.waitForSelector(`#fb-${fb.ticket}[data-status="SUBMITTED"]`);
+    const row = await text(page, `#fb-${fb.ticket}`);
+    assert(row.includes(fb.no) && row.includes(fb.title) && row.includes('待院校答复') && row.includes('求助'), `the row: ${row}`);
+    await page.waitForFunction(() => document.querySelector('#fb-left-today').textContent.includes('还可提交 4 个'));
+    await openTicket(page, fb.ticket);
+    equal(await text(page, '#fb-detail-no'), fb.no, 'number in the details');
+    equal(await text(page, '#fb-detail-related'), '成果登记：焊工职业资格证书(四级)', 'the related registration');
+    equal(await text(page, '#fb-attachments a'), 'screenshot.png', 'the attachment');
+    assert((await page.getAttribute('#fb-attachments a', 'href')).startsWith('/_dev/files?'), 'its read URL');
+    equal(JSON.stringify(await threadShown(page)), JSON.stringify([['学习者', 'MESSAGE', content]]), 'the thread');
+    assert(/^\d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}:\d{2}$/.test(await text(page, '#fb-thread time')), 'the time in zh-CN');
+    assert(await page.isVisible('#fb-reply'), 'a box to follow up');
+    await p.shot('71-feedback-submitted');
+    // English: the client's labels and the API's.
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#fb-title')?.textContent === 'Feedback');
+    await page.waitForSelector('#fb-list[aria-busy="false"]');
+    equal((await options('#fb-category')).map(([, l]) => l).join(','), 'Question,Complaint,Suggestion,Request for help,Other', 'categories in English');
+    equal(await text(page, '#fb-left-today'), '4 more questions today (at most 5 a day)', 'tickets left in English');
+    assert((await text(page, `#fb-${fb.ticket}`)).includes('Awaiting the school'), 'the status in English (from the API)');
+    await p.shot('72-feedback-en');
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.querySelector('#fb-title')?.textContent === '问题反馈');
+    await p.close();
+  });
+
+  await check('问题反馈: the sixth ticket of a day answered 429, said with the wait counted down; none left said by the button; 360 px wide', async () => {
+    const p = await openPage({ width: 360, height: 740 });
+    const { page } = p;
+    p.allow('/feedback', 429);
+    await openFeedback(p, busy);
+    equal(await text(page, '#fb-left-today'), '今天的 5 个问题已提交完，请明天再提交。', 'none left');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling');
+    await page.selectOption('#fb-category', 'OTHER');
+    await page.fill('#fb-title-input', '第六个问题');
+    await page.fill('#fb-content', '今天的第六个问题，应当被拒绝。');
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/feedback' && r.request().method() === 'POST');
+    await page.click('#fb-submit');
+    const res = await answer;
+    equal(res.status(), 429, 'the sixth ticket');
+    const error = (await res.json()).error;
+    equal(error.code, 'RATE_LIMITED', 'code');
+    await page.waitForSelector('#fb-form .alert--error:not([hidden])');
+    equal(await text(page, '#fb-form .alert--error'), error.message, 'the message shown');
+    await page.waitForSelector('#fb-limited:not([hidden])');
+    assert(/^\d+:\d\d(:\d\d)? 后可再提交$/.test(await text(page, '#fb-limited')), `the wait: ${await text(page, '#fb-limited')}`);
+    assert(await page.isDisabled('#fb-submit'), 'no sending while it waits');
+    equal(await page.inputValue('#fb-title-input'), '第六个问题', 'the text kept');
+    await p.shot('73-feedback-429-360');
+    equal(await sidewaysOverflow(page), 0, 'no sideways scrolling with the error');
+    await p.close();
+  });
+
+  await check('问题反馈: the school answers in time, the learner follows up, the school forwards it, the credit bank answers, the learner closes it with a rating', async () => {
+    assert(fb.ticket, 'no ticket from the step before');
+    const school = await openPage();
+    await feedbackDesk(school, DEMO_SCHOOL.code, 'REVIEWER');
+    const s = school.page;
+    equal(await text(s, '#inst-title'), '问题反馈', 'title of the tab');
+    equal(await s.inputValue('#fbq-status'), 'SUBMITTED', 'awaiting the school first');
+    equal(await unlabelled(s), '', 'inputs without a label');
+    const row = await text(s, `#fbq-${fb.ticket}`);
+    assert(row.includes(fb.no) && row.includes(asker.name) && row.includes(fb.title) && row.includes('求助'), `inbox row: ${row}`);
+    assert(/剩余 \d+ 天 \d+ 小时/.test(row) && row.includes('前'), `time left and due time: ${row}`);
+    equal(await s.getAttribute(`#fbq-${fb.ticket} .fb-limit`, 'data-overdue'), 'false', 'not overdue');
+    equal(await text(s, `#fbq-${fb.ticket} .fbq-open`), '处理', 'the button');
+    await openInbox(s, fb.ticket, 'SUBMITTED');
+    equal(await text(s, '#fb-detail-learner-name'), asker.name, 'the learner');
+    equal(await text(s, '#fb-attachments a'), 'screenshot.png', 'the attachment');
+    assert((await text(s, '#fb-detail-limit')).includes('剩余'), 'time left in the details');
+    equal(JSON.stringify(await threadShown(s)), JSON.stringify([['学习者', 'MESSAGE', content]]), 'the question');
+    const reply = '请在证书查询网站截图后重新登记，截图需显示证书编号。';
+    const seen = (await outbox(asker.mobile)).length;
+    await s.click('#fb-answer-submit');
+    await s.waitForSelector('#fb-answer-text-error:not([hidden])');
+    await s.fill('#fb-answer-text', reply);
+    equal(await text(s, '#fb-answer-text-count'), `${[...reply].length}/600`, 'the counter');
+    await school.shot('74-school-feedback');
+    let answer = s.waitForResponse((r) => r.url().endsWith('/messages'));
+    await s.click('#fb-answer-submit');
+    equal(JSON.stringify((await answer).request().postDataJSON()), JSON.stringify({ content: reply }), 'the reply sent');
+    await s.waitForSelector('#fb-review-done .alert');
+    assert((await text(s, '#fb-review-done')).includes('已答复'), 'replied said');
+    await s.waitForFunction(() => document.querySelector('#fb-detail-status')?.textContent === '已答复');
+    assert((await text(s, '#fb-detail-limit')).includes('已于'), 'answered in time');
+    await s.waitForFunction((id) => !document.querySelector(`#fbq-${id}`), fb.ticket);
+    const notice = (await outbox(asker.mobile)).slice(seen);
+    assert(notice.some((m) => m.text.includes(fb.no)), `the learner's notice: ${JSON.stringify(notice)}`);
+
+    // The learner sees the answer and follows up.
+    const p = await openPage();
+    const { page } = p;
+    await openFeedback(p, asker);
+    await page.waitForSelector(`#fb-${fb.ticket}[data-status="REPLIED"]`);
+    await openTicket(page, fb.ticket);
+    equal(JSON.stringify((await threadShown(page))[1]), JSON.stringify(['院校', 'MESSAGE', reply]), 'the school\'s answer');
+    const more = '已按要求截图，但网站查不到这个证书编号，怎么办？';
+    answer = page.waitForResponse((r) => r.url().endsWith('/messages'));
+    await page.fill('#fb-reply-text', more);
+    await page.click('#fb-reply-submit');
+    equal((await answer).status(), 200, 'POST /feedback/{id}/messages');
+    await page.waitForSelector('#fb-detail-done .alert');
+    await page.waitForFunction(() => document.querySelectorAll('#fb-thread > li').length === 3);
+    equal(await text(page, '#fb-detail-status'), '待院校答复', 'waiting for the school again');
+    await page.waitForSelector(`#fb-${fb.ticket}[data-status="SUBMITTED"]`);
+    await p.shot('75-feedback-follow-up');
+
+    // The school forwards it with a note; no more answers from the school.
+    await s.click('#fbq-refresh');
+    await s.waitForSelector('#fbq-table[aria-busy="false"]');
+    await openInbox(s, fb.ticket, 'SUBMITTED');
+    const note = '证书编号需平台向发证机构核验，请平台协助。';
+    answer = s.waitForResponse((r) => r.url().endsWith('/forward'));
+    await s.fill('#fb-forward-text', note);
+    await s.click('#fb-forward-submit');
+    equal(JSON.stringify((await answer).request().postDataJSON()), JSON.stringify({ note }), 'the forwarding sent');
+    await s.waitForFunction(() => document.querySelector('#fb-detail-status')?.textContent === '已转平台处理');
+    await s.waitForSelector('#fb-review-note');
+    assert(!(await s.$('#fb-answer')) && !(await s.$('#fb-forward')), 'no answer or forwarding any more');
+    equal(JSON.stringify((await threadShown(s))[3]), JSON.stringify(['院校', 'FORWARD', note]), 'the note in the school\'s thread');
+    await school.shot('76-school-feedback-forwarded');
+    await school.close();
+
+    // The credit bank: only its inbox, forwarded first; it answers.
+    const bank = await openPage();
+    const b = bank.page;
+    await feedbackDesk(bank, 'NCB', 'PLATFORM');
+    equal(await b.$$eval('.tabs__item', (as) => as.map((a) => a.id).join(',')), 'tab-feedback', 'only the feedback tab');
+    equal(await b.inputValue('#fbq-status'), 'FORWARDED', 'forwarded first');
+    const line = await text(b, `#fbq-${fb.ticket}`);
+    assert(line.includes(fb.no) && line.includes(DEMO_SCHOOL.name), `the platform's row: ${line}`);
+    await openInbox(b, fb.ticket, 'FORWARDED');
+    equal(JSON.stringify((await threadShown(b))[3]), JSON.stringify(['院校', 'FORWARD', note]), 'the note for the credit bank');
+    assert(!(await b.$('#fb-forward')), 'no forwarding from the credit bank');
+    const bankReply = '已向发证机构核验，证书有效。请重新登记并在备注中注明本问题编号。';
+    answer = b.waitForResponse((r) => r.url().endsWith('/messages'));
+    await b.fill('#fb-answer-text', bankReply);
+    await b.click('#fb-answer-submit');
+    equal(new URL((await answer).url()).pathname, `/platform/feedback/${fb.ticket}/messages`, 'the credit bank\'s route');
+    await b.waitForFunction(() => document.querySelector('#fb-detail-status')?.textContent === '已答复');
+    await bank.shot('77-platform-feedback');
+    await bank.close();
+
+    // The learner: every answer, the forwarding without its note; closed with a rating of 5.
+    await page.click('#fb-detail-refresh');
+    await page.waitForFunction(() => document.querySelectorAll('#fb-thread > li').length === 5);
+    const shown = await threadShown(page);
+    equal(JSON.stringify(shown.slice(3)), JSON.stringify([
+      ['院校', 'FORWARD', '院校已将问题转交学分银行平台处理。'], ['学分银行平台', 'MESSAGE', bankReply],
+    ]), 'the forwarding and the credit bank\'s answer');
+    assert(!(await text(page, '#fb-thread')).includes(note), 'the note is not the learner\'s to read');
+    await page.click('#fb-close');
+    await page.click('#fb-close-no');
+    assert(await page.isHidden('#fb-close-confirm'), 'cancelled');
+    await page.click('#fb-close');
+    await page.check('#fb-rating-5');
+    await p.shot('78-feedback-close');
+    answer = page.waitForResponse((r) => r.url().endsWith('/close'));
+    await page.click('#fb-close-yes');
+    equal(JSON.stringify((await answer).request().postDataJSON()), '{"rating":5}', 'the closing sent');
+    await page.waitForFunction(() => document.querySelector('#fb-detail-status')?.textContent === '已关闭');
+    await page.waitForSelector('#fb-closed-note');
+    assert(!(await page.$('#fb-reply')) && !(await page.$('#fb-close')), 'no follow-up or closing once closed');
+    equal(await text(page, '#fb-detail-rating'), '5 分（满分 5 分）', 'the rating');
+    assert((await text(page, '#fb-thread > li:last-child')).includes('评价：5 分'), 'the closing in the thread');
+    await page.waitForSelector(`#fb-${fb.ticket}[data-status="CLOSED"]`);
+    await p.shot('79-feedback-closed');
+    await p.close();
+  });
+
+  await check('问题反馈: markup in a title, a text, a file name and a note is shown as text to the learner, the school and the credit bank, and never runs', async () => {
+    const title = '<img src=x onerror=__pwned=1>';
+    const markup = '看这里 <img src=x onerror="window.__pwned=1"> 和 <script>window.__pwned=1</script> 结束';
+    const fileName = '<img src=x onerror=__pwned=1>.png';
+    const p = await openPage();
+    const { page } = p;
+    await openFeedback(p, asker);
+    await page.selectOption('#fb-institution', DEMO_SCHOOL.code);
+    await page.selectOption('#fb-category', 'COMPLAINT');
+    await page.fill('#fb-title-input', title);
+    await page.fill('#fb-content', markup);
+    await page.setInputFiles('#fb-files', { name: fileName, mimeType: 'image/png', buffer: PNG });
+    await page.waitForSelector('#fb-files-list .upload[data-state="done"]');
+    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/feedback' && r.request().method() === 'POST');
+    await page.click('#fb-submit');
+    const res = await answer;
+    equal(res.status(), 201, 'POST /feedback with markup');
+    const id = (await res.json()).id;
+    await page.waitForSelector(`#fb-${id}`);
+    equal(await text(page, `#fb-${id} .fb-item__title`), title, 'the title as text in the list');
+    await openTicket(page, id);
+    await noInjection(page, 'the learner\'s thread');
+    equal(await text(page, '#fb-detail-title-text'), title, 'the title as text in the details');
+    equal(await text(page, '#fb-thread .fb-message__content'), markup, 'the text as text');
+    equal(await text(page, '#fb-attachments a'), fileName, 'the file name as text');
+    assert(await page.getByText(markup, { exact: true }).isVisible(), 'the literal text visible');
+    await noInjection(page, 'the learner\'s thread, once shown');
+    await p.shot('80-feedback-markup');
+    await p.close();
+
+    const school = await openPage();
+    const s = school.page;
+    await feedbackDesk(school, DEMO_SCHOOL.code, 'REVIEWER');
+    equal(await text(s, `#fbq-${id} .fb-col-title`).then((v) => v.replace('投诉', '')), title, 'the title as text in the inbox');
+    await noInjection(s, 'the school\'s inbox');
+    await openInbox(s, id, 'SUBMITTED');
+    await noInjection(s, 'the school\'s thread');
+    equal(await text(s, '#fb-thread .fb-message__content'), markup, 'the text as text for the school');
+    assert(await s.getByText(markup, { exact: true }).isVisible(), 'the literal text visible to the school');
+    equal(await text(s, '#fb-attachments a'), fileName, 'the file name as text for the school');
+    const note = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">';
+    await s.fill('#fb-forward-text', note);
+    await s.click('#fb-forward-submit');
+    await s.waitForFunction(() => document.querySelectorAll('#fb-thread > li').length === 2);
+    equal(await text(s, '#fb-thread > li:last-child .fb-message__content'), note, 'the note as text');
+    await noInjection(s, 'the school\'s thread, forwarded');
+    await school.shot('81-school-feedback-markup');
+    await school.close();
+
+    const bank = await openPage();
+    await feedbackDesk(bank, 'NCB', 'PLATFORM');
+    await openInbox(bank.page, id, 'FORWARDED');
+    equal(await text(bank.page, '#fb-detail-title-text'), title, 'the title as text for the credit bank');
+    equal(await text(bank.page, '#fb-thread > li:last-child .fb-message__content'), note, 'the note as text for the credit bank');
+    await noInjection(bank.page, 'the credit bank\'s thread');
+    await bank.close();
   });
 }
 

@@ -11,6 +11,7 @@ import centre from './centre.js';
 import achievements from './achievements.js';
 import register from './register.js';
 import conversion from './conversion.js';
+import feedback from './feedback.js';
 import rules from './rules.js';
 import manual from './manual.js';
 import settings from './settings.js';
@@ -23,6 +24,7 @@ const ROUTES = {
   '/achievements': { view: achievements, auth: true },
   '/register': { view: register, auth: true },
   '/conversion': { view: conversion, auth: true },
+  '/feedback': { view: feedback, auth: true },
   // 查看转换规则: public (GET /conversion-rules takes no token).
   '/rules': { view: rules, auth: false },
   // 操作手册: static help, with or without a login.

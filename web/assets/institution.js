@@ -1,14 +1,16 @@
 // The school's page (institution.html): sign-in (the user pool's hosted UI, or locally the dev
-// server's token form), then three tabs: the queue of registrations and the decisions
-// (review.js, the first), the school's conversion rules (#/rules, school-rules.js) and the
-// conversion applications (#/conversions, school-conversions.js). It shares api.js, dom.js and
-// i18n.js with the learner's client, with a session of its own.
+// server's token form), then four tabs: the queue of registrations and the decisions
+// (review.js, the first), the school's conversion rules (#/rules, school-rules.js), the
+// conversion applications (#/conversions, school-conversions.js) and 问题反馈 (#/feedback,
+// school-feedback.js; the only tab of the credit bank's staff, role PLATFORM). It shares
+// api.js, dom.js and i18n.js with the learner's client, with a session of its own.
 
 import { loadConfig, onSessionProblems, session } from './api.js';
 import { alertBox, field, h } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import review from './review.js';
 import schoolConversions from './school-conversions.js';
+import schoolFeedback from './school-feedback.js';
 import schoolRules from './school-rules.js';
 import {
   SignInError, claims, devSignIn, finishHostedSignIn, signOut, signedIn, startHostedSignIn, useStaffSession,
@@ -19,15 +21,21 @@ let config = {};
 let notice = null; // a message for the next view: {kind, text}
 let rendering = 0;
 
-// The tabs, by the address's hash: the registrations first.
+// The tabs, by the address's hash: the registrations first. A school's reviewer has them all;
+// the credit bank's staff (PLATFORM) only 问题反馈, its own inbox.
 const TABS = [
   { id: 'registrations', hash: '', title: 'inst.title', view: review },
   { id: 'rules', hash: '#/rules', title: 'inst.rules.title', view: schoolRules },
   { id: 'conversions', hash: '#/conversions', title: 'inst.conv.title', view: schoolConversions },
+  { id: 'feedback', hash: '#/feedback', title: 'inst.fb.title', view: schoolFeedback, roles: ['REVIEWER', 'PLATFORM'] },
 ];
 
-function currentTab() {
-  return TABS.find((tab) => tab.hash && tab.hash === location.hash) ?? TABS[0];
+function tabsOf(role) {
+  return TABS.filter((tab) => (tab.roles ?? ['REVIEWER']).includes(role));
+}
+
+function currentTab(tabs) {
+  return tabs.find((tab) => tab.hash && tab.hash === location.hash) ?? tabs[0];
 }
 
 function noticeBox() {
@@ -66,9 +74,10 @@ function render() {
 /** Signed in: who, the tabs, and the tab the address names. */
 function staffHome(root, ctx) {
   const who = ctx.claims;
-  const tab = currentTab();
+  const mine = tabsOf(who['custom:role'] ?? 'REVIEWER');
+  const tab = currentTab(mine);
   const tabs = h('nav', { class: 'tabs', 'aria-label': t('inst.tabs') }, h('ul', { class: 'tabs__list' },
-    TABS.map((each) => h('li', {}, h('a', {
+    mine.map((each) => h('li', {}, h('a', {
       class: 'tabs__item', id: `tab-${each.id}`, href: each.hash || '#/',
       'aria-current': each === tab ? 'page' : null,
     }, t(`inst.tab.${each.id}`))))));

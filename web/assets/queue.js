@@ -1,7 +1,7 @@
-// What the school's two review tabs share (登记审核 and 成果转换审核): the queue of one status,
-// paged by hasMore, beside the record opened, with the decision form under it. Each tab gives its
-// ids, columns, row and detail; a decision someone else made first answers 409 STATE_CONFLICT,
-// which the tab's form shows as 已被处理，请刷新.
+// What the school's review tabs share (登记审核, 成果转换审核, and the 问题反馈 inbox): the queue of
+// one status, paged by hasMore, beside the record opened, with the decision form (or the reply)
+// under it. Each tab gives its ids, columns, row and detail; a decision someone else made first
+// answers 409 STATE_CONFLICT, which the tab's form shows as 已被处理，请刷新.
 
 import { request } from './api.js';
 import { alertBox, field, h } from './dom.js';
@@ -24,8 +24,10 @@ export async function call(ctx, method, path, options) {
 }
 
 /**
- * A review tab: `queue` ({ prefix, title, empty, base, statuses, columns, row }) beside `detail`
- * ({ ids: { panel, title, body, close, done }, title, render(view, { reopen, decided, refresh }) }).
+ * A review tab: `queue` ({ prefix, title, empty, base, statuses, columns, row, filterLabel?
+ * and openKey(row)? (text keys of the status filter and of a row's button) }) beside `detail`
+ * ({ ids: { panel, title, body, close, done }, title, render(view, { reopen, decided(after,
+ * said?), refresh }) }): `said` replaces the decision's line (已提交审核结论：…).
  */
 export function reviewTab(root, ctx, { queue, detail }) {
   const shown = detailPanel(ctx, detail, queue, { onDecided: () => list.load() });
@@ -37,7 +39,7 @@ export function reviewTab(root, ctx, { queue, detail }) {
 function queuePanel(ctx, q, { onOpen }) {
   const id = (name) => `${q.prefix}-${name}`;
   const status = field({
-    id: id('status'), label: t('inst.filter.status'), labelClass: 'filter__label',
+    id: id('status'), label: t(q.filterLabel ?? 'inst.filter.status'), labelClass: 'filter__label',
     control: h('select', {}, q.statuses.map((s) => h('option', { value: s }, t(`status.${s}`)))),
   });
   const error = alertBox('error');
@@ -81,7 +83,7 @@ function queuePanel(ctx, q, { onOpen }) {
       type: 'button', class: `button button--secondary button--small ${id('open')}`,
       'aria-label': t('inst.open.label', { name: q.name(item), learner: item.learner.name }),
       onclick: () => onOpen(item.id),
-    }, t(item.status === 'PENDING' ? 'inst.open.review' : 'inst.open.view'))));
+    }, t(q.openKey?.(item) ?? (item.status === 'PENDING' ? 'inst.open.review' : 'inst.open.view')))));
     tbody.replaceChildren(...(answer.items.length ? answer.items.map(row)
       : [h('tr', {}, h('td', { colspan: String(q.columns.length), class: 'table__empty' }, t(q.empty)))]));
     table.firstChild.setAttribute('aria-busy', 'false');
@@ -109,8 +111,8 @@ function detailPanel(ctx, d, q, { onDecided }) {
     opener: (id) => `#${q.prefix}-${CSS.escape(id)} .${q.prefix}-open`,
     render: (view, { reopen }) => d.render(view, {
       reopen,
-      decided: (after) => {
-        shown.done.show(t('inst.decided', { status: after.statusLabel }));
+      decided: (after, said) => {
+        shown.done.show(said ?? t('inst.decided', { status: after.statusLabel }));
         onDecided();
         shown.open(view.id, { focus: false, keepDone: true });
       },

@@ -8,7 +8,7 @@ const MENU = [
   { key: 'menu.centre', href: '#/centre', id: 'centre' },
   { key: 'menu.achievements', href: '#/achievements', id: 'achievements' },
   // No routes behind these yet: shown, not usable.
-  { key: 'menu.feedback' },
+  { key: 'menu.feedback', href: '#/feedback', id: 'feedback' },
   { key: 'menu.conversion', href: '#/conversion', id: 'conversion' },
   { key: 'menu.settings', href: '#/settings', id: 'settings' },
   { key: 'menu.manual', href: '#/manual', id: 'manual' },

@@ -77,20 +77,21 @@ export function postFile(form, file, progress) {
 
 /**
  * The evidence field: a file input, one row per file (name, size, progress bar, remove), one
- * polite live region for what happens to them, and the field's error line.
+ * polite live region for what happens to them, and the field's error line. `max` files at most
+ * (5); `label` and `hint` replace the evidence's texts (问题反馈's attachments).
  * {wrap, input, setError, ids(), uploading(), failed(), keep(evidence), clear()}.
  */
-export function evidencePicker({ id }) {
+export function evidencePicker({ id, max = MAX_FILES, label = t('upload.label'), hint: hintText = t('upload.hint', { n: max }) }) {
   const input = h('input', {
     id, name: id, type: 'file', multiple: true,
     accept: 'image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf',
   });
-  const hint = h('p', { class: 'hint', id: `${id}-hint` }, t('upload.hint', { n: MAX_FILES }));
+  const hint = h('p', { class: 'hint', id: `${id}-hint` }, hintText);
   const list = h('ul', { class: 'uploads', id: `${id}-list`, 'aria-label': t('upload.list') });
   const live = h('p', { class: 'sr-only', id: `${id}-status`, role: 'status' });
   const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
   const wrap = h('div', { class: 'field', id: `${id}-field` },
-    h('label', { for: id, class: 'field__label' }, t('upload.label')), hint, input, list, live, error);
+    h('label', { for: id, class: 'field__label' }, label), hint, input, list, live, error);
   const rows = [];
 
   const setError = (message) => {
@@ -189,8 +190,8 @@ export function evidencePicker({ id }) {
     for (const file of chosen) {
       const why = refusal(file);
       if (why) problems.push(why);
-      else if (rows.length >= MAX_FILES) {
-        problems.push(t('upload.tooMany', { n: MAX_FILES }));
+      else if (rows.length >= max) {
+        problems.push(t('upload.tooMany', { n: max }));
         break;
       } else upload(addRow({ file, name: file.name, size: file.size, state: 'new' }));
     }
