@@ -1,5 +1,6 @@
 // Start: read config.json, then show the page the hash names (#/login, #/forgot, #/profile,
-// #/centre, #/achievements, #/register, #/conversion, #/settings; #/rules with or without a login).
+// #/centre, #/achievements, #/register, #/conversion, #/feedback, #/settings; #/rules and #/manual
+// with or without a login).
 
 import { loadConfig, onSessionProblems, request, session } from './api.js';
 import { h } from './dom.js';

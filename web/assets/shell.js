@@ -7,7 +7,6 @@ import { t } from './i18n.js';
 const MENU = [
   { key: 'menu.centre', href: '#/centre', id: 'centre' },
   { key: 'menu.achievements', href: '#/achievements', id: 'achievements' },
-  // No routes behind these yet: shown, not usable.
   { key: 'menu.feedback', href: '#/feedback', id: 'feedback' },
   { key: 'menu.conversion', href: '#/conversion', id: 'conversion' },
   { key: 'menu.settings', href: '#/settings', id: 'settings' },
