@@ -316,6 +316,8 @@ app_test!(the_sixth_ticket_of_a_day_is_refused, |app| {
     );
     let retry = r.body["error"]["retryAfter"].as_u64().unwrap();
     assert!((1..=86_400).contains(&retry), "{retry}");
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("今日已提交 5 个问题"), "{message}");
     let list = app.get("/feedback", Some(&a.token)).await;
     assert_eq!(
         (list.body["total"].as_u64(), list.body["leftToday"].as_u64()),

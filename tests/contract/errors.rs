@@ -22,6 +22,14 @@ fn every_error() -> Vec<ApiError> {
         DomainError::PasswordWeak(WeakReason::Common),
         DomainError::MobileTaken,
         DomainError::RateLimited { retry_after: 30 },
+        DomainError::DailyLimit {
+            what: domain::error::Daily::Tickets,
+            retry_after: 3600,
+        },
+        DomainError::DailyLimit {
+            what: domain::error::Daily::Uploads,
+            retry_after: 60,
+        },
         DomainError::Forbidden,
         DomainError::NotFound,
         DomainError::StateConflict,
@@ -59,6 +67,7 @@ fn every_error() -> Vec<ApiError> {
             | DomainError::PasswordWeak(_)
             | DomainError::MobileTaken
             | DomainError::RateLimited { .. }
+            | DomainError::DailyLimit { .. }
             | DomainError::Forbidden
             | DomainError::NotFound
             | DomainError::StateConflict

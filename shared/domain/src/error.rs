@@ -35,6 +35,15 @@ pub enum Subject {
     Conversion,
 }
 
+/// What a learner may do only so many times a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Daily {
+    /// Upload forms (`crate::uploads::DAILY_UPLOADS`).
+    Uploads,
+    /// New feedback tickets (`crate::feedback::DAILY_TICKETS`).
+    Tickets,
+}
+
 /// Why a new password was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeakReason {
@@ -102,6 +111,9 @@ pub enum DomainError {
     /// Too many requests of one kind from one client address.
     #[error("rate limited for {retry_after}s")]
     RateLimited { retry_after: u64 },
+    /// A learner's daily allowance of something is used up (until the next day in China).
+    #[error("daily limit of {what:?}, retry in {retry_after}s")]
+    DailyLimit { what: Daily, retry_after: u64 },
     /// Signed in, but not allowed here (a staff role the route does not admit).
     #[error("forbidden")]
     Forbidden,

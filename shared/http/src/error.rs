@@ -2,7 +2,7 @@
 //! English on request) and `Retry-After`. Domain errors come in unchanged; the edge adds only
 //! what is about HTTP itself (bodies, media types, routes, headers).
 
-use domain::error::{DomainError, Problem, Subject, WeakReason};
+use domain::error::{Daily, DomainError, Problem, Subject, WeakReason};
 use domain::import::RecordProblem;
 use domain::Lang;
 use lambda_http::http::StatusCode;
@@ -69,7 +69,8 @@ impl ApiError {
             AccountLocked { .. }
             | SmsCooldown { .. }
             | SmsLimitExceeded { .. }
-            | RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | RateLimited { .. }
+            | DailyLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,7 +101,7 @@ impl ApiError {
             IdValidityInvalid => "ID_VALIDITY_INVALID",
             PasswordWeak(_) => "PASSWORD_WEAK",
             MobileTaken => "MOBILE_TAKEN",
-            RateLimited { .. } => "RATE_LIMITED",
+            RateLimited { .. } | DailyLimit { .. } => "RATE_LIMITED",
             Forbidden => "FORBIDDEN",
             NotFound => "NOT_FOUND",
             StateConflict => "STATE_CONFLICT",
@@ -120,7 +121,8 @@ impl ApiError {
             DomainError::AccountLocked { retry_after }
             | DomainError::SmsCooldown { retry_after }
             | DomainError::SmsLimitExceeded { retry_after }
-            | DomainError::RateLimited { retry_after } => Some((*retry_after).max(1)),
+            | DomainError::RateLimited { retry_after }
+            | DomainError::DailyLimit { retry_after, .. } => Some((*retry_after).max(1)),
             DomainError::Unavailable(_) => Some(1),
             _ => None,
         }
@@ -210,6 +212,27 @@ impl ApiError {
                     wait_text(*retry_after, lang)
                 ),
             },
+            DailyLimit { what, retry_after } => {
+                let wait = wait_text(*retry_after, lang);
+                match (what, lang) {
+                    (Daily::Uploads, Lang::Zh) => format!(
+                        "今日已申请上传 {} 个文件，达到每日上限，请 {wait}后再试",
+                        domain::uploads::DAILY_UPLOADS
+                    ),
+                    (Daily::Uploads, Lang::En) => format!(
+                        "You have asked to upload {} files today, the most a day; try again in {wait}",
+                        domain::uploads::DAILY_UPLOADS
+                    ),
+                    (Daily::Tickets, Lang::Zh) => format!(
+                        "今日已提交 {} 个问题，达到每日上限，请 {wait}后再试",
+                        domain::feedback::DAILY_TICKETS
+                    ),
+                    (Daily::Tickets, Lang::En) => format!(
+                        "You have asked {} questions today, the most a day; try again in {wait}",
+                        domain::feedback::DAILY_TICKETS
+                    ),
+                }
+            }
             Forbidden => s("无权执行此操作", "You are not allowed to do this"),
             NotFound => s("请求的资源不存在", "No such resource"),
             StateConflict => s(

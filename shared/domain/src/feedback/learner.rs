@@ -10,7 +10,7 @@ use super::{
 use crate::account::learner::{Learner, School};
 use crate::account::session::{self, Authenticated, Gate};
 use crate::app::App;
-use crate::error::{DomainError, Problem};
+use crate::error::{Daily, DomainError, Problem};
 use crate::store::retry::optimistic;
 use crate::store::schema;
 use crate::store::{Condition, Item, Step, StoreError, WriteOp};
@@ -119,14 +119,20 @@ pub async fn submit(
         let related = related(&mut got, &cmd)?;
         let retry_after = (uploads::china_day(app).1 - app.now_unix()).max(1) as u64;
         if filed_today(got.next().flatten())? >= DAILY_TICKETS {
-            return Err(DomainError::RateLimited { retry_after });
+            return Err(DomainError::DailyLimit {
+                what: Daily::Tickets,
+                retry_after,
+            });
         }
         let attachments = uploads::keep(app, ATTACHMENTS, &uploads, &mut kept).await?;
         let (ticket, first) = new_ticket(app, learner, &school, &cmd, related, attachments);
         let (ops, quota, number) = creation_ops(app, &ticket, &first, &uploads);
         match app.store.transact(ops).await {
             Err(StoreError::ConditionFailed { index: Some(i) }) if i == quota => {
-                Err(DomainError::RateLimited { retry_after })
+                Err(DomainError::DailyLimit {
+                    what: Daily::Tickets,
+                    retry_after,
+                })
             }
             // Another ticket took the number: the next try draws another.
             Err(StoreError::ConditionFailed { index: Some(i) }) if i == number => Ok(Step::Again),

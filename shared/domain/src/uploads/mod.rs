@@ -163,7 +163,8 @@ pub async fn create(
     optimistic!("issue an upload form", |_| {
         match app.store.transact(ops.clone()).await {
             // The day's count is full.
-            Err(StoreError::ConditionFailed { index: Some(1) }) => Err(DomainError::RateLimited {
+            Err(StoreError::ConditionFailed { index: Some(1) }) => Err(DomainError::DailyLimit {
+                what: crate::error::Daily::Uploads,
                 retry_after: (next_day - app.now_unix()).max(1) as u64,
             }),
             // The record exists: an earlier attempt of this very transaction was written (an
