@@ -153,11 +153,15 @@ app_test!(
             .get("/platform/feedback?status=FORWARDED", Some(&platform))
             .await;
         assert_eq!(queue.status, 200, "{:?}", queue.body);
-        assert!(queue.body["items"]
+        let line = queue.body["items"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|i| i["id"] == id.as_str()));
+            .find(|i| i["id"] == id.as_str())
+            .expect("the forwarded ticket in the credit bank's inbox");
+        // The credit bank's own limit runs from the forwarding.
+        let left = line["answerLimit"]["secondsLeft"].as_i64().unwrap();
+        assert!((3 * 86_400..=5 * 86_400).contains(&left), "{left}");
         let seen = app
             .get(&format!("/platform/feedback/{id}"), Some(&platform))
             .await;
@@ -174,6 +178,7 @@ app_test!(
             (r.status, r.body["status"].as_str()),
             (200, Some("REPLIED"))
         );
+        assert!(r.body["answerLimit"]["answeredAt"].is_string());
         assert_eq!(app.sms_to(&mobile).await.len(), notices_before + 1);
 
         // The learner sees every reply (not the note to the credit bank), and closes it with a rating.

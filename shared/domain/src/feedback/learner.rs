@@ -178,8 +178,8 @@ fn new_ticket(
         rating: None,
         submitted_ms: now_ms,
         waiting_ms: now_ms,
-        answer_due: super::answer_due(now, app.accounts.feedback_answer_days),
-        first_answered_at: None,
+        school_deadline: super::Deadline::after(now, app.accounts.feedback_answer_days),
+        platform_deadline: None,
         last_notice_at: None,
         updated_at: now,
     };

@@ -222,13 +222,37 @@ pub struct Ticket {
     pub submitted_ms: i64,
     /// Milliseconds: when it began waiting for its handler (the inboxes are ordered by it).
     pub waiting_ms: i64,
-    /// When the school's first answer is due (working days after filing).
-    pub answer_due: i64,
+    /// The school's first answer: due working days after filing.
+    pub school_deadline: Deadline,
+    /// The credit bank's first answer: due working days after forwarding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_answered_at: Option<i64>,
+    pub platform_deadline: Option<Deadline>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_notice_at: Option<i64>,
     pub updated_at: i64,
+}
+
+/// When a desk's first answer is due, and when it came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deadline {
+    pub due: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<i64>,
+}
+
+impl Deadline {
+    /// `days` working days from `from`.
+    pub fn after(from: i64, days: u32) -> Deadline {
+        Deadline {
+            due: answer_due(from, days),
+            answered_at: None,
+        }
+    }
+
+    fn answered(&mut self, now: i64) {
+        self.answered_at.get_or_insert(now);
+    }
 }
 
 /// The moment `days` working days (Monday to Friday, China Standard Time) after `from`: the same
@@ -324,12 +348,22 @@ impl Ticket {
         }
         let m = self.message(now, author, by, Kind::Message, content)?;
         self.status = Status::Replied;
-        self.first_answered_at.get_or_insert(now);
+        match &mut self.platform_deadline {
+            Some(d) if author == Author::Platform => d.answered(now),
+            _ => self.school_deadline.answered(now),
+        }
         Ok(m)
     }
 
-    /// The school passes the ticket to the credit bank, with a note for it.
-    pub fn forward(&mut self, now_ms: i64, by: &str, note: String) -> Result<Message, DomainError> {
+    /// The school passes the ticket to the credit bank, with a note for it: that is the school's
+    /// answer, and the credit bank's first answer is due `days` working days later.
+    pub fn forward(
+        &mut self,
+        now_ms: i64,
+        by: &str,
+        note: String,
+        days: u32,
+    ) -> Result<Message, DomainError> {
         if self.forwarded {
             return Err(DomainError::StateConflict);
         }
@@ -338,7 +372,8 @@ impl Ticket {
         self.forwarded = true;
         self.status = Status::Forwarded;
         self.waiting_ms = now_ms;
-        self.first_answered_at.get_or_insert(now);
+        self.school_deadline.answered(now);
+        self.platform_deadline = Some(Deadline::after(now, days));
         Ok(m)
     }
 
@@ -454,9 +489,9 @@ pub struct IndexEntry {
     pub message_count: usize,
     pub submitted_ms: i64,
     pub waiting_ms: i64,
-    pub answer_due: i64,
+    pub school_deadline: Deadline,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_answered_at: Option<i64>,
+    pub platform_deadline: Option<Deadline>,
 }
 
 impl IndexEntry {
@@ -473,8 +508,8 @@ impl IndexEntry {
             message_count: t.message_count,
             submitted_ms: t.submitted_ms,
             waiting_ms: t.waiting_ms,
-            answer_due: t.answer_due,
-            first_answered_at: t.first_answered_at,
+            school_deadline: t.school_deadline,
+            platform_deadline: t.platform_deadline,
         }
     }
 }
@@ -493,12 +528,25 @@ pub struct AnswerLimit {
 }
 
 impl AnswerLimit {
-    pub fn of(due: i64, answered: Option<i64>, now: i64) -> AnswerLimit {
+    pub fn of(d: &Deadline, now: i64) -> AnswerLimit {
         AnswerLimit {
-            due_at: time_text(due),
-            seconds_left: answered.is_none().then_some(due - now),
-            overdue: answered.map_or(now > due, |at| at > due),
-            answered_at: answered.map(time_text),
+            due_at: time_text(d.due),
+            seconds_left: d.answered_at.is_none().then_some(d.due - now),
+            overdue: d.answered_at.map_or(now > d.due, |at| at > d.due),
+            answered_at: d.answered_at.map(time_text),
+        }
+    }
+
+    /// The limit a staff reader answers to: the school's, or the credit bank's once forwarded.
+    pub fn for_staff(
+        reader: Reader,
+        school: &Deadline,
+        platform: Option<&Deadline>,
+        now: i64,
+    ) -> AnswerLimit {
+        match (reader, platform) {
+            (Reader::Platform, Some(d)) => AnswerLimit::of(d, now),
+            _ => AnswerLimit::of(school, now),
         }
     }
 }
@@ -586,9 +634,10 @@ impl TicketView {
                 name: t.learner_name.clone(),
                 id_number_masked: t.learner_id_masked.clone(),
             });
-            view.answer_limit = Some(AnswerLimit::of(
-                t.answer_due,
-                t.first_answered_at,
+            view.answer_limit = Some(AnswerLimit::for_staff(
+                reader,
+                &t.school_deadline,
+                t.platform_deadline.as_ref(),
                 app.now_unix(),
             ));
         }

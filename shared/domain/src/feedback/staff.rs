@@ -110,7 +110,12 @@ pub async fn inbox(
         status_label: e.status.label(lang),
         submitted_at: workflow::time_text(e.submitted_ms / 1000),
         waiting_since: workflow::time_text(e.waiting_ms / 1000),
-        answer_limit: AnswerLimit::of(e.answer_due, e.first_answered_at, now),
+        answer_limit: AnswerLimit::for_staff(
+            desk.reader(),
+            &e.school_deadline,
+            e.platform_deadline.as_ref(),
+            now,
+        ),
         id: e.id,
         ticket_no: e.ticket_no,
         institution: e.institution,
@@ -196,15 +201,16 @@ async fn read(
 
 /// The staff view after a change: the ticket with its learner and limit, without the thread
 /// (the answer spends no read on it; `GET` shows it).
-fn changed_view(ticket: &Ticket, app: &App, lang: Lang) -> TicketView {
+fn changed_view(ticket: &Ticket, desk: Desk, app: &App, lang: Lang) -> TicketView {
     let mut view = TicketView::summary(ticket, lang);
     view.learner = Some(LearnerView {
         name: ticket.learner_name.clone(),
         id_number_masked: ticket.learner_id_masked.clone(),
     });
-    view.answer_limit = Some(AnswerLimit::of(
-        ticket.answer_due,
-        ticket.first_answered_at,
+    view.answer_limit = Some(AnswerLimit::for_staff(
+        desk.reader(),
+        &ticket.school_deadline,
+        ticket.platform_deadline.as_ref(),
         app.now_unix(),
     ));
     view
@@ -254,7 +260,7 @@ pub async fn reply(
         )
         .await;
     }
-    Ok(changed_view(&ticket, app, lang))
+    Ok(changed_view(&ticket, desk, app, lang))
 }
 
 /// `POST /institution/feedback/{id}/forward`: the school passes a ticket it handles to the credit
@@ -271,10 +277,11 @@ pub async fn forward(
         let (item, before, _) = read(app, &pointer, id, false).await?;
         let mut ticket = before.clone();
         let now_ms = app.now().timestamp_millis();
-        let m = ticket.forward(now_ms, &staff.subject, cmd.content.clone())?;
+        let days = app.accounts.feedback_answer_days;
+        let m = ticket.forward(now_ms, &staff.subject, cmd.content.clone(), days)?;
         let ops = ticket.change_ops(Some((&item, &before)), &m);
         Ok(Step::of(app.store.transact(ops).await, ticket)?)
     })?;
     tracing::info!(feedback = %ticket.id, institution = %ticket.institution.code, staff = %staff.subject, "feedback forwarded");
-    Ok(changed_view(&ticket, app, lang))
+    Ok(changed_view(&ticket, Desk::School, app, lang))
 }

@@ -49,8 +49,11 @@ fn ticket() -> Ticket {
         rating: None,
         submitted_ms: 1_000_000,
         waiting_ms: 1_000_000,
-        answer_due: 1_000 + 3 * 86_400,
-        first_answered_at: None,
+        school_deadline: Deadline {
+            due: 1_000 + 3 * 86_400,
+            answered_at: None,
+        },
+        platform_deadline: None,
         last_notice_at: None,
         updated_at: 1_000,
     }
@@ -66,18 +69,18 @@ fn a_ticket_goes_to_the_school_then_the_credit_bank_and_closes() {
     assert!(conflict(t.reply(2_000, Author::Platform, "p", "早".into())));
     let m = t.reply(2_000, Author::School, "s", "答复".into()).unwrap();
     assert_eq!(
-        (m.seq, t.status, t.first_answered_at),
+        (m.seq, t.status, t.school_deadline.answered_at),
         (2, Status::Replied, Some(2_000))
     );
     t.follow_up(3_000_000, "追问".into()).unwrap();
     assert_eq!((t.status, t.waiting_ms), (Status::Submitted, 3_000_000));
-    let f = t.forward(4_000_000, "s", "请平台核验".into()).unwrap();
+    let f = t.forward(4_000_000, "s", "请平台核验".into(), 3).unwrap();
     assert_eq!((f.kind, f.author), (Kind::Forward, Author::School));
     assert_eq!(
-        (t.status, t.forwarded, t.first_answered_at),
+        (t.status, t.forwarded, t.school_deadline.answered_at),
         (Status::Forwarded, true, Some(2_000))
     );
-    assert!(conflict(t.forward(4_000_001, "s", "again".into())));
+    assert!(conflict(t.forward(4_000_001, "s", "again".into(), 3)));
     assert!(conflict(t.reply(
         4_100,
         Author::School,
@@ -109,8 +112,8 @@ fn a_ticket_goes_to_the_school_then_the_credit_bank_and_closes() {
 #[test]
 fn forwarding_first_is_the_first_answer_and_learners_never_reply_as_staff() {
     let mut t = ticket();
-    t.forward(9_000_000, "s", "转办".into()).unwrap();
-    assert_eq!(t.first_answered_at, Some(9_000));
+    t.forward(9_000_000, "s", "转办".into(), 3).unwrap();
+    assert_eq!(t.school_deadline.answered_at, Some(9_000));
     assert!(conflict(t.reply(
         9_001,
         Author::Learner,
@@ -143,7 +146,7 @@ fn one_notice_an_hour_per_ticket() {
 #[test]
 fn the_learner_sees_that_it_was_forwarded_not_the_note() {
     let mut t = ticket();
-    let note = t.forward(9_000_000, "s", "内部说明".into()).unwrap();
+    let note = t.forward(9_000_000, "s", "内部说明".into(), 3).unwrap();
     let learner = MessageView::of(&note, Reader::Learner, Lang::Zh);
     let platform = MessageView::of(&note, Reader::Platform, Lang::Zh);
     assert_eq!((learner.content, learner.kind_label), (None, "转交平台"));
@@ -169,7 +172,7 @@ fn inbox_entries_follow_the_status_and_the_forwarding() {
         )]
     );
     let mut after = before.clone();
-    after.forward(2_000_000, "s", "转".into()).unwrap();
+    after.forward(2_000_000, "s", "转".into(), 3).unwrap();
     let ops = after.index_ops(Some(&before));
     let deletes = ops
         .iter()
