@@ -410,8 +410,7 @@ fn the_staff_routes_and_only_they_are_behind_the_staff_authorizer() {
         behind.extend(f.authorizers);
     }
     for route in code_routes().keys() {
-        let staff_route =
-            route.1.starts_with("/institution/") || route.1.starts_with("/platform/");
+        let staff_route = route.1.starts_with("/institution/") || route.1.starts_with("/platform/");
         let authorizer = behind.get(route).map(String::as_str);
         if staff_route != (authorizer == Some("StaffJwt")) {
             problems.push(format!(
