@@ -11,12 +11,13 @@
 #
 # PEPPER_SECRET_ARN instead of ID_PEPPER reads the pepper from that Secrets Manager secret, as
 # the stack does (the seeding and the functions that hash read it: captcha, login, sms, profile,
-# import; achievements, registrations and conversions never do).
+# import; achievements, registrations, conversions and feedback never do).
 #
 # Each HTTP event goes to the binary of the function template.yaml routes its routeKey to (every
 # function's [[bin]] is built: a new function needs no change here, only its template events).
 #
-# UPLOAD_BUCKET is the registrations function's evidence bucket: the seeding puts the fixture
+# UPLOAD_BUCKET is the evidence bucket of the registrations and feedback functions (uploads,
+# and what registrations and questions attach): the seeding puts the fixture
 # uploads' files there (creating it on an emulator). On an emulator (AWS_ENDPOINT_URL) it
 # defaults to "$TABLE_NAME-evidence"; against AWS, name yours.
 #
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 
 if [[ -z "${UPLOAD_BUCKET:-}" ]]; then
     if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
-        echo "invoke-events: set UPLOAD_BUCKET (the evidence bucket the registrations function uses)" >&2
+        echo "invoke-events: set UPLOAD_BUCKET (the evidence bucket the registrations and feedback functions use)" >&2
         exit 2
     fi
     UPLOAD_BUCKET=$(tr '[:upper:]_' '[:lower:]-' <<<"$TABLE_NAME-evidence")

@@ -284,7 +284,8 @@ async fn serve_client_only(port: u16, dir: &std::path::Path, api: SocketAddr) ->
 }
 
 /// What the dev server tells whoever started it: where the client is, CORS, the routes, the
-/// demo learner, the public conversion rules and the staff tokens.
+/// demo learner, the public conversion rules, 问题反馈 and the staff tokens (a school's reviewer,
+/// the credit bank's platform staff).
 fn print_banner(
     args: &Args,
     server: &Server,
@@ -339,10 +340,18 @@ fn print_banner(
         "  成果转换: the learner's /achievements/{{id}}/conversion-rules and /conversions; the school's \
          /institution/conversion-rules and /institution/conversions (README: \"A conversion, by hand\")"
     );
+    println!(
+        "问题反馈: the learner's /feedback (file, list, read, follow up, close); the school's \
+         /institution/feedback (inbox, reply, forward); the credit bank's /platform/feedback \
+         (forwarded questions, reply) (README: \"A question, by hand\")"
+    );
     println!("Staff tokens: {}", server.dev.authorizer.describe());
     println!(
         "  curl -s http://{addr}/_dev/institution-token -H 'content-type: application/json' \\"
     );
     println!(r#"    -d '{{"institution":"DEMO-SCHOOL","role":"REVIEWER"}}'"#);
+    println!(
+        r#"  or -d '{{"institution":"NCB","role":"PLATFORM"}}' for the credit bank's staff (/platform/*)"#
+    );
     println!("  then Authorization: Bearer <token> on /institution/* and /platform/*");
 }

@@ -54,27 +54,41 @@ fn every_function_package_is_one_template_function() {
         problems.extend(f.bad_events.iter().cloned());
         // Least privilege: table actions on the table only, SNS only for the functions that send
         // (sms: codes; login: reset codes and password notices; profile: mobile notices;
-        // registrations and conversions: decision notices), the pepper only for the functions
-        // that hash (their
-        // KEYS), through Secrets Manager only; the evidence bucket only for registrations, its
-        // objects under incoming/ and evidence/ (read, and put: the forms it signs, the copies
-        // it keeps), and listing it (a missing key is then 404, not 403).
+        // registrations and conversions: decision notices; feedback: reply notices), the pepper
+        // only for the functions that hash (their KEYS), through Secrets Manager only; the
+        // evidence bucket only for registrations and feedback: registrations reads and puts its
+        // objects under incoming/ and evidence/ (the forms it signs, the copies it keeps),
+        // feedback reads them and puts only under evidence/ (the copies of its attachments: it
+        // signs no form); both may list it (a missing key is then 404, not 403).
         let hashes = !keys_of(&f.package).is_empty();
+        let both_prefixes = json!([
+            { "!Sub": "${EvidenceBucket.Arn}/incoming/*" },
+            { "!Sub": "${EvidenceBucket.Arn}/evidence/*" },
+        ]);
+        let kept_copies = json!({ "!Sub": "${EvidenceBucket.Arn}/evidence/*" });
         for (action, resource, condition) in &f.grants {
             let on_table = *resource == json!({ "!GetAtt": "Table.Arn" });
             let ok = match action.as_str() {
-                "sns:Publish" => ["sms", "login", "profile", "registrations", "conversions"]
-                    .contains(&f.package.as_str()),
-                "s3:PutObject" | "s3:GetObject" => {
-                    f.package == "registrations"
-                        && *resource
-                            == json!([
-                                { "!Sub": "${EvidenceBucket.Arn}/incoming/*" },
-                                { "!Sub": "${EvidenceBucket.Arn}/evidence/*" },
-                            ])
+                "sns:Publish" => [
+                    "sms",
+                    "login",
+                    "profile",
+                    "registrations",
+                    "conversions",
+                    "feedback",
+                ]
+                .contains(&f.package.as_str()),
+                "s3:GetObject" => {
+                    ["registrations", "feedback"].contains(&f.package.as_str())
+                        && *resource == both_prefixes
                 }
+                "s3:PutObject" => match f.package.as_str() {
+                    "registrations" => *resource == both_prefixes,
+                    "feedback" => *resource == kept_copies,
+                    _ => false,
+                },
                 "s3:ListBucket" => {
-                    f.package == "registrations"
+                    ["registrations", "feedback"].contains(&f.package.as_str())
                         && *resource == json!({ "!GetAtt": "EvidenceBucket.Arn" })
                 }
                 "secretsmanager:GetSecretValue" => {
@@ -120,6 +134,7 @@ fn keys_of(package: &str) -> Purposes {
         "import" => fn_import::KEYS,
         "registrations" => fn_registrations::KEYS,
         "conversions" => fn_conversions::KEYS,
+        "feedback" => fn_feedback::KEYS,
         other => panic!("functions/{other}: add its KEYS to tests/contract/routes.rs"),
     }
 }
@@ -357,8 +372,9 @@ fn templated_routes_have_their_path_parameters_everywhere() {
     assert_no_problems("templated routes: events/ and openapi.yaml", &problems);
 }
 
-/// The school staff's routes, and only they, are behind the staff user pool's JWT authorizer in
-/// the template and secured by `staffJwt` in openapi.yaml: every `/institution/` route. The
+/// The staff's routes, and only they, are behind the staff user pool's JWT authorizer in the
+/// template and secured by `staffJwt` in openapi.yaml: every `/institution/` route (the schools')
+/// and every `/platform/` route (the credit bank's own staff). The
 /// authorizer admits ID tokens of the staff pool's own app client, read from `Authorization`;
 /// the API has no default authorizer (the learners' routes check their session themselves).
 #[test]
@@ -394,7 +410,7 @@ fn the_staff_routes_and_only_they_are_behind_the_staff_authorizer() {
         behind.extend(f.authorizers);
     }
     for route in code_routes().keys() {
-        let staff_route = route.1.starts_with("/institution/");
+        let staff_route = route.1.starts_with("/institution/") || route.1.starts_with("/platform/");
         let authorizer = behind.get(route).map(String::as_str);
         if staff_route != (authorizer == Some("StaffJwt")) {
             problems.push(format!(
