@@ -1715,6 +1715,12 @@ async function run() {
     const { page } = p;
     await page.goto('/');
     await page.waitForSelector('#login-title');
+    // 操作手册 is a link away too, without a login.
+    await page.click('#login-manual');
+    await page.waitForURL(/#\/manual$/);
+    equal(await text(page, '#manual-title'), '操作手册', 'the manual from the login page');
+    await page.goBack();
+    await page.waitForSelector('#login-title');
     await page.click('#login-rules');
     await page.waitForURL(/#\/rules$/);
     await page.waitForSelector('#rules-list[aria-busy="false"]');

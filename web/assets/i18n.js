@@ -313,6 +313,7 @@ const TEXTS = {
     'inst.decided': '已提交审核结论：{status}',
     'inst.conflict': '已被处理，请刷新。',
     'login.rules': '查看转换规则（无需登录）',
+    'login.manual': '操作手册',
 
     'rules.title': '查看转换规则',
     'rules.intro': '各院校发布、当前有效的学习成果转换规则：符合条件的成果可向该院校申请转换为对应课程的学分。',
@@ -991,6 +992,7 @@ const TEXTS = {
     'inst.decided': 'Decision recorded: {status}',
     'inst.conflict': 'Already decided by someone else; refresh.',
     'login.rules': 'Conversion rules (no login needed)',
+    'login.manual': 'User manual',
 
     'rules.title': 'Conversion rules',
     'rules.intro': 'The conversion rules in force that schools have published: an achievement that meets one may be converted into the credits of the school\'s course.',

@@ -42,7 +42,9 @@ export default async function login(root, ctx) {
       h('span', {}, t('login.noAccount'), ' ', register),
       h('a', { href: '#/forgot', id: 'forgot' }, t('login.forgot'))),
     registerNote,
-    h('p', { class: 'login-links login-links--rules' }, h('a', { href: '#/rules', id: 'login-rules' }, t('login.rules'))));
+    h('p', { class: 'login-links login-links--rules' },
+      h('a', { href: '#/rules', id: 'login-rules' }, t('login.rules')), ' · ',
+      h('a', { href: '#/manual', id: 'login-manual' }, t('login.manual'))));
 
   root.append(loginFrame('login-title', t('login.title'),
     flashNotice(ctx.flash), form, h('p', { class: 'hint' }, t('login.hint'))));
