@@ -284,7 +284,8 @@ pub fn answer_due(from: i64, days: u32) -> i64 {
 }
 
 impl Ticket {
-    /// A message by `author` at `now` (the next in the thread); an error once the thread is full.
+    /// A message by `author` at `now` (the next in the thread); an error once the ticket is closed,
+    /// or the thread full (but for the closing).
     fn message(
         &mut self,
         now: i64,
@@ -296,7 +297,8 @@ impl Ticket {
         if self.status == Status::Closed {
             return Err(DomainError::StateConflict);
         }
-        if self.message_count >= MAX_MESSAGES {
+        // A full thread can still be closed (its closing is one past the cap).
+        if self.message_count >= MAX_MESSAGES && kind != Kind::Close {
             return Err(DomainError::TooManyMessages);
         }
         self.message_count += 1;

@@ -123,7 +123,7 @@ fn forwarding_first_is_the_first_answer_and_learners_never_reply_as_staff() {
 }
 
 #[test]
-fn a_thread_holds_fifty_messages() {
+fn a_thread_holds_fifty_messages_and_still_closes() {
     let mut t = ticket();
     for i in 1..MAX_MESSAGES {
         t.follow_up(i as i64 * 1000, "追问".into()).unwrap();
@@ -132,6 +132,8 @@ fn a_thread_holds_fifty_messages() {
     let full = t.follow_up(99_000_000, "再追问".into());
     assert!(matches!(full, Err(DomainError::TooManyMessages)));
     assert_eq!(t.message_count, MAX_MESSAGES);
+    let closing = t.close(99_000, Some(3)).unwrap();
+    assert_eq!((closing.seq, t.status), (MAX_MESSAGES + 1, Status::Closed));
 }
 
 #[test]
