@@ -75,6 +75,7 @@ fn keys_of(function: &str) -> Purposes {
         "achievements" => fn_achievements::KEYS,
         "registrations" => fn_registrations::KEYS,
         "conversions" => fn_conversions::KEYS,
+        "feedback" => fn_feedback::KEYS,
         other => panic!("devserver::FUNCTIONS names {other}: add its KEYS here"),
     }
 }
