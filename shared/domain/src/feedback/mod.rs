@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize};
 
 /// New tickets one learner may file a day (China Standard Time calendar day).
 pub const DAILY_TICKETS: u64 = 5;
-/// Messages one ticket may hold (the learner's first included).
+/// Messages one ticket may hold (the learner's first included), its closing aside: a full thread
+/// can still be closed, which is what `TOO_MANY_MESSAGES` asks the learner to do.
 pub const MAX_MESSAGES: usize = 50;
 /// The least time between two reply notices of one ticket.
 pub const NOTICE_GAP_SECONDS: i64 = 3600;
@@ -260,7 +261,8 @@ pub fn answer_due(from: i64, days: u32) -> i64 {
 }
 
 impl Ticket {
-    /// A message by `author` at `now` (the next in the thread); an error once the thread is full.
+    /// A message by `author` at `now` (the next in the thread); an error once the thread is full
+    /// (but for the closing).
     fn message(
         &mut self,
         now: i64,
@@ -272,7 +274,7 @@ impl Ticket {
         if self.status == Status::Closed {
             return Err(DomainError::StateConflict);
         }
-        if self.message_count >= MAX_MESSAGES {
+        if self.message_count >= MAX_MESSAGES && kind != Kind::Close {
             return Err(DomainError::TooManyMessages);
         }
         self.message_count += 1;
