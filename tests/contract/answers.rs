@@ -862,6 +862,22 @@ async fn a_feedback_journey_gets_documented_answers() {
     let first = t.token(DEMO_ID, DEMO_PASSWORD).await;
     let r = t.post(LIST, feedback_ticket(json!({})), Some(&first)).await;
     check("POST", LIST, &r, 403);
+    let praise = feedback_ticket(json!({ "category": "PRAISE" }));
+    let r = t.post(LIST, praise.clone(), Some(&first)).await;
+    check("POST", LIST, &r, 403);
+    // A token that is no session learns nothing of the rules of bodies and ids.
+    let nobody = Some("not-a-session-of-anyone");
+    let r = t.post(LIST, praise, nobody).await;
+    check("POST", LIST, &r, 401);
+    let unknown = "0123456789abcdef";
+    let r = t.post(&at(FOLLOW_UP, unknown), json!({}), nobody).await;
+    check("POST", FOLLOW_UP, &r, 401);
+    let r = t
+        .post(&at(CLOSE, unknown), json!({ "rating": 9 }), nobody)
+        .await;
+    check("POST", CLOSE, &r, 401);
+    let r = t.get(&at(ONE, "not-an-id"), nobody).await;
+    check("GET", ONE, &r, 401);
     let (token, _) = t.activate(DEMO_ID, "Gd7-river-lantern").await;
     let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
     let other_school = t.staff_token("OTHER-SCHOOL", "REVIEWER").await;

@@ -42,9 +42,21 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/platform/feedback/{id}/messages" => platform_reply),
 ];
 
+/// The body's command; if the body is refused, the refusal only once the caller is known to be
+/// an active learner (an anonymous caller learns nothing about the body's rules, as with
+/// [`authenticate`] first). A valid body costs no read of its own: the route reads the session
+/// with what it needs.
+async fn checked<T>(app: &App, req: &Request, cmd: Result<T, ApiError>) -> Result<T, ApiError> {
+    if cmd.is_err() {
+        authenticate(app, req, Gate::ActiveLearner).await?;
+    }
+    cmd
+}
+
 pub async fn submit(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
-    let cmd = TicketCommand::try_from(json_body::<TicketRequest>(&req)?)?;
+    let cmd = json_body::<TicketRequest>(&req).and_then(|r| Ok(TicketCommand::try_from(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     let view = learner::submit(&app, token, cmd, info.lang).await?;
     Ok(Reply::with_status(StatusCode::CREATED, &view))
 }
@@ -66,7 +78,8 @@ pub async fn get(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply
 pub async fn follow_up(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
     let id = path_param(&req, "id")?;
-    let cmd = MessageCommand::message(json_body::<MessageRequest>(&req)?)?;
+    let cmd = json_body::<MessageRequest>(&req).and_then(|r| Ok(MessageCommand::message(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     Ok(Reply::ok(
         &learner::follow_up(&app, token, &id, cmd, info.lang).await?,
     ))
@@ -75,7 +88,8 @@ pub async fn follow_up(app: Arc<App>, req: Request, info: RequestInfo) -> Result
 pub async fn close(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
     let id = path_param(&req, "id")?;
-    let cmd = CloseCommand::try_from(json_body::<CloseRequest>(&req)?)?;
+    let cmd = json_body::<CloseRequest>(&req).and_then(|r| Ok(CloseCommand::try_from(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     Ok(Reply::ok(
         &learner::close(&app, token, &id, cmd, info.lang).await?,
     ))
