@@ -1080,6 +1080,8 @@ pub struct FixtureTicket {
     pub related: Option<&'static str>,
     /// An upload of [`UPLOADS`] attached to it.
     pub attachment: Option<&'static str>,
+    /// When it was filed; less than a day ago is today, not before the day began (China
+    /// Standard Time).
     pub filed_minutes_ago: i64,
     /// The ticket number's last six digits (its date is the day it was filed).
     pub number: &'static str,
@@ -1279,7 +1281,13 @@ fn fixture_ticket(
     f: &FixtureTicket,
 ) -> Result<(domain::feedback::Ticket, Vec<domain::feedback::Message>), DomainError> {
     use domain::feedback::{Author, Kind, Message, Status, Ticket};
-    let filed_ms = app.now().timestamp_millis() - f.filed_minutes_ago * 60_000;
+    let now_ms = app.now().timestamp_millis();
+    let mut filed_ms = now_ms - f.filed_minutes_ago * 60_000;
+    if f.filed_minutes_ago < DAY_MINUTES {
+        // Today's, however early in the day the seeding runs: the day's count is today's.
+        let day_began = (china_day_of(now_ms / 1000).1 - 86_400) * 1000;
+        filed_ms = filed_ms.max(day_began);
+    }
     let filed = filed_ms / 1000;
     let attachments = UPLOADS
         .iter()
