@@ -16,10 +16,10 @@
 # Each HTTP event goes to the binary of the function template.yaml routes its routeKey to (every
 # function's [[bin]] is built: a new function needs no change here, only its template events).
 #
-# UPLOAD_BUCKET is the evidence bucket of the registrations and feedback functions (uploads,
-# and what registrations and questions attach): the seeding puts the fixture
-# uploads' files there (creating it on an emulator). On an emulator (AWS_ENDPOINT_URL) it
-# defaults to "$TABLE_NAME-evidence"; against AWS, name yours.
+# UPLOAD_BUCKET is the evidence bucket of the registrations and feedback functions: the seeding
+# puts the fixture uploads' files there (evidence and attachments; creating it on an emulator).
+# On an emulator (AWS_ENDPOINT_URL) it defaults to "$TABLE_NAME-evidence"; against AWS, name
+# yours.
 #
 # The seeding empties the table first, and refuses a table that holds learners other than the
 # fixtures'. Exits non-zero if any event answers otherwise than declared.

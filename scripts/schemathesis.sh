@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Contract fuzzing: Schemathesis (pinned, in its own venv .venv/schemathesis) over openapi.yaml
-# against the dev server, with every check, three times: unauthenticated; with the token of an
-# active learner (logged in, profile completed through /_dev/sms as scripts/smoke.sh does); and
-# the school's routes (/institution/...) with the ID token of a reviewer of the demo school from
-# the dev server's issuer (POST /_dev/institution-token, verified by its JWT authorizer as API
-# Gateway's would). Before that the learner registers achievements (an upload form posted to
-# /_dev/files, then POST /achievement-registrations), one of them returned by the school, and
-# applies to convert their certificate under the demo school's published demo rule (成果转换),
-# and the school drafts a rule: the {id} routes are given those ids (registrations, applications,
-# the learner's achievements, rules) half of the time (scripts/schemathesis.toml), random ones
-# otherwise.
+# against the dev server, with every check, four times: unauthenticated; with the token of an
+# active learner (logged in, profile completed through /_dev/sms as scripts/smoke.sh does); the
+# school's routes (/institution/...) with the ID token of a reviewer of the demo school from the
+# dev server's issuer (POST /_dev/institution-token, verified by its JWT authorizer as API
+# Gateway's would); and the credit bank's routes (/platform/...) with the ID token of its staff
+# (role PLATFORM) from the same issuer. Before that the learner registers achievements (an upload
+# form posted to /_dev/files, then POST /achievement-registrations), one of them returned by the
+# school, applies to convert their certificate under the demo school's published demo rule
+# (成果转换) and files two questions (问题反馈), one about a registration with an attachment, the
+# other forwarded by the school to the credit bank; and the school drafts a rule: the {id}
+# routes are given those ids (registrations, applications, the learner's achievements, rules,
+# tickets) half of the time (scripts/schemathesis.toml), random ones otherwise.
 # No 5xx, every response valid against its documented schema, every status and header documented.
 #
-#   scripts/schemathesis.sh            # both runs; MAX_EXAMPLES (default 40) per operation
+#   scripts/schemathesis.sh            # the four runs; MAX_EXAMPLES (default 40) per operation
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,13 +32,15 @@ devserver_start --log .tmp/devserver-schemathesis.log --wait /achievement-types
 base=$DEVSERVER_URL
 
 # An active learner: the demo learner's first login, SMS code from the outbox, profile completed;
-# a reviewer of the demo school; registrations of the learner, one returned by the school, and
-# uploads posted; an application of the learner under the demo rule, a draft rule of the school.
-# Prints the learner's token and the reviewer's, and writes the ids (registrations, uploads,
-# applications, achievements, rules) where scripts/schemathesis.toml reads them.
+# a reviewer of the demo school; the credit bank's staff; registrations of the learner, one
+# returned by the school, and uploads posted; an application of the learner under the demo rule,
+# a draft rule of the school; two tickets of the learner, one forwarded. Prints the learner's
+# token, the reviewer's and the credit bank's, and writes the ids (registrations, uploads,
+# applications, achievements, rules, tickets, what a ticket may be about) where
+# scripts/schemathesis.toml reads them.
 mkdir -p .tmp
 ids_file=.tmp/schemathesis-registration-ids.txt
-read -r token staff_token < <(python3 - "$base" "$ids_file" <<'PY'
+read -r token staff_token platform_token < <(python3 - "$base" "$ids_file" <<'PY'
 import json, re, sys, urllib.request as u
 base, ids_file = sys.argv[1], sys.argv[2]
 opener = u.build_opener(u.ProxyHandler({}))
@@ -103,10 +107,21 @@ draft = call("POST", "/institution/conversion-rules", {
 dictionary(ids_file.replace("registration-ids", "conversion-ids"), [application["id"]])
 dictionary(ids_file.replace("registration-ids", "achievement-ids"), [a["id"] for a in achievements])
 dictionary(ids_file.replace("registration-ids", "rule-ids"), [demo_rule, draft["id"]])
-print(token, staff)
+
+# 问题反馈: a question about the returned registration with a screenshot, awaiting the school;
+# another the school forwards to the credit bank (two of the learner's five tickets of the day).
+question = {"institution": "DEMO-SCHOOL", "category": "HELP", "title": "登记为何被退回",
+            "content": "我登记的证书被退回，想了解需要补充哪些材料。"}
+asked = call("POST", "/feedback", dict(question, relatedId=ids[0], attachments=[upload()]), token)
+passed_on = call("POST", "/feedback", dict(question, category="CONSULT", title="学分未同步到账户"), token)
+call("POST", f"/institution/feedback/{passed_on['id']}/forward", {"note": "请平台核查学分同步"}, staff)
+platform = call("POST", "/_dev/institution-token", {"institution": "NCB", "role": "PLATFORM"})["token"]
+dictionary(ids_file.replace("registration-ids", "feedback-ids"), [asked["id"], passed_on["id"]])
+dictionary(ids_file.replace("registration-ids", "related-ids"), ids + [application["id"]])
+print(token, staff, platform)
 PY
 )
-[[ -n "${staff_token:-}" ]] || { echo "schemathesis.sh: the learner's and the reviewer's setup failed" >&2; exit 1; }
+[[ -n "${platform_token:-}" ]] || { echo "schemathesis.sh: the learner's, the reviewer's and the credit bank's setup failed" >&2; exit 1; }
 
 # Hostile URL parts over real HTTP: a clean 400, and the server is still there afterwards.
 for header in 'Host: a:b' 'Host: localhost:99999' 'Host: [::1' 'X-Forwarded-Proto: a b'; do
@@ -127,10 +142,12 @@ run() {
 
 echo "==> schemathesis, unauthenticated"
 run
-echo "==> schemathesis, as an active learner (logout, password and mobile changes left out: they end the session or lock the account; the school's routes: the next run)"
+echo "==> schemathesis, as an active learner (logout, password and mobile changes left out: they end the session or lock the account; the staff's routes: the next runs)"
 run -H "Authorization: Bearer $token" --exclude-path /logout --exclude-path /password --exclude-path /mobile \
-    --exclude-path-regex '^/institution/'
+    --exclude-path-regex '^/(institution|platform)/'
 echo "==> schemathesis, the school's routes as a reviewer of the demo school"
 run -H "Authorization: Bearer $staff_token" --include-path-regex '^/institution/'
+echo "==> schemathesis, the credit bank's routes as its staff"
+run -H "Authorization: Bearer $platform_token" --include-path-regex '^/platform/'
 kill -0 "$DEVSERVER_PID" || { echo "schemathesis.sh: the dev server died" >&2; exit 1; }
 echo "schemathesis: no failures"

@@ -75,6 +75,7 @@ fn keys_of(function: &str) -> Purposes {
         "achievements" => fn_achievements::KEYS,
         "registrations" => fn_registrations::KEYS,
         "conversions" => fn_conversions::KEYS,
+        "feedback" => fn_feedback::KEYS,
         other => panic!("devserver::FUNCTIONS names {other}: add its KEYS here"),
     }
 }
@@ -229,4 +230,20 @@ async fn events_that_are_not_requests_are_400_not_a_crash() {
         .await;
         assert_eq!(resp.status_code, 400, "{what}");
     }
+}
+
+/// 王芳's five tickets of today are today's whenever the seeding runs (seed-events runs on the
+/// real clock): five minutes into a China day, the sixth is still refused.
+#[tokio::test]
+async fn the_days_tickets_are_todays_early_in_the_day() {
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    let early = chrono::DateTime::parse_from_rfc3339("2026-03-02T00:05:00+08:00").unwrap();
+    t.clock.set(early.with_timezone(&chrono::Utc));
+    t.seed_fixtures().await;
+    let e = expected_events()
+        .into_iter()
+        .find(|e| e.file == "feedback-submit-sixth-today.json")
+        .unwrap();
+    let (expected, got) = run_event(&t, &e).await;
+    assert_eq!(got, expected);
 }

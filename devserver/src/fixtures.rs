@@ -125,6 +125,10 @@ pub const SESSIONS: &[Session] = &[
         token: CONVERSION_TOKEN,
         learner: CONVERSION_LEARNER,
     },
+    Session {
+        token: FEEDBACK_TOKEN,
+        learner: FEEDBACK_LEARNER,
+    },
 ];
 
 /// An SMS code for `purpose` sent to `mobile` for `learner`.
@@ -177,7 +181,8 @@ pub const REGISTRATION_LEARNER: &str = ACTIVE_LEARNER;
 /// name it; `institution-registration-get-other-school.json` names another.
 pub const SCHOOL: &str = "DEMO-SCHOOL";
 
-/// An evidence upload of [`REGISTRATION_LEARNER`]: its record, and the object its form stored
+/// An evidence upload (or a feedback attachment) of [`REGISTRATION_LEARNER`]: its record, and
+/// the object its form stored
 /// (`incoming/<id>` while unattached, `evidence/<id>` once attached).
 pub struct FixtureUpload {
     /// 32 hex digits.
@@ -187,7 +192,8 @@ pub struct FixtureUpload {
     pub content_type: &'static str,
     /// What was posted.
     pub bytes: &'static [u8],
-    /// The registration it is attached to; `None`: posted, not attached yet.
+    /// The registration (or feedback ticket) it is attached to; `None`: posted, not attached
+    /// yet.
     pub attached_to: Option<&'static str>,
 }
 
@@ -271,6 +277,20 @@ pub const UPLOADS: &[FixtureUpload] = &[
         content_type: "image/png",
         bytes: PNG,
         attached_to: Some(REG_REJECTED),
+    },
+    FixtureUpload {
+        id: UPLOAD_FEEDBACK_ATTACHED,
+        file_name: "获奖文件照片.png",
+        content_type: "image/png",
+        bytes: PNG,
+        attached_to: Some(FB_SUBMITTED),
+    },
+    FixtureUpload {
+        id: UPLOAD_FEEDBACK,
+        file_name: "退回通知截图.png",
+        content_type: "image/png",
+        bytes: PNG,
+        attached_to: None,
     },
 ];
 
@@ -996,6 +1016,407 @@ async fn seed_conversions(app: &App) -> Result<(), DomainError> {
     Ok(())
 }
 
+// ------------------------------------------------------------------------------------------------
+// 问题反馈: 陈晓明's tickets to the demo school in every state, and the five 王芳 filed today.
+
+/// Whose tickets the feedback events handle: 陈晓明 ([`ACTIVE_LEARNER`]; no bound mobile, so
+/// replies send no notice). His returned registration ([`REG_RETURNED`]) and approved
+/// application ([`APP_APPROVED`]) are what two of his tickets are about; feedback-submit.json
+/// files one about his rejected registration ([`REG_REJECTED`]) with [`UPLOAD_FEEDBACK`].
+pub const FEEDBACK_LEARNER: &str = ACTIVE_LEARNER;
+/// A session of [`FEEDBACK_LEARNER`]: feedback*.json, institution-feedback-learner-token.json.
+pub const FEEDBACK_TOKEN: &str = "sample-token-feedback-Rk8Wd3Yp6Lc1Vm9Qx4Hn";
+/// 王芳 ([`SETTINGS_LEARNER`]) filed five tickets today: feedback-submit-sixth-today.json files
+/// a sixth (429 `RATE_LIMITED`) with [`SETTINGS_TOKEN`], the one session of hers that her
+/// password change (password-change.json) keeps.
+pub const FEEDBACK_LIMIT_LEARNER: &str = SETTINGS_LEARNER;
+/// The credit bank's staff member who answered the fixtures' forwarded tickets (user pool
+/// subject).
+pub const FIXTURE_PLATFORM_STAFF: &str = "5a9e3c71-8d2b-4f6a-b0c4-e1d3f5a7b9c2";
+
+/// Submitted, about [`REG_RETURNED`], with a photo ([`UPLOAD_FEEDBACK_ATTACHED`]): read by
+/// feedback-get.json and institution-feedback-get.json, refused to another school
+/// (institution-feedback-get-other-school.json) and to the credit bank (not forwarded:
+/// platform-feedback-get-not-forwarded.json), answered by institution-feedback-reply.json.
+pub const FB_SUBMITTED: &str = "b7e2c4a6d8f01357";
+/// Answered, followed up (submitted again), about [`APP_APPROVED`]: forwarded by
+/// institution-feedback-forward.json.
+pub const FB_TO_FORWARD: &str = "c8f3d5b7e9a02468";
+/// Forwarded to the credit bank: read by platform-feedback-get.json, answered by
+/// platform-feedback-reply.json; institution-feedback-reply-forwarded.json answers it as the
+/// school (409 `STATE_CONFLICT`).
+pub const FB_FORWARDED: &str = "d9a4e6c8f0b13579";
+/// Answered by the school: followed up by feedback-follow-up.json.
+pub const FB_REPLIED: &str = "e0b5f7d9a1c24680";
+/// Answered by the school: closed with a rating by feedback-close.json.
+pub const FB_TO_CLOSE: &str = "f1c6a8e0b2d35791";
+/// Closed: feedback-follow-up-closed.json follows it up (409 `STATE_CONFLICT`).
+pub const FB_CLOSED: &str = "a2d7b9f1c3e46802";
+/// 王芳's first of today: feedback-get-another-learners.json reads it as 陈晓明 (404).
+pub const FB_OF_ANOTHER: &str = "1a3c5e7f9b2d4608";
+
+/// The photo attached to [`FB_SUBMITTED`].
+pub const UPLOAD_FEEDBACK_ATTACHED: &str = "6f708192a3b4c5d6e7f8011223344556";
+/// Posted, not attached: feedback-submit.json attaches it.
+pub const UPLOAD_FEEDBACK: &str = "708192a3b4c5d6e7f801122334455667";
+
+/// What happened to a fixture ticket after it was filed, in order, an hour apart.
+pub enum TicketStep {
+    SchoolReply(&'static str),
+    FollowUp(&'static str),
+    Forward(&'static str),
+    PlatformReply(&'static str),
+    Close(Option<u8>),
+}
+
+/// A ticket of `learner` (an ID number) to [`SCHOOL`].
+pub struct FixtureTicket {
+    pub id: &'static str,
+    pub learner: &'static str,
+    pub category: domain::feedback::Category,
+    pub title: &'static str,
+    pub content: &'static str,
+    /// A registration or application of the learner's ([`REGISTRATIONS`], [`APPLICATIONS`]).
+    pub related: Option<&'static str>,
+    /// An upload of [`UPLOADS`] attached to it.
+    pub attachment: Option<&'static str>,
+    /// When it was filed; less than a day ago is today, not before the day began (China
+    /// Standard Time).
+    pub filed_minutes_ago: i64,
+    /// The ticket number's last six digits (its date is the day it was filed).
+    pub number: &'static str,
+    pub steps: &'static [TicketStep],
+}
+
+const DAY_MINUTES: i64 = 24 * 60;
+
+/// A submitted ticket of 王芳's, filed today `minutes_ago`.
+const fn filed_today(
+    id: &'static str,
+    category: domain::feedback::Category,
+    title: &'static str,
+    content: &'static str,
+    minutes_ago: i64,
+    number: &'static str,
+) -> FixtureTicket {
+    FixtureTicket {
+        id,
+        learner: FEEDBACK_LIMIT_LEARNER,
+        category,
+        title,
+        content,
+        related: None,
+        attachment: None,
+        filed_minutes_ago: minutes_ago,
+        number,
+        steps: &[],
+    }
+}
+
+pub const TICKETS: &[FixtureTicket] = {
+    use domain::feedback::Category::*;
+    use TicketStep::*;
+    &[
+        FixtureTicket {
+            id: FB_SUBMITTED,
+            learner: FEEDBACK_LEARNER,
+            category: Help,
+            title: "获奖证书原件遗失怎么办",
+            content: "登记被退回，要求上传获奖证书原件扫描件，但原件已遗失，只有获奖文件的照片，请问可以用什么材料代替？",
+            related: Some(REG_RETURNED),
+            attachment: Some(UPLOAD_FEEDBACK_ATTACHED),
+            filed_minutes_ago: 2 * DAY_MINUTES,
+            number: "300001",
+            steps: &[],
+        },
+        FixtureTicket {
+            id: FB_TO_FORWARD,
+            learner: FEEDBACK_LEARNER,
+            category: Consult,
+            title: "转换获得的课程学分如何计入总学分",
+            content: "电工电子技术已转换为电工技术基础，但个人中心的总学分没有增加，请问转换获得的课程学分如何计算？",
+            related: Some(APP_APPROVED),
+            attachment: None,
+            filed_minutes_ago: 3 * DAY_MINUTES,
+            number: "300002",
+            steps: &[
+                SchoolReply("转换获取的课程学分不重复计入总学分，来源成果的学分已计入。"),
+                FollowUp("那学分银行的学分证明上会显示转换后的课程吗？"),
+            ],
+        },
+        FixtureTicket {
+            id: FB_FORWARDED,
+            learner: FEEDBACK_LEARNER,
+            category: Help,
+            title: "学分银行账户学分未同步",
+            content: "院校已认定的课程学分在学分银行账户中仍显示为0，已经过去两周，请帮忙查看。",
+            related: None,
+            attachment: None,
+            filed_minutes_ago: 4 * DAY_MINUTES,
+            number: "300003",
+            steps: &[Forward("学分同步属平台处理范围，请平台核查该学习者账户的学分记录。")],
+        },
+        FixtureTicket {
+            id: FB_REPLIED,
+            learner: FEEDBACK_LEARNER,
+            category: Consult,
+            title: "如何修改已登记的成果",
+            content: "已提交的成果登记中证书编号填错了一位，请问如何修改？",
+            related: None,
+            attachment: None,
+            filed_minutes_ago: 5 * DAY_MINUTES,
+            number: "300004",
+            steps: &[SchoolReply("待审核的登记可先撤回，改正后重新提交；被退回的登记可直接修改后重新提交。")],
+        },
+        FixtureTicket {
+            id: FB_TO_CLOSE,
+            learner: FEEDBACK_LEARNER,
+            category: Suggestion,
+            title: "建议增加成果批量登记功能",
+            content: "我有十几张培训证书需要登记，一张一张提交比较麻烦，建议增加批量登记功能。",
+            related: None,
+            attachment: None,
+            filed_minutes_ago: 6 * DAY_MINUTES,
+            number: "300005",
+            steps: &[SchoolReply("感谢建议，已转告平台在后续版本中考虑。")],
+        },
+        FixtureTicket {
+            id: FB_CLOSED,
+            learner: FEEDBACK_LEARNER,
+            category: Other,
+            title: "登录页验证码看不清",
+            content: "登录页的图形验证码有时候看不清楚，能否换一种验证方式？",
+            related: None,
+            attachment: None,
+            filed_minutes_ago: 7 * DAY_MINUTES,
+            number: "300006",
+            steps: &[
+                SchoolReply("点击验证码图片即可换一张。"),
+                Close(Some(4)),
+            ],
+        },
+        filed_today(
+            FB_OF_ANOTHER,
+            Consult,
+            "更换手机号后收不到验证码",
+            "我更换了手机号码，之后找回密码时一直收不到短信验证码。",
+            50,
+            "300101",
+        ),
+        filed_today(
+            "2b4d6f8a0c1e3579",
+            Consult,
+            "如何查看学分明细",
+            "个人中心只显示总学分，请问在哪里可以看到每项成果的学分明细？",
+            40,
+            "300102",
+        ),
+        filed_today(
+            "3c5e7a9b1d2f4680",
+            Help,
+            "证书登记需要哪些材料",
+            "准备登记职业资格证书，请问除了证书扫描件还需要提交哪些证明材料？",
+            30,
+            "300103",
+        ),
+        filed_today(
+            "4d6f8b0c2e3a5791",
+            Consult,
+            "转换规则在哪里查看",
+            "想了解本校有哪些证书可以转换为课程学分，请问转换规则在哪里查看？",
+            20,
+            "300104",
+        ),
+        filed_today(
+            "5e7a9c1d3f4b6802",
+            Other,
+            "个人信息填写错误如何更正",
+            "完善信息时证件有效期开始日期填错了，请问如何更正？",
+            10,
+            "300105",
+        ),
+    ]
+};
+
+/// What fixture record `id` is, as a ticket about it keeps it (the registration's name, the
+/// application's rule's name).
+fn related_of(id: &str) -> Option<domain::feedback::Related> {
+    use domain::feedback::{Related, RelatedKind};
+    let related = |kind, name: &str| Related {
+        kind,
+        id: id.into(),
+        name: name.into(),
+    };
+    if let Some(r) = REGISTRATIONS.iter().find(|r| r.id == id) {
+        return Some(related(RelatedKind::Registration, r.name));
+    }
+    let a = APPLICATIONS.iter().find(|a| a.id == id)?;
+    let rule = RULES.iter().find(|r| r.id == a.rule)?;
+    Some(related(RelatedKind::Conversion, rule.name))
+}
+
+/// The China day of `unix`: its date and the start of the next day (unix seconds).
+fn china_day_of(unix: i64) -> (chrono::NaiveDate, i64) {
+    use chrono::TimeZone;
+    let offset = domain::app::china_offset();
+    let day = offset
+        .timestamp_opt(unix, 0)
+        .single()
+        .expect("fixture times are valid")
+        .date_naive();
+    let next = day
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| offset.from_local_datetime(&t).single())
+        .map_or(unix, |t| t.timestamp());
+    (day, next)
+}
+
+/// The stored ticket `f` of `learner` and its thread: filed, then each step through the
+/// domain's own changes.
+fn fixture_ticket(
+    app: &App,
+    learner: &domain::account::learner::Learner,
+    school: &domain::account::learner::School,
+    f: &FixtureTicket,
+) -> Result<(domain::feedback::Ticket, Vec<domain::feedback::Message>), DomainError> {
+    use domain::feedback::{Author, Kind, Message, Status, Ticket};
+    let now_ms = app.now().timestamp_millis();
+    let mut filed_ms = now_ms - f.filed_minutes_ago * 60_000;
+    if f.filed_minutes_ago < DAY_MINUTES {
+        // Today's, however early in the day the seeding runs: the day's count is today's.
+        let day_began = (china_day_of(now_ms / 1000).1 - 86_400) * 1000;
+        filed_ms = filed_ms.max(day_began);
+    }
+    let filed = filed_ms / 1000;
+    let attachments = UPLOADS
+        .iter()
+        .filter(|u| Some(u.id) == f.attachment)
+        .map(|u| domain::uploads::Evidence {
+            upload_id: u.id.into(),
+            file_name: u.file_name.into(),
+            content_type: u.content_type.into(),
+            size: u.bytes.len() as u64,
+        })
+        .collect();
+    let mut ticket = Ticket {
+        id: f.id.into(),
+        ticket_no: format!("FK{}{}", china_day_of(filed).0.format("%Y%m%d"), f.number),
+        learner: learner.id_key.clone(),
+        learner_name: learner.name.clone(),
+        learner_id_masked: learner.id_masked.clone(),
+        institution: school.clone(),
+        category: f.category,
+        title: f.title.into(),
+        related: f.related.and_then(related_of),
+        attachments,
+        status: Status::Submitted,
+        forwarded: false,
+        message_count: 1,
+        rating: None,
+        submitted_ms: filed_ms,
+        waiting_ms: filed_ms,
+        school_deadline: domain::feedback::Deadline::after(
+            filed,
+            app.accounts.feedback_answer_days,
+        ),
+        platform_deadline: None,
+        last_notice_at: None,
+        updated_at: filed,
+    };
+    let mut thread = vec![Message {
+        seq: 1,
+        at: filed,
+        author: Author::Learner,
+        by: domain::workflow::LEARNER.into(),
+        kind: Kind::Message,
+        content: f.content.into(),
+        rating: None,
+    }];
+    for (i, step) in f.steps.iter().enumerate() {
+        let at_ms = filed_ms + (i as i64 + 1) * 3_600_000;
+        thread.push(ticket_step(&mut ticket, step, at_ms)?);
+    }
+    Ok((ticket, thread))
+}
+
+/// `step` of a fixture ticket at `at_ms`, as its route changes the ticket; the message it adds.
+fn ticket_step(
+    t: &mut domain::feedback::Ticket,
+    step: &TicketStep,
+    at_ms: i64,
+) -> Result<domain::feedback::Message, DomainError> {
+    use domain::feedback::Author;
+    let at = at_ms / 1000;
+    match step {
+        TicketStep::SchoolReply(text) => {
+            t.reply(at, Author::School, FIXTURE_REVIEWER, (*text).into())
+        }
+        TicketStep::PlatformReply(text) => {
+            t.reply(at, Author::Platform, FIXTURE_PLATFORM_STAFF, (*text).into())
+        }
+        TicketStep::FollowUp(text) => t.follow_up(at_ms, (*text).into()),
+        TicketStep::Forward(note) => {
+            let days = domain::app::config::AccountPolicy::default().feedback_answer_days;
+            t.forward(at_ms, FIXTURE_REVIEWER, (*note).into(), days)
+        }
+        TicketStep::Close(rating) => t.close(at, *rating),
+    }
+}
+
+/// The writes of ticket `t` and its thread as filing and changing it wrote them: the ticket,
+/// its messages, its inbox entries (the school's; the credit bank's once forwarded), its
+/// pointer, its number, and its filing day's count.
+fn ticket_ops(t: &domain::feedback::Ticket, thread: &[domain::feedback::Message]) -> Vec<WriteOp> {
+    use domain::store::schema;
+    let put = |item: Item| WriteOp::Put {
+        item,
+        condition: Condition::None,
+    };
+    let mut ops = vec![put(t.item())];
+    ops.extend(thread.iter().map(|m| t.message_op(m)));
+    ops.extend(t.index_ops(None));
+    let pointer = domain::workflow::Pointer {
+        learner: t.learner.clone(),
+        institution: t.institution.code.clone(),
+    };
+    ops.push(put(Item::new(
+        schema::feedback_pointer_pk(&t.id),
+        schema::FEEDBACK_POINTER_SK,
+        &pointer,
+    )));
+    ops.push(put(Item::new(
+        schema::feedback_number_pk(&t.ticket_no),
+        schema::FEEDBACK_NUMBER_SK,
+        &serde_json::json!({ "ticket": t.id }),
+    )));
+    let (day, next_day) = china_day_of(t.submitted_ms / 1000);
+    ops.push(WriteOp::Increment {
+        pk: schema::feedback_quota_pk(&t.learner),
+        sk: schema::day_sk(&day.format("%Y-%m-%d").to_string()),
+        field: "count".into(),
+        max: domain::feedback::DAILY_TICKETS,
+        expires_at: Some(next_day + 86_400),
+    });
+    ops
+}
+
+/// Writes [`TICKETS`] as the routes would have: each ticket with its thread, inbox entries,
+/// pointer, number and day count, one transaction a ticket (its attachment's upload record is
+/// among [`UPLOADS`], attached).
+async fn seed_feedback(app: &App) -> Result<(), DomainError> {
+    let school = demo_school(app).await?;
+    for f in TICKETS {
+        let id = IdNumber::parse(f.learner, app.today()).expect("a valid ID number");
+        let stored = domain::account::learner::load_by_id(app, &id)
+            .await?
+            .ok_or_else(|| DomainError::internal("a feedback fixture's learner is missing"))?;
+        let (ticket, thread) = fixture_ticket(app, &stored.learner, &school, f)?;
+        app.store.transact(ticket_ops(&ticket, &thread)).await?;
+    }
+    Ok(())
+}
+
 /// The import events of `events/`: the learners they create are fixtures too (a table that holds
 /// only these is a fixture table).
 pub const IMPORT_EVENTS: &[(&str, &str)] = &[
@@ -1039,7 +1460,7 @@ pub struct Seeded {
 
 /// Writes every fixture into `app`'s store: the demo roll (`events/import-demo.json`) and the
 /// demo rule, the active learners, the captchas, the registrations, the conversion rules and
-/// applications, the sessions and SMS codes. Meant for a fresh (or emptied) store; the
+/// applications, the feedback tickets, the sessions and SMS codes. Meant for a fresh (or emptied) store; the
 /// captchas and codes overwrite older ones, a session that exists already is an error.
 pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
     let demo = crate::seed_demo(app).await.map_err(|e| match e {
@@ -1108,6 +1529,7 @@ pub async fn seed(app: &App) -> Result<Seeded, DomainError> {
 
     seed_registrations(app).await?;
     seed_conversions(app).await?;
+    seed_feedback(app).await?;
 
     for s in SESSIONS {
         let l = learner(s.learner).await?;

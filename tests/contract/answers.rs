@@ -803,3 +803,261 @@ async fn a_conversion_journey_gets_documented_answers() {
 
     assert_no_problems("answers of conversions vs openapi.yaml", &problems);
 }
+
+fn feedback_ticket(extra: Value) -> Value {
+    let mut body = json!({
+        "institution": "DEMO-SCHOOL", "category": "HELP", "title": "登记为何被退回",
+        "content": "我登记的电工证书被退回，想了解需要补充哪些材料。",
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+/// 问题反馈 from every side, every answer (successes and each error the rules give) checked
+/// against openapi.yaml: the learner files a ticket about their registration with an attachment
+/// (a bad category, another school, an upload never posted refused), lists and reads it; the
+/// school lists, reads (another school refused), answers (a note on a reply refused); the
+/// learner follows up; the school forwards it (twice refused, then its reply refused); the
+/// credit bank lists, reads and answers (a reviewer, a learner's token, a ticket not forwarded
+/// refused); the learner closes it with a rating (a rating of 6, a second closing, a follow-up
+/// refused); a thread of 50 messages refuses a reply and a follow-up and takes its closing; the
+/// sixth ticket of the day is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feedback_journey_gets_documented_answers() {
+    const LIST: &str = "/feedback";
+    const ONE: &str = "/feedback/{id}";
+    const FOLLOW_UP: &str = "/feedback/{id}/messages";
+    const CLOSE: &str = "/feedback/{id}/close";
+    const INBOX: &str = "/institution/feedback";
+    const SCHOOL_ONE: &str = "/institution/feedback/{id}";
+    const REPLY: &str = "/institution/feedback/{id}/messages";
+    const FORWARD: &str = "/institution/feedback/{id}/forward";
+    const DESK: &str = "/platform/feedback";
+    const DESK_ONE: &str = "/platform/feedback/{id}";
+    const DESK_REPLY: &str = "/platform/feedback/{id}/messages";
+    let spec = Spec::load();
+    let t = TestApp::spawn(Backend::Memory).await.unwrap();
+    t.import_demo().await;
+    let mut problems = Vec::new();
+    let mut check = |method: &str, template: &str, resp: &TestResponse, want: u16| {
+        let route = (method.to_string(), template.to_string());
+        if resp.status != want {
+            problems.push(format!(
+                "{} answered {} (expected {want}): {}",
+                show(&route),
+                resp.status,
+                resp.body
+            ));
+        }
+        problems.extend(undocumented(&spec, &route, resp));
+    };
+    let at = |template: &str, id: &str| template.replace("{id}", id);
+    let say = |content: &str| json!({ "content": content });
+
+    // Without a token; before the profile is complete.
+    let r = t.get(LIST, None).await;
+    check("GET", LIST, &r, 401);
+    let first = t.token(DEMO_ID, DEMO_PASSWORD).await;
+    let r = t.post(LIST, feedback_ticket(json!({})), Some(&first)).await;
+    check("POST", LIST, &r, 403);
+    let praise = feedback_ticket(json!({ "category": "PRAISE" }));
+    let r = t.post(LIST, praise.clone(), Some(&first)).await;
+    check("POST", LIST, &r, 403);
+    // A token that is no session learns nothing of the rules of bodies and ids.
+    let nobody = Some("not-a-session-of-anyone");
+    let r = t.post(LIST, praise, nobody).await;
+    check("POST", LIST, &r, 401);
+    let unknown = "0123456789abcdef";
+    let r = t.post(&at(FOLLOW_UP, unknown), json!({}), nobody).await;
+    check("POST", FOLLOW_UP, &r, 401);
+    let r = t
+        .post(&at(CLOSE, unknown), json!({ "rating": 9 }), nobody)
+        .await;
+    check("POST", CLOSE, &r, 401);
+    let r = t.get(&at(ONE, "not-an-id"), nobody).await;
+    check("GET", ONE, &r, 401);
+    let (token, _) = t.activate(DEMO_ID, "Gd7-river-lantern").await;
+    let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    let other_school = t.staff_token("OTHER-SCHOOL", "REVIEWER").await;
+    let platform = t.staff_token("NCB", "PLATFORM").await;
+
+    // Filing: refused by field, then a ticket about a registration, with an attachment.
+    let (_, evidence) = upload(&t, &token, true).await;
+    let r = t
+        .post(
+            "/achievement-registrations",
+            registration(&[&evidence], None),
+            Some(&token),
+        )
+        .await;
+    let reg = r.body["id"].as_str().unwrap_or_default().to_string();
+    let (_, never_posted) = upload(&t, &token, false).await;
+    let (_, shot) = upload(&t, &token, true).await;
+    for bad in [
+        json!({ "category": "PRAISE" }),
+        json!({ "institution": "OTHER-SCHOOL" }),
+        json!({ "title": "短" }),
+        json!({ "attachments": [never_posted] }),
+    ] {
+        let r = t.post(LIST, feedback_ticket(bad), Some(&token)).await;
+        check("POST", LIST, &r, 400);
+    }
+    let body = feedback_ticket(json!({ "relatedId": reg, "attachments": [shot] }));
+    let r = t.post(LIST, body, Some(&token)).await;
+    check("POST", LIST, &r, 201);
+    let a = r.body["id"].as_str().unwrap_or_default().to_string();
+
+    // The learner's reads.
+    let r = t.get(LIST, Some(&token)).await;
+    check("GET", LIST, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", LIST)
+                .query("status=SUBMITTED&page=1&pageSize=5")
+                .bearer(&token),
+        )
+        .await;
+    check("GET", LIST, &r, 200);
+    let r = t
+        .send(t.req("GET", LIST).query("status=OPEN").bearer(&token))
+        .await;
+    check("GET", LIST, &r, 400);
+    let r = t.get(&at(ONE, &a), Some(&token)).await;
+    check("GET", ONE, &r, 200);
+    let r = t.get(&at(ONE, "0123456789abcdef"), Some(&token)).await;
+    check("GET", ONE, &r, 404);
+
+    // The school: its inbox, the ticket, its answer.
+    let r = t.get(INBOX, Some(&staff)).await;
+    check("GET", INBOX, &r, 200);
+    let r = t
+        .send(
+            t.req("GET", INBOX)
+                .query("status=CLOSED&pageSize=51")
+                .bearer(&staff),
+        )
+        .await;
+    check("GET", INBOX, &r, 400);
+    let r = t.get(INBOX, Some(&platform)).await;
+    check("GET", INBOX, &r, 403);
+    let r = t.get(INBOX, Some(&token)).await;
+    check("GET", INBOX, &r, 401);
+    let r = t.get(&at(SCHOOL_ONE, &a), Some(&staff)).await;
+    check("GET", SCHOOL_ONE, &r, 200);
+    let r = t.get(&at(SCHOOL_ONE, &a), Some(&other_school)).await;
+    check("GET", SCHOOL_ONE, &r, 404);
+    let r = t
+        .post(
+            &at(REPLY, &a),
+            json!({ "content": "请补充", "note": "转平台" }),
+            Some(&staff),
+        )
+        .await;
+    check("POST", REPLY, &r, 400);
+    let r = t
+        .post(&at(REPLY, &a), say("请补充证书查询页截图。"), Some(&staff))
+        .await;
+    check("POST", REPLY, &r, 200);
+    let r = t.get(&at(DESK_ONE, &a), Some(&platform)).await;
+    check("GET", DESK_ONE, &r, 404);
+
+    // The learner follows up; the school forwards it.
+    let r = t.post(&at(FOLLOW_UP, &a), json!({}), Some(&token)).await;
+    check("POST", FOLLOW_UP, &r, 400);
+    let r = t
+        .post(
+            &at(FOLLOW_UP, &a),
+            say("截图已上传，仍无法通过。"),
+            Some(&token),
+        )
+        .await;
+    check("POST", FOLLOW_UP, &r, 200);
+    let forward = json!({ "note": "证书编号需平台核验" });
+    let r = t.post(&at(FORWARD, &a), json!({}), Some(&staff)).await;
+    check("POST", FORWARD, &r, 400);
+    let r = t
+        .post(&at(FORWARD, &a), forward.clone(), Some(&staff))
+        .await;
+    check("POST", FORWARD, &r, 200);
+    let r = t.post(&at(FORWARD, &a), forward, Some(&staff)).await;
+    check("POST", FORWARD, &r, 409);
+    let r = t.post(&at(REPLY, &a), say("再补一句"), Some(&staff)).await;
+    check("POST", REPLY, &r, 409);
+
+    // The credit bank.
+    let r = t.get(DESK, Some(&platform)).await;
+    check("GET", DESK, &r, 200);
+    let r = t
+        .send(t.req("GET", DESK).query("status=REPLIED").bearer(&platform))
+        .await;
+    check("GET", DESK, &r, 200);
+    let r = t.get(DESK, Some(&staff)).await;
+    check("GET", DESK, &r, 403);
+    let r = t.get(DESK, Some(&token)).await;
+    check("GET", DESK, &r, 401);
+    let r = t.get(&at(DESK_ONE, &a), Some(&platform)).await;
+    check("GET", DESK_ONE, &r, 200);
+    let r = t
+        .post(&at(DESK_REPLY, &a), say("已核验"), Some(&staff))
+        .await;
+    check("POST", DESK_REPLY, &r, 403);
+    let r = t
+        .post(
+            &at(DESK_REPLY, &a),
+            say("已核验，请重新登记。"),
+            Some(&platform),
+        )
+        .await;
+    check("POST", DESK_REPLY, &r, 200);
+
+    // The learner closes it.
+    let r = t
+        .post(&at(CLOSE, &a), json!({ "rating": 6 }), Some(&token))
+        .await;
+    check("POST", CLOSE, &r, 400);
+    let r = t
+        .post(&at(CLOSE, &a), json!({ "rating": 5 }), Some(&token))
+        .await;
+    check("POST", CLOSE, &r, 200);
+    let r = t.post(&at(CLOSE, &a), json!({}), Some(&token)).await;
+    check("POST", CLOSE, &r, 409);
+    let r = t
+        .post(&at(FOLLOW_UP, &a), say("还有一个问题"), Some(&token))
+        .await;
+    check("POST", FOLLOW_UP, &r, 409);
+
+    // A full thread: no reply, no follow-up, but its closing.
+    let r = t.post(LIST, feedback_ticket(json!({})), Some(&token)).await;
+    check("POST", LIST, &r, 201);
+    let b = r.body["id"].as_str().unwrap_or_default().to_string();
+    for i in 1..domain::feedback::MAX_MESSAGES {
+        let r = t
+            .post(&at(REPLY, &b), say(&format!("第{i}条答复")), Some(&staff))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = t.post(&at(REPLY, &b), say("还有"), Some(&staff)).await;
+    check("POST", REPLY, &r, 409);
+    assert_eq!(r.code(), "TOO_MANY_MESSAGES", "{}", r.body);
+    let r = t.post(&at(FOLLOW_UP, &b), say("还有"), Some(&token)).await;
+    check("POST", FOLLOW_UP, &r, 409);
+    let r = t.post(&at(CLOSE, &b), json!({}), Some(&token)).await;
+    check("POST", CLOSE, &r, 200);
+    let r = t.get(&at(SCHOOL_ONE, &b), Some(&staff)).await;
+    check("GET", SCHOOL_ONE, &r, 200);
+
+    // The sixth ticket of the day.
+    for _ in 2..domain::feedback::DAILY_TICKETS {
+        let r = t.post(LIST, feedback_ticket(json!({})), Some(&token)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = t.post(LIST, feedback_ticket(json!({})), Some(&token)).await;
+    check("POST", LIST, &r, 429);
+    let r = t.get(LIST, Some(&token)).await;
+    check("GET", LIST, &r, 200);
+    assert_eq!(r.body["leftToday"], 0, "{}", r.body);
+
+    assert_no_problems("answers of feedback vs openapi.yaml", &problems);
+}

@@ -216,3 +216,42 @@ fn every_error_code_is_documented_with_its_status() {
     }
     assert_no_problems("error codes: domain::error vs openapi.yaml", &problems);
 }
+
+/// Each error's body, as the functions send it, fits the documented answer of some route that
+/// lists its code: `UPLOAD_INVALID` names an item of that route's list (`evidence[i]` of a
+/// registration, `attachments[i]` of a feedback ticket), a throttled answer has its
+/// `retryAfter`.
+#[test]
+fn every_error_body_fits_a_route_that_lists_its_code() {
+    let spec = Spec::load();
+    let mut problems = Vec::new();
+    for e in every_error() {
+        let resp = http_edge::error_response(&e, domain::Lang::Zh);
+        let body: Value = match resp.body() {
+            http_edge::Body::Text(text) => serde_json::from_str(text).unwrap(),
+            other => panic!("{}: a body that is not JSON text: {other:?}", e.code()),
+        };
+        let status = e.status().as_u16().to_string();
+        let (mut listed, mut fits) = (0, 0);
+        for (_, op) in spec.operations() {
+            let Some(media) = op["responses"]
+                .get(&status)
+                .and_then(|r| spec.json_content(r))
+            else {
+                continue;
+            };
+            if !spec.error_codes(&media["schema"]).contains(e.code()) {
+                continue;
+            }
+            listed += 1;
+            fits += usize::from(spec.check(&media["schema"], &body).is_empty());
+        }
+        if listed > 0 && fits == 0 {
+            problems.push(format!(
+                "{}: {body} fits none of the {listed} documented {status} answers that list it",
+                e.code()
+            ));
+        }
+    }
+    assert_no_problems("error bodies vs openapi.yaml", &problems);
+}

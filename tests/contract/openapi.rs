@@ -402,3 +402,80 @@ fn conversion_schemas_hold_the_domain_limits() {
         json!(MAX_PUBLIC_PAGE)
     );
 }
+
+/// The feedback schemas say what the domain's types and limits are: the categories, statuses,
+/// authors, kinds and related kinds, the lengths, the attachments, the thread's size (its
+/// closing beyond the messages' limit), the day's tickets.
+#[test]
+fn feedback_schemas_hold_the_domain_limits() {
+    use domain::feedback::command::{CONTENT, MAX_ATTACHMENTS, MESSAGE, TITLE};
+    use domain::feedback::{
+        Author, Category, Kind, RelatedKind, Status, DAILY_TICKETS, MAX_MESSAGES,
+    };
+    let spec = Spec::load();
+    let schemas = &spec.doc["components"]["schemas"];
+    let codes = |all: Vec<&str>| json!(all);
+    assert_eq!(
+        schemas["FeedbackCategory"]["enum"],
+        codes(Category::ALL.iter().map(|c| c.as_str()).collect())
+    );
+    let statuses = codes(Status::ALL.iter().map(|s| s.as_str()).collect());
+    assert_eq!(schemas["FeedbackStatus"]["enum"], statuses);
+    let mut filter = vec![json!("")];
+    filter.extend(statuses.as_array().cloned().unwrap_or_default());
+    assert_eq!(
+        spec.doc["components"]["parameters"]["FeedbackStatusFilter"]["schema"]["enum"],
+        json!(filter)
+    );
+    let message = &schemas["FeedbackMessage"]["properties"];
+    assert_eq!(
+        message["author"]["enum"],
+        codes(Author::ALL.iter().map(|a| a.as_str()).collect())
+    );
+    assert_eq!(
+        message["kind"]["enum"],
+        codes(Kind::ALL.iter().map(|k| k.as_str()).collect())
+    );
+    assert_eq!(
+        schemas["FeedbackRelated"]["properties"]["kind"]["enum"],
+        codes(RelatedKind::ALL.iter().map(|k| k.as_str()).collect())
+    );
+    let request = &schemas["FeedbackRequest"]["properties"];
+    for (field, (min, max)) in [("title", TITLE), ("content", CONTENT)] {
+        assert_eq!(request[field]["minLength"], json!(min), "{field}");
+        assert_eq!(request[field]["maxLength"], json!(max), "{field}");
+    }
+    assert_eq!(schemas["FeedbackText"]["minLength"], json!(MESSAGE.0));
+    assert_eq!(schemas["FeedbackText"]["maxLength"], json!(MESSAGE.1));
+    assert_eq!(request["attachments"]["maxItems"], json!(MAX_ATTACHMENTS));
+    // A full thread still takes its closing.
+    let thread = MAX_MESSAGES + 1;
+    assert_eq!(message["seq"]["maximum"], json!(thread));
+    let fields = &schemas["FeedbackFields"]["properties"];
+    assert_eq!(fields["messageCount"]["maximum"], json!(thread));
+    for name in ["FeedbackTicket", "StaffFeedbackTicket"] {
+        let own = &schemas[name]["allOf"][1]["properties"];
+        assert_eq!(own["messages"]["maxItems"], json!(thread), "{name}");
+        assert_eq!(
+            own["attachments"]["maxItems"],
+            json!(MAX_ATTACHMENTS),
+            "{name}"
+        );
+    }
+    let inbox = &schemas["FeedbackInbox"]["properties"]["items"]["items"]["properties"];
+    assert_eq!(inbox["messageCount"]["maximum"], json!(thread));
+    assert_eq!(
+        schemas["FeedbackPage"]["properties"]["leftToday"]["maximum"],
+        json!(DAILY_TICKETS)
+    );
+    for rating in [
+        &schemas["FeedbackCloseRequest"]["properties"]["rating"],
+        &fields["rating"],
+        &message["rating"],
+    ] {
+        assert_eq!(
+            (&rating["minimum"], &rating["maximum"]),
+            (&json!(1), &json!(5))
+        );
+    }
+}

@@ -7,6 +7,7 @@
 //! attachments in the evidence bucket without the registrations' review routes; it needs no
 //! pepper.
 
+use domain::account::session::Gate;
 use domain::account::staff::Role;
 use domain::feedback::command::{
     CloseCommand, CloseRequest, ListQuery, MessageCommand, MessageRequest, TicketCommand,
@@ -17,8 +18,8 @@ use domain::feedback::staff::{self as desk, Desk};
 use domain::security::crypto::Purposes;
 use domain::App;
 use http_edge::{
-    bearer_token, json_body, path_param, query_param, route, staff, ApiError, Reply, Request,
-    RequestInfo, Route,
+    authenticate, bearer_token, json_body, path_param, query_param, route, staff, ApiError, Reply,
+    Request, RequestInfo, Route,
 };
 use lambda_http::http::StatusCode;
 use std::sync::Arc;
@@ -41,16 +42,29 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/platform/feedback/{id}/messages" => platform_reply),
 ];
 
+/// The body's command; if the body is refused, the refusal only once the caller is known to be
+/// an active learner (an anonymous caller learns nothing about the body's rules, as with
+/// [`authenticate`] first). A valid body costs no read of its own: the route reads the session
+/// with what it needs.
+async fn checked<T>(app: &App, req: &Request, cmd: Result<T, ApiError>) -> Result<T, ApiError> {
+    if cmd.is_err() {
+        authenticate(app, req, Gate::ActiveLearner).await?;
+    }
+    cmd
+}
+
 pub async fn submit(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
-    let cmd = TicketCommand::try_from(json_body::<TicketRequest>(&req)?)?;
+    let cmd = json_body::<TicketRequest>(&req).and_then(|r| Ok(TicketCommand::try_from(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     let view = learner::submit(&app, token, cmd, info.lang).await?;
     Ok(Reply::with_status(StatusCode::CREATED, &view))
 }
 
 pub async fn list(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
-    let q = ListQuery::from_query(|k| query_param(&req, k), None)?;
+    let q = ListQuery::from_query(|k| query_param(&req, k), None).map_err(ApiError::from);
+    let q = checked(&app, &req, q).await?;
     Ok(Reply::ok(&learner::list(&app, token, q, info.lang).await?))
 }
 
@@ -63,7 +77,8 @@ pub async fn get(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply
 pub async fn follow_up(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
     let id = path_param(&req, "id")?;
-    let cmd = MessageCommand::message(json_body::<MessageRequest>(&req)?)?;
+    let cmd = json_body::<MessageRequest>(&req).and_then(|r| Ok(MessageCommand::message(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     Ok(Reply::ok(
         &learner::follow_up(&app, token, &id, cmd, info.lang).await?,
     ))
@@ -72,7 +87,8 @@ pub async fn follow_up(app: Arc<App>, req: Request, info: RequestInfo) -> Result
 pub async fn close(app: Arc<App>, req: Request, info: RequestInfo) -> Result<Reply, ApiError> {
     let token = bearer_token(&req)?;
     let id = path_param(&req, "id")?;
-    let cmd = CloseCommand::try_from(json_body::<CloseRequest>(&req)?)?;
+    let cmd = json_body::<CloseRequest>(&req).and_then(|r| Ok(CloseCommand::try_from(r)?));
+    let cmd = checked(&app, &req, cmd).await?;
     Ok(Reply::ok(
         &learner::close(&app, token, &id, cmd, info.lang).await?,
     ))

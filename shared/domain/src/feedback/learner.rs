@@ -276,13 +276,15 @@ pub async fn list(
     })
 }
 
-/// The learner's ticket `id` (another's, or none: `NOT_FOUND`), read with the session.
+/// The learner's ticket `id` (another's, or none: `NOT_FOUND`), read with the session (an id
+/// of another shape reads none, once the session is checked).
 async fn own(
     app: &App,
     token: &str,
     id: &str,
 ) -> Result<(Authenticated, Item, Ticket), DomainError> {
     if !workflow::is_record_id(id) {
+        session::require(app, token, Gate::ActiveLearner).await?;
         return Err(DomainError::NotFound);
     }
     let keys = |learner: &str| vec![(schema::learner_pk(learner), schema::feedback_sk(id))];

@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize};
 
 /// New tickets one learner may file a day (China Standard Time calendar day).
 pub const DAILY_TICKETS: u64 = 5;
-/// Messages one ticket may hold (the learner's first included).
+/// Messages one ticket may hold (the learner's first included), its closing aside: a full thread
+/// can still be closed, which is what `TOO_MANY_MESSAGES` asks the learner to do.
 pub const MAX_MESSAGES: usize = 50;
 /// The least time between two reply notices of one ticket.
 pub const NOTICE_GAP_SECONDS: i64 = 3600;
