@@ -40,7 +40,8 @@ sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from proxy import CountingProxy  # noqa: E402  (scripts/lib)
 from runtime_api import Runtime  # noqa: E402
 
-FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements", "registrations", "conversions"]
+FUNCTIONS = ["captcha", "login", "sms", "profile", "achievements", "registrations", "conversions",
+             "feedback"]
 HELLO = "bench-hello"
 
 
@@ -53,6 +54,31 @@ def with_token(payload, token):
     e = json.loads(payload)
     e["headers"]["authorization"] = f"Bearer {token}"
     return json.dumps(e).encode()
+
+
+def as_route(text, method, path):
+    """A sample event's JSON (its headers, its token or its staff claims) sent to another route,
+    `method path` (no query), the route's `{id}` taken from `path` where it has one: the
+    feedback routes are measured with the events of other routes so."""
+    e = json.loads(text)
+    parts = path.strip("/").split("/")
+    ids = [p for p in parts if len(p) == 16 and all(c in "0123456789abcdef" for c in p)]
+    template = "/" + "/".join("{id}" if p in ids else p for p in parts)
+    e["routeKey"] = e["requestContext"]["routeKey"] = f"{method} {template}"
+    e["rawPath"] = e["requestContext"]["http"]["path"] = path
+    e["requestContext"]["http"]["method"] = method
+    e["rawQueryString"] = ""
+    e.pop("queryStringParameters", None)
+    e.pop("pathParameters", None)
+    if ids:
+        e["pathParameters"] = {"id": ids[0]}
+    e.pop("body", None)
+    if method == "GET":
+        e["headers"].pop("content-type", None)
+        e["headers"].pop("content-length", None)
+    else:
+        e["headers"]["content-type"] = "application/json"
+    return json.dumps(e)
 
 
 def event(text, i, body=None):
@@ -162,6 +188,9 @@ class Events:
         if name == "conversions":
             # 查看转换规则: anyone's list of the published rules (no session).
             return event(load_event("conversion-rules.json"), self.next_ip()), 200
+        if name == "feedback":
+            # The school's inbox, with the sample events' reviewer (no session).
+            return event(SCHOOL_INBOX, self.next_ip()), 200
         raise KeyError(name)
 
 
@@ -225,7 +254,30 @@ ROUTE_GOALS = [
     ("GET /institution/conversions/{id}", "conversions", 2),
     ("POST /institution/conversions/{id}/decision (approve)", "conversions", 3),
     ("POST /institution/conversions/{id}/decision (reject)", "conversions", 3),
+    # 问题反馈, every route, in the order of a ticket's life (each run of a route uses what the
+    # earlier ones left): the filing (the session's batch read with the upload, the related
+    # record and the day's count; one transaction), the learner's list (the tickets' query and
+    # the day's count at once) and read (with the thread), a follow-up (session, transaction,
+    # thread), the school's inbox (one query), a read (the pointer, then the ticket and the
+    # thread at once), replies (the pointer, the ticket with its learner, the transaction; the
+    # first with its notice), forwardings, the credit bank's inbox, read and replies, and the
+    # learner's closings.
+    ("POST /feedback (an attachment)", "feedback", 2),
+    ("GET /feedback", "feedback", 3),
+    ("GET /feedback/{id}", "feedback", 2),
+    ("POST /feedback/{id}/messages", "feedback", 3),
+    ("GET /institution/feedback", "feedback", 1),
+    ("GET /institution/feedback/{id}", "feedback", 3),
+    ("POST /institution/feedback/{id}/messages", "feedback", 3),
+    ("POST /institution/feedback/{id}/forward", "feedback", 3),
+    ("GET /platform/feedback", "feedback", 1),
+    ("GET /platform/feedback/{id}", "feedback", 3),
+    ("POST /platform/feedback/{id}/messages", "feedback", 3),
+    ("POST /feedback/{id}/close", "feedback", 3),
 ]
+
+# The school's inbox as the reviewer of the sample events reads it.
+SCHOOL_INBOX = as_route(load_event("institution-registrations.json"), "GET", "/institution/feedback")
 
 
 def with_id(payload, reg_id):
@@ -372,6 +424,68 @@ class Conversions:
         return with_id(e, self.applied())
 
 
+class Feedback:
+    """What the feedback routes' counted invocations need, made by uncounted invocations: the
+    learner is 王芳 (of the demo school, with a bound mobile: a reply sends a notice), logged in
+    by mobile; their uploads (the registrations function's) for the filings; one ticket filed
+    first, which the reads, the follow-ups and the school's replies are about; the tickets of
+    the counted filings (five a day: four in all), forwarded by the school, read and answered by
+    the credit bank, closed by the learner."""
+
+    def __init__(self, rt, uploads, events, token):
+        self.rt, self.uploads, self.events, self.token = rt, uploads, events, token
+        self.thread = None
+        self.fresh, self.forwarded, self.closing = [], [], []
+
+    def call(self, payload, want):
+        kind, body, _took = invoke(self.rt, payload)
+        if status_of(kind, body) != want:
+            raise SystemExit(f"bench: feedback setup: {status_of(kind, body)} {body!r}")
+        return json.loads(json.loads(body)["body"])
+
+    def learner(self, method, path, body=None):
+        text = as_route(load_event("registrations-list.json"), method, path)
+        return with_token(event(text, self.events.next_ip(), body), self.token)
+
+    def school(self, method, path, body=None):
+        text = as_route(load_event("institution-registrations.json"), method, path)
+        return event(text, self.events.next_ip(), body)
+
+    def platform(self, method, path, body=None):
+        text = as_route(load_event("institution-conversions-platform-role.json"), method, path)
+        return event(text, self.events.next_ip(), body)
+
+    @staticmethod
+    def body(attachments=()):
+        return {"institution": "DEMO-SCHOOL", "category": "CONSULT", "title": "基准测试问题反馈",
+                "content": "我登记的证书被退回，想了解需要补充哪些材料。",
+                "attachments": list(attachments)}
+
+    def ticket(self):
+        """The ticket of the reads, the follow-ups and the school's replies (filed once)."""
+        if self.thread is None:
+            self.thread = self.call(self.learner("POST", "/feedback", self.body()), 201)["id"]
+        return self.thread
+
+    def file_event(self):
+        self.ticket()  # filed before the counted ones
+        return self.learner("POST", "/feedback", self.body([self.uploads.upload()]))
+
+    def filed(self):
+        """The next ticket of the counted filings not forwarded yet (from the learner's list)."""
+        if not self.fresh:
+            mine = self.call(self.learner("GET", "/feedback"), 200)["items"]
+            self.fresh = [t["id"] for t in reversed(mine)
+                          if t["id"] != self.thread and t["status"] == "SUBMITTED"]
+        tid = self.fresh.pop(0)
+        self.forwarded.append(tid)
+        self.closing.append(tid)
+        return tid
+
+    def say(self, who, path):
+        return who("POST", path, {"content": "已收到，请补充证书查询页的截图。"})
+
+
 def measure_requests(runtimes, events, proxy, repeat=3):
     """Per route: the DynamoDB requests of each of `repeat` invocations (running processes, warm)."""
     seeded = events.seeded
@@ -436,6 +550,35 @@ def measure_requests(runtimes, events, proxy, repeat=3):
             convs.decision({"decision": "APPROVE", "credits": 2}), 200),
         "POST /institution/conversions/{id}/decision (reject)": lambda: (
             convs.decision({"decision": "REJECT", "reason": "课程已修，无需转换"}), 200),
+    })
+    # 王芳, logged in by mobile (the feedback routes' learner).
+    kind, body, _took = invoke(runtimes["login"], events.login(seeded["mobile"]))
+    if status_of(kind, body) != 200:
+        raise SystemExit(f"bench: the login for a session failed: {body!r}")
+    fb_token = json.loads(json.loads(body)["body"])["token"]
+    fb = Feedback(runtimes["feedback"], Registrations(runtimes["registrations"], events, fb_token),
+                  events, fb_token)
+    make.update({
+        "POST /feedback (an attachment)": lambda: (fb.file_event(), 201),
+        "GET /feedback": lambda: (fb.learner("GET", "/feedback"), 200),
+        "GET /feedback/{id}": lambda: (fb.learner("GET", f"/feedback/{fb.ticket()}"), 200),
+        "POST /feedback/{id}/messages": lambda: (
+            fb.say(fb.learner, f"/feedback/{fb.ticket()}/messages"), 200),
+        "GET /institution/feedback": lambda: (fb.school("GET", "/institution/feedback"), 200),
+        "GET /institution/feedback/{id}": lambda: (
+            fb.school("GET", f"/institution/feedback/{fb.ticket()}"), 200),
+        "POST /institution/feedback/{id}/messages": lambda: (
+            fb.say(fb.school, f"/institution/feedback/{fb.ticket()}/messages"), 200),
+        "POST /institution/feedback/{id}/forward": lambda: (
+            fb.school("POST", f"/institution/feedback/{fb.filed()}/forward",
+                      {"note": "证书编号需平台核验"}), 200),
+        "GET /platform/feedback": lambda: (fb.platform("GET", "/platform/feedback"), 200),
+        "GET /platform/feedback/{id}": lambda: (
+            fb.platform("GET", f"/platform/feedback/{fb.forwarded[0]}"), 200),
+        "POST /platform/feedback/{id}/messages": lambda: (
+            fb.say(fb.platform, f"/platform/feedback/{fb.forwarded[0]}/messages"), 200),
+        "POST /feedback/{id}/close": lambda: (
+            fb.learner("POST", f"/feedback/{fb.closing.pop(0)}/close", {"rating": 5}), 200),
     })
     out = {}
     for label, function, _goal in ROUTE_GOALS:

@@ -46,7 +46,8 @@ done
 
 echo "bench: cargo build --release (the HTTP functions, bench-hello, perf-bench)" >&2
 nice cargo build --release --quiet -p fn-captcha -p fn-login -p fn-sms -p fn-profile \
-    -p fn-achievements -p fn-registrations -p fn-conversions -p bench-hello -p perf-bench --bins
+    -p fn-achievements -p fn-registrations -p fn-conversions -p fn-feedback -p bench-hello \
+    -p perf-bench --bins
 
 if $zips; then
     scripts/build-zips.sh

@@ -13,11 +13,22 @@ use std::sync::{Arc, Mutex};
 struct Counting {
     inner: Arc<dyn Store>,
     calls: Mutex<BTreeMap<&'static str, u32>>,
+    /// The items the queries returned (what a route's ranges read).
+    queried: Mutex<usize>,
 }
 
 impl Counting {
     fn note(&self, op: &'static str) {
         *self.calls.lock().unwrap().entry(op).or_default() += 1;
+    }
+
+    fn note_items(&self, n: usize) {
+        *self.queried.lock().unwrap() += n;
+    }
+
+    /// The items the queries returned since the last call.
+    fn take_queried(&self) -> usize {
+        std::mem::take(&mut *self.queried.lock().unwrap())
     }
 
     /// The calls since the last take, as `total (Op n, …)`.
@@ -59,7 +70,9 @@ impl Store for Counting {
         opts: QueryOpts,
     ) -> Result<Vec<Item>, StoreError> {
         self.note("Query");
-        self.inner.query(pk, prefix, opts).await
+        let items = self.inner.query(pk, prefix, opts).await?;
+        self.note_items(items.len());
+        Ok(items)
     }
     async fn query_after(
         &self,
@@ -69,7 +82,9 @@ impl Store for Counting {
         limit: usize,
     ) -> Result<(Vec<Item>, bool), StoreError> {
         self.note("Query");
-        self.inner.query_after(pk, prefix, after, limit).await
+        let (items, more) = self.inner.query_after(pk, prefix, after, limit).await?;
+        self.note_items(items.len());
+        Ok((items, more))
     }
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         self.note("TransactWriteItems");
@@ -92,6 +107,7 @@ async fn counted_on(backend: Backend) -> Option<(TestApp, Arc<Counting>)> {
     let counting = Arc::new(Counting {
         inner: t.app().store.clone(),
         calls: Mutex::default(),
+        queried: Mutex::default(),
     });
     let mut app = (*t.dev.app).clone();
     app.store = counting.clone();
@@ -482,6 +498,229 @@ async fn each_conversion_route_keeps_its_round_trip_budget() {
         "POST /institution/conversion-rules/{id}/retire",
         calls.take(),
         2,
+    );
+}
+
+/// 问题反馈: each of the 12 feedback routes within the round trips of its design (every one at
+/// most 3): the learner's routes read what they need in the session's batch read (a new
+/// ticket's uploads, related record and day count; a ticket), then write once, and the routes
+/// answering with the thread query it last; the list queries the tickets and reads the day's
+/// count at once (3 requests, 2 round trips). The staff routes read no session: the ticket's
+/// pointer, then the ticket (with its learner, for a reply's notice; with the thread, for a
+/// read), then the write.
+#[tokio::test]
+async fn each_feedback_route_keeps_its_round_trip_budget() {
+    use crate::registrations::{register, upload, PNG};
+    use serde_json::json;
+    let (t, calls) = counted().await;
+    t.import_demo().await; // the demo learner joins the demo school
+    let (token, mobile) = t.activate(DEMO_ID, "Kq7#tidal-Lane").await;
+    let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    let platform = t.staff_token("NCB", "PLATFORM").await;
+    let related = register(&t, &token, "FB-COST-0001").await;
+    let shot = upload(&t, &token, "image/png", PNG).await;
+    calls.take();
+
+    let ticket = |extra: serde_json::Value| {
+        let mut body = json!({
+            "institution": "DEMO-SCHOOL", "category": "CONSULT", "title": "登记为何未通过",
+            "content": "我登记的证书被退回，想了解需要补充哪些材料。",
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let r = t.post("/feedback", ticket(json!({})), Some(&token)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    within("POST /feedback", calls.take(), 2);
+    let plain = r.body["id"].as_str().unwrap().to_string();
+    let r = t
+        .post(
+            "/feedback",
+            ticket(json!({"relatedId": related, "attachments": [shot]})),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["related"]["kind"], "REGISTRATION");
+    within(
+        "POST /feedback (a related registration, an attachment)",
+        calls.take(),
+        2,
+    );
+    let id = r.body["id"].as_str().unwrap().to_string();
+
+    let r = t.get("/feedback", Some(&token)).await;
+    assert_eq!(r.body["total"], 2, "{:?}", r.body);
+    within("GET /feedback", calls.take(), 3);
+    let r = t.get("/feedback?status=SUBMITTED", Some(&token)).await;
+    assert_eq!(r.body["total"], 2, "{:?}", r.body);
+    within("GET /feedback?status=SUBMITTED", calls.take(), 3);
+    let r = t.get(&format!("/feedback/{id}"), Some(&token)).await;
+    assert_eq!(r.body["messages"].as_array().unwrap().len(), 1);
+    within("GET /feedback/{id}", calls.take(), 2);
+
+    let r = t.get("/institution/feedback", Some(&staff)).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2, "{:?}", r.body);
+    within("GET /institution/feedback", calls.take(), 1);
+    let school = format!("/institution/feedback/{id}");
+    let r = t.get(&school, Some(&staff)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    within("GET /institution/feedback/{id}", calls.take(), 3);
+    let reply = |path: String, who: &str| {
+        let (t, calls, who) = (&t, &calls, who.to_string());
+        async move {
+            let body = json!({"content": "请补充证书查询页截图。"});
+            let r = t.post(&path, body, Some(&who)).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            assert_eq!(r.body["status"], "REPLIED");
+            calls.take()
+        }
+    };
+    let notices = || async { t.sms_to(&mobile).await.len() };
+    let before = notices().await;
+    let cost = reply(format!("{school}/messages"), &staff).await;
+    within(
+        "POST /institution/feedback/{id}/messages (with its notice)",
+        cost,
+        3,
+    );
+    assert_eq!(notices().await, before + 1);
+    let cost = reply(format!("{school}/messages"), &staff).await;
+    assert_eq!(notices().await, before + 1);
+    within(
+        "POST /institution/feedback/{id}/messages (no notice within the hour)",
+        cost,
+        3,
+    );
+
+    let body = json!({"content": "截图已上传，仍无法通过。"});
+    let r = t
+        .post(&format!("/feedback/{id}/messages"), body, Some(&token))
+        .await;
+    assert_eq!(r.body["status"], "SUBMITTED", "{:?}", r.body);
+    within("POST /feedback/{id}/messages", calls.take(), 3);
+
+    let r = t
+        .post(
+            &format!("{school}/forward"),
+            json!({"note": "证书编号需平台核验"}),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(r.body["status"], "FORWARDED", "{:?}", r.body);
+    within("POST /institution/feedback/{id}/forward", calls.take(), 3);
+
+    let r = t.get("/platform/feedback", Some(&platform)).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{:?}", r.body);
+    within("GET /platform/feedback", calls.take(), 1);
+    let desk = format!("/platform/feedback/{id}");
+    let r = t.get(&desk, Some(&platform)).await;
+    assert_eq!(r.body["messages"].as_array().unwrap().len(), 5);
+    within("GET /platform/feedback/{id}", calls.take(), 3);
+    t.advance(3601); // a notice again; the learner's session idled out meanwhile
+    let token = t.token(DEMO_ID, "Kq7#tidal-Lane").await;
+    calls.take();
+    let cost = reply(format!("{desk}/messages"), &platform).await;
+    within("POST /platform/feedback/{id}/messages", cost, 3);
+    assert_eq!(notices().await, before + 2);
+
+    for (path, body) in [
+        (format!("/feedback/{id}/close"), json!({"rating": 5})),
+        (format!("/feedback/{plain}/close"), json!({})),
+    ] {
+        let r = t.post(&path, body, Some(&token)).await;
+        assert_eq!(r.body["status"], "CLOSED", "{:?}", r.body);
+        within("POST /feedback/{id}/close", calls.take(), 3);
+    }
+}
+
+/// A learner with 20 tickets (five a day, four days) and 240 messages (one thread full at 50,
+/// the others 10 each): the list is still one query reading the 20 tickets and no message (the
+/// thread's items sort after the tickets' `FB#`, outside the range), with the session's read and
+/// the day's count; a ticket's read reads its own thread only.
+#[tokio::test]
+async fn a_learners_list_reads_no_thread() {
+    use serde_json::json;
+    const PASSWORD: &str = "Kq7#tidal-Lane";
+    let (t, calls) = counted().await;
+    t.import_demo().await;
+    let (mut token, _) = t.activate(DEMO_ID, PASSWORD).await;
+    let mut ids = Vec::new();
+    for day in 0..4 {
+        if day > 0 {
+            t.advance(86_400); // the next day's five (a new session: the last one idled out)
+            token = t.token(DEMO_ID, PASSWORD).await;
+        }
+        for i in 0..5 {
+            let body = json!({
+                "institution": "DEMO-SCHOOL", "category": "HELP",
+                "title": format!("第{day}天的第{i}个问题"),
+                "content": "我登记的证书被退回，想了解需要补充哪些材料。",
+            });
+            let r = t.post("/feedback", body, Some(&token)).await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            ids.push(r.body["id"].as_str().unwrap().to_string());
+        }
+    }
+    for (n, id) in ids.iter().enumerate() {
+        let path = format!("/feedback/{id}/messages");
+        let follow_ups = if n == 0 { 49 } else { 9 };
+        for k in 0..follow_ups {
+            let r = t
+                .post(
+                    &path,
+                    json!({"content": format!("补充说明 {k}")}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+        }
+    }
+    let r = t
+        .post(
+            &format!("/feedback/{}/messages", ids[0]),
+            json!({"content": "第51条"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.code(), "TOO_MANY_MESSAGES", "{:?}", r.body);
+    calls.take();
+    calls.take_queried();
+
+    let r = t.get("/feedback?pageSize=50", Some(&token)).await;
+    assert_eq!(
+        (r.body["total"].as_u64(), r.body["leftToday"].as_u64()),
+        (Some(20), Some(0)),
+        "{:?}",
+        r.body
+    );
+    let counts: u64 = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["messageCount"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 50 + 19 * 10);
+    within("GET /feedback (20 tickets, 240 messages)", calls.take(), 3);
+    assert_eq!(
+        calls.take_queried(),
+        20,
+        "the list read more than the tickets"
+    );
+    let r = t.get("/feedback?status=CLOSED", Some(&token)).await;
+    assert_eq!(r.body["total"], 0, "{:?}", r.body);
+    within("GET /feedback?status=CLOSED (20 tickets)", calls.take(), 3);
+    assert_eq!(calls.take_queried(), 20);
+
+    let r = t.get(&format!("/feedback/{}", ids[0]), Some(&token)).await;
+    assert_eq!(r.body["messages"].as_array().unwrap().len(), 50);
+    within("GET /feedback/{id} (a full thread)", calls.take(), 2);
+    assert_eq!(
+        calls.take_queried(),
+        50,
+        "a read of one thread read another's"
     );
 }
 

@@ -97,9 +97,10 @@ impl Drop for FaultProxy {
 }
 
 /// The faults of the table: label, proxy setting, and whether every store-backed route must be
-/// a 503 under it (`All`), only `/sms/code` (`Sms`), only the registration's submission, the one
-/// route that reads and copies evidence files (`Files`: upload forms and read URLs are signed
-/// without a request, and a resubmission whose evidence is attached already touches no file),
+/// a 503 under it (`All`), only `/sms/code` (`Sms`), only the routes that read and copy uploaded
+/// files, the registration's submission and a feedback ticket's filing with an attachment
+/// (`Files`: upload forms and read URLs are signed without a request, and a resubmission whose
+/// evidence is attached already touches no file),
 /// the captcha and the login must succeed and the rest answer in time (`Slow`: every DynamoDB
 /// call is slow, none fails), or any documented non-500 answer (`Any`).
 #[derive(Clone, Copy, PartialEq)]
@@ -169,6 +170,18 @@ const FAULTS: &[(&str, &str, Expect)] = &[
 /// fix.
 const KNOWN: &[(&str, &str, u16, &str)] = &[];
 
+/// The routes that read and copy uploaded files (each must be a 503 when S3 fails).
+const FILES: &[&str] = &["POST /achievement-registrations", "POST /feedback"];
+
+/// The routes that send the learner a notice SMS after their write, best effort: the SMS
+/// provider down never fails them (the change is written before the notice is sent).
+const NOTIFYING: &[&str] = &[
+    "POST /institution/achievement-registrations/{id}/decision",
+    "POST /institution/conversions/{id}/decision",
+    "POST /institution/feedback/{id}/messages",
+    "POST /platform/feedback/{id}/messages",
+];
+
 const ROUTES: &[&str] = &[
     "GET /captcha",
     "POST /login",
@@ -206,6 +219,18 @@ const ROUTES: &[&str] = &[
     "GET /institution/conversions",
     "GET /institution/conversions/{id}",
     "POST /institution/conversions/{id}/decision",
+    "POST /feedback",
+    "GET /feedback",
+    "GET /feedback/{id}",
+    "POST /feedback/{id}/messages",
+    "POST /feedback/{id}/close",
+    "GET /institution/feedback",
+    "GET /institution/feedback/{id}",
+    "POST /institution/feedback/{id}/messages",
+    "POST /institution/feedback/{id}/forward",
+    "GET /platform/feedback",
+    "GET /platform/feedback/{id}",
+    "POST /platform/feedback/{id}/messages",
 ];
 
 /// Every route the functions declare is in the fault matrix (a new route must join it).
@@ -231,6 +256,7 @@ struct Round {
     incomplete_code: String,
     reg: Registrations,
     conv: Conversions,
+    fb: Feedback,
 }
 
 /// The registration routes' inputs of one round, with learners of the demo school of their own
@@ -514,6 +540,108 @@ fn conversion_request(t: &TestApp, route: &str, c: &Conversions) -> Req {
     }
 }
 
+/// The feedback routes' inputs of one round, with two learners of the demo school of their own
+/// (a learner files five tickets a day, and the clock stands still): the first learner's
+/// upload posted for a new ticket (so that filing reads and copies a file), and their tickets to
+/// read and follow up, to close, and for the school to read and answer (the first notice to
+/// that number today); the second's tickets for the school to forward and, forwarded already,
+/// for the credit bank to read and answer (its notice to another number: the two replies of a
+/// round share no item).
+struct Feedback {
+    token: String,
+    upload: String,
+    follow: String,
+    close: String,
+    answer: String,
+    forward: String,
+    forwarded: String,
+    staff: String,
+    platform: String,
+}
+
+/// A ticket to the demo school with `attachments` (upload ids).
+fn ticket_body(attachments: &[&str]) -> serde_json::Value {
+    json!({
+        "institution": "DEMO-SCHOOL", "category": "HELP", "title": "故障注入反馈",
+        "content": "故障注入测试：登记的证书为何被退回？", "attachments": attachments,
+    })
+}
+
+/// A new ticket of the learner of `token`: its id.
+async fn filed(t: &TestApp, token: &str) -> String {
+    let r = t.post("/feedback", ticket_body(&[]), Some(token)).await;
+    assert_eq!(r.status, 201, "file: {}", r.body);
+    r.body["id"].as_str().unwrap().to_string()
+}
+
+/// A new ticket of the learner of `token`, forwarded to the credit bank by `staff`: its id.
+async fn forwarded(t: &TestApp, token: &str, staff: &str) -> String {
+    let id = filed(t, token).await;
+    let path = format!("/institution/feedback/{id}/forward");
+    let r = t
+        .post(&path, json!({ "note": "转平台" }), Some(staff))
+        .await;
+    assert_eq!(r.status, 200, "forward: {}", r.body);
+    id
+}
+
+async fn feedback(t: &TestApp, staff: &str, platform: &str) -> Feedback {
+    let token = registering_learner(t).await;
+    let other = registering_learner(t).await;
+    Feedback {
+        upload: posted_upload(t, &token).await,
+        follow: filed(t, &token).await,
+        close: filed(t, &token).await,
+        answer: filed(t, &token).await,
+        forward: filed(t, &other).await,
+        forwarded: forwarded(t, &other, staff).await,
+        token,
+        staff: staff.to_string(),
+        platform: platform.to_string(),
+    }
+}
+
+/// The request of a feedback route for round `f`.
+fn feedback_request(t: &TestApp, route: &str, f: &Feedback) -> Req {
+    let mine = |id: &str| format!("/feedback/{id}");
+    let school = |id: &str| format!("/institution/feedback/{id}");
+    let desk = |id: &str| format!("/platform/feedback/{id}");
+    let say = json!({ "content": "故障注入：请查看。" });
+    match route {
+        "POST /feedback" => t
+            .req("POST", "/feedback")
+            .json(&ticket_body(&[&f.upload]))
+            .bearer(&f.token),
+        "GET /feedback" => t.req("GET", "/feedback").bearer(&f.token),
+        "GET /feedback/{id}" => t.req("GET", &mine(&f.follow)).bearer(&f.token),
+        "POST /feedback/{id}/messages" => t
+            .req("POST", &format!("{}/messages", mine(&f.follow)))
+            .json(&say)
+            .bearer(&f.token),
+        "POST /feedback/{id}/close" => t
+            .req("POST", &format!("{}/close", mine(&f.close)))
+            .json(&json!({ "rating": 4 }))
+            .bearer(&f.token),
+        "GET /institution/feedback" => t.req("GET", "/institution/feedback").bearer(&f.staff),
+        "GET /institution/feedback/{id}" => t.req("GET", &school(&f.answer)).bearer(&f.staff),
+        "POST /institution/feedback/{id}/messages" => t
+            .req("POST", &format!("{}/messages", school(&f.answer)))
+            .json(&say)
+            .bearer(&f.staff),
+        "POST /institution/feedback/{id}/forward" => t
+            .req("POST", &format!("{}/forward", school(&f.forward)))
+            .json(&json!({ "note": "故障注入：转平台" }))
+            .bearer(&f.staff),
+        "GET /platform/feedback" => t.req("GET", "/platform/feedback").bearer(&f.platform),
+        "GET /platform/feedback/{id}" => t.req("GET", &desk(&f.forwarded)).bearer(&f.platform),
+        "POST /platform/feedback/{id}/messages" => t
+            .req("POST", &format!("{}/messages", desk(&f.forwarded)))
+            .json(&say)
+            .bearer(&f.platform),
+        other => panic!("no request for {other}"),
+    }
+}
+
 fn request(t: &TestApp, route: &str, r: &Round) -> Req {
     match route {
         "GET /captcha" => t.req("GET", "/captcha"),
@@ -562,6 +690,7 @@ fn request(t: &TestApp, route: &str, r: &Round) -> Req {
                 "currentPassword": NEW_PASSWORD, "mobile": unique_mobile(), "smsCode": "000000",
             }))
             .bearer(&r.token),
+        other if other.contains("feedback") => feedback_request(t, other, &r.fb),
         other if other.contains("conversion") => conversion_request(t, other, &r.conv),
         other => registration_request(t, other, &r.reg),
     }
@@ -589,6 +718,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
     t.import_demo().await;
     let (token, _) = t.activate(DEMO_ID, NEW_PASSWORD).await;
     let staff = t.staff_token("DEMO-SCHOOL", "REVIEWER").await;
+    let platform = t.staff_token("NCB", "PLATFORM").await;
     // The school's two published rules every round's learners apply under.
     let rules = [
         school_rule(&t, &staff, "FLT-1", true).await,
@@ -609,6 +739,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             incomplete_code: incomplete.2,
             reg: registrations(&t, &staff).await,
             conv: conversions(&t, &staff, &rules).await,
+            fb: feedback(&t, &staff, &platform).await,
         };
         proxy.set(setting);
         let answers = join_all(ROUTES.iter().map(|route| {
@@ -652,7 +783,7 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             let must_fail = match expect {
                 Expect::All => store_backed,
                 Expect::Sms => *route == "POST /sms/code",
-                Expect::Files => *route == "POST /achievement-registrations",
+                Expect::Files => FILES.contains(route),
                 Expect::Slow | Expect::Any => false,
             };
             let must_succeed = ["GET /captcha", "POST /login"].contains(route);
@@ -668,11 +799,11 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
                     r.status, r.body
                 ));
             }
-            // A decision's notice is best effort: the SMS provider down never fails the
-            // decision (the decision is written before the notice is sent).
-            if *expect == Expect::Sms && route.ends_with("/decision") && r.status != 200 {
+            // A notice is best effort: the SMS provider down never fails the decision or the
+            // reply (written before the notice is sent).
+            if *expect == Expect::Sms && NOTIFYING.contains(route) && r.status != 200 {
                 problems.push(format!(
-                    "{label}: {route} answered {} {}, not 200: the notice failed the decision",
+                    "{label}: {route} answered {} {}, not 200: the notice failed the change",
                     r.status, r.body
                 ));
             }
@@ -691,10 +822,12 @@ async fn every_route_answers_in_time_under_every_fault_and_recovers() {
             .get("/institution/achievement-registrations", Some(&staff))
             .await;
         let public = t.get("/conversion-rules", None).await;
+        let inbox = t.get("/platform/feedback", Some(&platform)).await;
         for (route, r) in [
             ("GET /me", me),
             ("GET /institution/achievement-registrations", queue),
             ("GET /conversion-rules", public),
+            ("GET /platform/feedback", inbox),
         ] {
             if r.status != 200 {
                 problems.push(format!(
@@ -979,6 +1112,8 @@ async fn infrastructure_failures_leave_no_half_done_state() {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
 
+    feedback_leaves_no_half_done_state(&t, &proxy, &staff).await;
+
     // Import: a batch whose transactions are throttled leaves totals equal to the sum of the
     // achievements stored; sending the event again completes it.
     let id = unique_id_number();
@@ -1026,4 +1161,103 @@ async fn infrastructure_failures_leave_no_half_done_state() {
         .get("/achievements?pageSize=50", Some(&learner_token))
         .await;
     assert_eq!(totals_match(&me, &list), 3);
+}
+
+/// Feedback under the faults of `infrastructure_failures_leave_no_half_done_state`: a filing
+/// whose file copy fails (S3 slowing down), or whose transaction is throttled, writes nothing
+/// (no ticket, no inbox entry, none of the day's five spent, the upload still free), and the
+/// same body then succeeds; a reply whose notice cannot go out (SNS refusing, or stalled with
+/// the outcome unknown) answers 200 in time, written (the thread has it, the ticket REPLIED);
+/// a reply whose transaction is throttled leaves the ticket as it was, and then succeeds, once.
+async fn feedback_leaves_no_half_done_state(t: &TestApp, proxy: &FaultProxy, staff: &str) {
+    let learner = registering_learner(t).await;
+    let upload = posted_upload(t, &learner).await;
+    let mine = || t.get("/feedback", Some(&learner));
+    let inbox = || t.get("/institution/feedback?pageSize=50", Some(staff));
+    let (before, queue) = (mine().await, inbox().await);
+    assert_eq!(before.body["leftToday"], 5, "{}", before.body);
+    for setting in [
+        "mode=error&code=SlowDown&service=s3&op=CopyObject",
+        "mode=error&code=ThrottlingException&service=dynamodb&op=TransactWriteItems",
+    ] {
+        proxy.set(setting);
+        let r = t
+            .post("/feedback", ticket_body(&[&upload]), Some(&learner))
+            .await;
+        proxy.set("mode=pass");
+        assert_eq!(
+            (r.status, r.code()),
+            (503, "SERVICE_UNAVAILABLE"),
+            "{setting}: {}",
+            r.body
+        );
+        let (after, entries) = (mine().await, inbox().await);
+        assert_eq!(
+            (&after.body["total"], &after.body["leftToday"]),
+            (&before.body["total"], &before.body["leftToday"]),
+            "{setting}: a half-written ticket: {}",
+            after.body
+        );
+        assert_eq!(entries.body["items"], queue.body["items"], "{setting}");
+    }
+    let r = t
+        .post("/feedback", ticket_body(&[&upload]), Some(&learner))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["attachments"][0]["uploadId"], upload.as_str());
+    assert_eq!(mine().await.body["leftToday"], 4);
+
+    let reply = json!({ "content": "已收到，请补充证书查询页截图。" });
+    for setting in [
+        "mode=error&code=Throttling&service=sns",
+        "mode=stall&service=sns",
+    ] {
+        let id = filed(t, &learner).await;
+        let path = format!("/institution/feedback/{id}/messages");
+        proxy.set(setting);
+        let started = Instant::now();
+        let r = t.post(&path, reply.clone(), Some(staff)).await;
+        proxy.set("mode=pass");
+        assert_eq!(
+            r.status, 200,
+            "{setting}: the notice failed the reply: {}",
+            r.body
+        );
+        assert!(
+            started.elapsed() < LIMIT,
+            "{setting}: {:?}",
+            started.elapsed()
+        );
+        let seen = t.get(&format!("/feedback/{id}"), Some(&learner)).await;
+        assert_eq!(seen.body["status"], "REPLIED", "{setting}: {}", seen.body);
+        assert_eq!(seen.body["messages"][1]["author"], "SCHOOL", "{setting}");
+    }
+
+    let id = filed(t, &learner).await;
+    let path = format!("/institution/feedback/{id}/messages");
+    proxy.set("mode=error&code=ThrottlingException&service=dynamodb&op=TransactWriteItems");
+    let r = t.post(&path, reply.clone(), Some(staff)).await;
+    proxy.set("mode=pass");
+    assert_eq!(
+        (r.status, r.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{}",
+        r.body
+    );
+    let seen = t.get(&format!("/feedback/{id}"), Some(&learner)).await;
+    assert_eq!(
+        (&seen.body["status"], &seen.body["messageCount"]),
+        (&json!("SUBMITTED"), &json!(1)),
+        "a half-applied reply: {}",
+        seen.body
+    );
+    let r = t.post(&path, reply, Some(staff)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let seen = t.get(&format!("/feedback/{id}"), Some(&learner)).await;
+    assert_eq!(
+        seen.body["messages"].as_array().unwrap().len(),
+        2,
+        "{}",
+        seen.body
+    );
 }

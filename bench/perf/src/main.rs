@@ -138,6 +138,44 @@ pub fn event(event: &str, i: usize, body: Option<&Value>) -> Value {
     e
 }
 
+/// `event` (a sample event's JSON: its token or its staff claims) sent to another route,
+/// `method path` (no `{id}`, no query): the feedback routes are measured with the events of
+/// other routes so.
+fn as_route(event: &str, method: &str, path: &str) -> String {
+    let mut e: Value = serde_json::from_str(event).expect("a sample event");
+    let key = format!("{method} {path}");
+    e["routeKey"] = json!(key);
+    e["requestContext"]["routeKey"] = json!(key);
+    e["rawPath"] = json!(path);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["rawQueryString"] = json!("");
+    if let Some(e) = e.as_object_mut() {
+        e.remove("queryStringParameters");
+        e.remove("body");
+    }
+    if method != "GET" {
+        e["headers"]["content-type"] = json!("application/json");
+    }
+    e.to_string()
+}
+
+/// Five tickets of the learner of `me.json` (陈晓明) to the demo school, filed through the
+/// feedback function: the lists below read them.
+async fn file_tickets(app: &Arc<App>) {
+    let file = as_route(ME, "POST", "/feedback");
+    for i in 0..5 {
+        let body = json!({
+            "institution": fixtures::SCHOOL, "category": "CONSULT",
+            "title": format!("基准测试问题 {i}"),
+            "content": "我登记的证书被退回，想了解需要补充哪些材料。",
+        });
+        let event = LambdaEvent::new(event(&file, 300_000 + i, Some(&body)), Context::default());
+        let resp = http_edge::lambda::handle_event(fn_feedback::ROUTES, app.clone(), event).await;
+        assert_eq!(resp.status_code, 201, "file a ticket: {:?}", resp.body);
+    }
+}
+
 fn login_body(account: &str, password: &str, (id, answer): (String, u32)) -> Value {
     json!({"account": account, "password": password, "captchaId": id, "captchaAnswer": answer.to_string()})
 }
@@ -269,6 +307,36 @@ async fn latency(fast: usize, slow: usize) -> Value {
             fast,
             200,
             async |i| event(RULES_MET, i, None),
+            || {},
+        )
+        .await,
+    );
+    // 问题反馈: the learner's list and the school's inbox, five tickets in each.
+    file_tickets(&app).await;
+    let (learner_list, school_inbox) = (
+        as_route(ME, "GET", "/feedback"),
+        as_route(SCHOOL_QUEUE, "GET", "/institution/feedback"),
+    );
+    rows.push(
+        time_route(
+            &app,
+            fn_feedback::ROUTES,
+            "GET /feedback",
+            fast,
+            200,
+            async |i| event(&learner_list, i, None),
+            || {},
+        )
+        .await,
+    );
+    rows.push(
+        time_route(
+            &app,
+            fn_feedback::ROUTES,
+            "GET /institution/feedback",
+            fast,
+            200,
+            async |i| event(&school_inbox, i, None),
             || {},
         )
         .await,
