@@ -263,7 +263,7 @@ ROUTE_GOALS = [
     # first with its notice), forwardings, the credit bank's inbox, read and replies, and the
     # learner's closings.
     ("POST /feedback (an attachment)", "feedback", 2),
-    ("GET /feedback", "feedback", 3),
+    ("GET /feedback", "feedback", 2),
     ("GET /feedback/{id}", "feedback", 2),
     ("POST /feedback/{id}/messages", "feedback", 3),
     ("GET /institution/feedback", "feedback", 1),
